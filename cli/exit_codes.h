@@ -1,0 +1,19 @@
+// Process exit codes of `certvault`. Documented in README.md ("Exit codes")
+// and in `certvault --help`; scripts depend on them, so never renumber.
+#pragma once
+
+namespace certvault::cli {
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,        // an operation failed (I/O, catalog, unexpected state)
+  kExitUsage = 2,          // bad command line or bad argument value
+  kExitLocked = 3,         // the repository is locked by another process
+  kExitIntegrity = 4,      // corruption or a failed verification was found
+  kExitApi = 5,            // the Certadm API (or the CA) reported a failure
+  kExitRefused = 6,        // refused by a safety rule (broken log chain, non-empty target, ...)
+};
+
+inline constexpr const char* kExitCodeHelp =
+    "Exit codes: 0 ok, 1 failure, 2 usage, 3 repository locked, 4 integrity problem,\n"
+    "            5 Certadm API/CA failure, 6 refused by a safety rule.";
+}  // namespace certvault::cli

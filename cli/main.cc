@@ -1,0 +1,39 @@
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "commands.h"
+#include "error_mapping.h"
+#include "exit_codes.h"
+
+namespace certvault::cli {
+int& command_exit_code() {
+  static int code = kExitOk;
+  return code;
+}
+}  // namespace certvault::cli
+
+int main(int argc, char** argv) {
+  using namespace certvault::cli;
+  CLI::App app{"certvault — incremental deduplicating backups of Windows Certificate Services"};
+  app.set_version_flag("--version", std::string("certvault ") + CERTVAULT_VERSION);
+  app.require_subcommand(1);
+  app.footer(kExitCodeHelp);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  } catch (const CLI::CallForVersion& e) {
+    app.exit(e);
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    return report_exception(e);
+  }
+  return command_exit_code();
+}
