@@ -10,12 +10,18 @@ namespace certvault::cli {
 namespace {
 int exit_code_for(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kFailure: return kExitFailure;
-    case ErrorKind::kUsage: return kExitUsage;
-    case ErrorKind::kLocked: return kExitLocked;
-    case ErrorKind::kIntegrity: return kExitIntegrity;
-    case ErrorKind::kApi: return kExitApi;
-    case ErrorKind::kRefused: return kExitRefused;
+    case ErrorKind::kFailure:
+      return kExitFailure;
+    case ErrorKind::kUsage:
+      return kExitUsage;
+    case ErrorKind::kLocked:
+      return kExitLocked;
+    case ErrorKind::kIntegrity:
+      return kExitIntegrity;
+    case ErrorKind::kApi:
+      return kExitApi;
+    case ErrorKind::kRefused:
+      return kExitRefused;
   }
   return kExitFailure;
 }

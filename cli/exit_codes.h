@@ -5,12 +5,12 @@
 namespace certvault::cli {
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailure = 1,        // an operation failed (I/O, catalog, unexpected state)
-  kExitUsage = 2,          // bad command line or bad argument value
-  kExitLocked = 3,         // the repository is locked by another process
-  kExitIntegrity = 4,      // corruption or a failed verification was found
-  kExitApi = 5,            // the Certadm API (or the CA) reported a failure
-  kExitRefused = 6,        // refused by a safety rule (broken log chain, non-empty target, ...)
+  kExitFailure = 1,    // an operation failed (I/O, catalog, unexpected state)
+  kExitUsage = 2,      // bad command line or bad argument value
+  kExitLocked = 3,     // the repository is locked by another process
+  kExitIntegrity = 4,  // corruption or a failed verification was found
+  kExitApi = 5,        // the Certadm API (or the CA) reported a failure
+  kExitRefused = 6,    // refused by a safety rule (broken log chain, non-empty target, ...)
 };
 
 inline constexpr const char* kExitCodeHelp =
