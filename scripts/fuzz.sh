@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang and runs each for SECONDS (default 60).
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+# Corpora live in build-fuzz/corpus/<target>; crashes are written to build-fuzz/crashes/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+shift || true
+scripts/install-deps.sh
+if ! command -v clang++ >/dev/null || [ ! -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ]; then
+  sudo=(); [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-14-dev >/dev/null
+fi
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCERTVAULT_FUZZ=ON \
+  -DCERTVAULT_BENCH=OFF >/dev/null
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(cd tests/fuzz && ls fuzz_*.cc | grep -v replay | sed 's/\.cc$//')
+fi
+cmake --build build-fuzz --target "${targets[@]}" -j"$(nproc)"
+mkdir -p build-fuzz/crashes
+for t in "${targets[@]}"; do
+  mkdir -p "build-fuzz/corpus/$t"
+  echo "== $t (${seconds}s)"
+  build-fuzz/tests/fuzz/"$t" -max_total_time="$seconds" -artifact_prefix=build-fuzz/crashes/"$t"- \
+    "build-fuzz/corpus/$t" 2>&1 | tail -n 3
+done
