@@ -29,7 +29,7 @@ TEST_CASE("a logs-only backup must continue the previous range") {
   CHECK(check_continuation(0xFFFFFFFE, {0xFFFFFFFF, 0xFFFFFFFF}).continues);
 }
 
-TEST_CASE("--type auto chooses full or incremental for a stated reason") {
+TEST_CASE("backup type auto chooses full or incremental for a stated reason") {
   auto none = decide_backup_kind(std::nullopt, true, 168h);
   CHECK(none.kind == BackupKind::kFull);
   CHECK_THAT(none.reason, Catch::Contains("no committed full"));
