@@ -9,4 +9,11 @@ namespace certvault::cli {
 // Set by a command's callback; main returns it when nothing was thrown.
 int& command_exit_code();
 
+void register_init_command(CLI::App& app);
+void register_backup_command(CLI::App& app);
+void register_snapshots_command(CLI::App& app);
+void register_export_command(CLI::App& app);
+void register_repair_command(CLI::App& app);
+void register_unlock_command(CLI::App& app);
+
 }  // namespace certvault::cli

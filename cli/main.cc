@@ -19,6 +19,12 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("certvault ") + CERTVAULT_VERSION);
   app.require_subcommand(1);
   app.footer(kExitCodeHelp);
+  register_init_command(app);
+  register_backup_command(app);
+  register_snapshots_command(app);
+  register_export_command(app);
+  register_repair_command(app);
+  register_unlock_command(app);
 
   try {
     app.parse(argc, argv);

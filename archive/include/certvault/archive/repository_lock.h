@@ -1,0 +1,47 @@
+// The repository lock: flock(2) on REPO/lock plus a record naming the holder.
+//
+// Contract: acquire() takes a shared (readers) or exclusive (writers, prune)
+// lock without waiting. If someone else holds it, it throws Error(kLocked)
+// quoting the holder's record (host, pid, start time, mode). A record left by
+// a process that died (its pid is gone on this host and the flock is free) is
+// stale: acquire() reports it on stderr through `on_stale` and takes over,
+// since the kernel already released the dead holder's flock; it never breaks a
+// lock that a live process holds. The lock is released on destruction.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace certvault {
+
+enum class LockMode { kShared, kExclusive };
+
+struct LockRecord {
+  std::string host;
+  long pid = 0;
+  long long started_unix = 0;
+  std::string mode;  // "shared" or "exclusive"
+};
+
+class RepositoryLock {
+ public:
+  static std::unique_ptr<RepositoryLock> acquire(const std::filesystem::path& repository, LockMode mode,
+                                                 const std::function<void(const std::string&)>& on_stale = {});
+  ~RepositoryLock();
+  RepositoryLock(const RepositoryLock&) = delete;
+  RepositoryLock& operator=(const RepositoryLock&) = delete;
+  LockMode mode() const { return mode_; }
+
+  // The record currently in REPO/lock, if any (for `certvault unlock` and messages).
+  static std::optional<LockRecord> read_record(const std::filesystem::path& repository);
+
+ private:
+  RepositoryLock(int fd, LockMode mode) : fd_(fd), mode_(mode) {}
+  int fd_;
+  LockMode mode_;
+};
+
+}  // namespace certvault

@@ -1,0 +1,110 @@
+#include "certvault/archive/folder_backup.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <system_error>
+
+#include "certvault/archive/error.h"
+#include "certvault/archive/repository.h"
+#include "certvault/archive/snapshot_writer.h"
+
+namespace certvault {
+namespace {
+
+constexpr size_t kReadBufferBytes = 1u << 20;
+
+struct Entry {
+  std::string relative;
+  std::filesystem::path path;
+};
+
+void stream_file(const std::filesystem::path& path, SnapshotWriter& writer, std::vector<uint8_t>& buffer) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) throw_errno("cannot open " + path.string());
+  uint64_t offset = 0;
+  while (true) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int saved = errno;
+      ::close(fd);
+      errno = saved;
+      throw_errno(fmt::format("cannot read {} at offset {}", path.string(), offset));
+    }
+    if (n == 0) break;
+    writer.write(std::span(buffer.data(), static_cast<size_t>(n)));
+    offset += static_cast<uint64_t>(n);
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
+FolderBackupResult back_up_folder(Repository& repository, const FolderBackupOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  std::error_code ec;
+  const auto folder = std::filesystem::canonical(options.folder, ec);
+  if (ec || !std::filesystem::is_directory(folder)) {
+    throw Error(ErrorKind::kUsage, fmt::format("--folder {}: not a readable folder", options.folder.string()));
+  }
+
+  std::vector<Entry> regular;
+  std::vector<Entry> skipped;
+  auto iterator = std::filesystem::recursive_directory_iterator(folder, ec);
+  if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot list {}: {}", folder.string(), ec.message()));
+  for (auto it = std::filesystem::begin(iterator); it != std::filesystem::end(iterator); it.increment(ec)) {
+    if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot list {}: {}", folder.string(), ec.message()));
+    const auto status = it->symlink_status();
+    Entry entry{std::filesystem::relative(it->path(), folder).generic_string(), it->path()};
+    if (std::filesystem::is_symlink(status)) {
+      skipped.push_back(std::move(entry));
+    } else if (std::filesystem::is_regular_file(status)) {
+      regular.push_back(std::move(entry));
+    } else if (!std::filesystem::is_directory(status)) {
+      skipped.push_back(std::move(entry));
+    }
+  }
+  auto by_path = [](const Entry& a, const Entry& b) { return a.relative < b.relative; };
+  std::sort(regular.begin(), regular.end(), by_path);
+  std::sort(skipped.begin(), skipped.end(), by_path);
+
+  SnapshotHeader header;
+  header.kind = "folder";
+  header.source = folder.string();
+  header.tags = options.tags;
+  catalog::SnapshotFilter same_source;
+  same_source.source = header.source;
+  if (const auto previous = repository.catalog().latest_snapshot(same_source)) {
+    header.parent = previous->id;
+    header.dedup_reference = previous->id;
+  }
+  auto writer = repository.begin_snapshot(header);
+  FolderBackupResult result;
+  for (const auto& entry : skipped) {
+    const std::string reason = std::filesystem::is_symlink(std::filesystem::symlink_status(entry.path))
+                                   ? "symbolic link, not followed"
+                                   : "not a regular file";
+    if (options.on_skip) options.on_skip(entry.relative, reason);
+    writer->note_missing_file(entry.relative, reason);
+    ++result.skipped;
+  }
+  std::vector<uint8_t> buffer(kReadBufferBytes);
+  for (const auto& entry : regular) {
+    writer->begin_file({entry.relative, "file", 0, "", std::nullopt});
+    stream_file(entry.path, *writer, buffer);
+    writer->end_file();
+    ++result.files;
+  }
+  result.logical_bytes = writer->bytes_written();
+  const auto committed = writer->commit();
+  result.snapshot_id = committed.snapshot_id();
+  result.new_bytes_stored = writer->new_bytes_stored();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace certvault

@@ -1,0 +1,31 @@
+// Snapshot manifests: everything a snapshot needs to be restored, as an object
+// of its own (snapshots/<id>.snap), so `repair catalog` can rebuild the
+// catalog from the repository alone.
+//
+// Body: UTF-8 JSON (docs/format.md lists the fields) inside a framed object
+// with magic "CVSNAPSH", version 1.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "certvault/catalog/catalog.h"
+
+namespace certvault::manifest {
+
+inline constexpr uint32_t kVersion = 1;
+
+struct Manifest {
+  catalog::SnapshotRecord snapshot;
+  std::vector<catalog::FileRecord> files;
+  std::vector<catalog::MissingFile> missing_files;
+};
+
+std::string object_name(const std::string& snapshot_id);
+std::vector<uint8_t> encode(const Manifest& manifest);
+// Throws Error(kIntegrity) naming `what` for any malformed input.
+Manifest decode(std::span<const uint8_t> object, const std::string& what);
+
+}  // namespace certvault::manifest

@@ -1,0 +1,176 @@
+#include "certvault/archive/snapshot_export.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <chrono>
+#include <system_error>
+#include <unordered_map>
+
+#include "certvault/archive/error.h"
+#include "certvault/archive/hex.h"
+#include "certvault/archive/repository.h"
+#include "certvault/archive/safe_path.h"
+#include "keyed_hash.h"
+#include "pack.h"
+#include "recipe_store.h"
+
+namespace certvault {
+namespace {
+
+struct DecompressionContext {
+  ZSTD_DCtx* context = ZSTD_createDCtx();
+  ~DecompressionContext() { ZSTD_freeDCtx(context); }
+};
+
+class OutputFile {
+ public:
+  OutputFile(std::filesystem::path final_path) : final_(std::move(final_path)) {
+    temp_ = final_;
+    temp_ += ".certvault-partial";
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw_errno("cannot create " + temp_.string());
+  }
+  ~OutputFile() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      ::unlink(temp_.c_str());
+    }
+  }
+  void write(std::span<const uint8_t> bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw_errno("cannot write " + temp_.string());
+      }
+      bytes = bytes.subspan(static_cast<size_t>(n));
+    }
+  }
+  void commit() {
+    if (::fsync(fd_) != 0) throw_errno("fsync " + temp_.string());
+    if (::close(fd_) != 0) {
+      fd_ = -1;
+      throw_errno("close " + temp_.string());
+    }
+    fd_ = -1;
+    if (::rename(temp_.c_str(), final_.c_str()) != 0) throw_errno("rename " + temp_.string());
+  }
+
+ private:
+  std::filesystem::path final_, temp_;
+  int fd_ = -1;
+};
+
+void fsync_directory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw_errno("open folder " + dir.string());
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw_errno("fsync folder " + dir.string());
+}
+
+}  // namespace
+
+void read_file_contents(Repository& repository, const std::string& snapshot_id, const catalog::FileRecord& file,
+                        const std::function<void(std::span<const uint8_t>)>& sink) {
+  const auto& catalog = repository.catalog();
+  const auto secret = std::span<const uint8_t>(repository.config().chunk_id_secret);
+  const auto ids = recipe::load_ids(catalog, file.recipe);
+  std::unordered_map<int64_t, std::string> pack_names;
+  DecompressionContext decompression;
+  std::vector<uint8_t> raw;
+  StreamingDigest digest(secret);
+  uint64_t offset = 0;
+  for (const auto& id : ids) {
+    auto where = [&](const std::string& what) {
+      return fmt::format("snapshot {} file '{}' at offset {}: chunk {} {}", snapshot_id.substr(0, 12), file.path,
+                         offset, to_hex(id), what);
+    };
+    const auto location = catalog.find_chunk(id);
+    if (!location) throw Error(ErrorKind::kIntegrity, where("is not in the chunk index"));
+    auto name_it = pack_names.find(location->pack_id);
+    if (name_it == pack_names.end()) {
+      const auto pack = catalog.pack(location->pack_id);
+      if (!pack) throw Error(ErrorKind::kIntegrity, where(fmt::format("points to unknown pack {}", location->pack_id)));
+      name_it = pack_names.emplace(location->pack_id, pack->name).first;
+    }
+    pack::EntryInfo expected;
+    expected.id = id;
+    expected.offset = location->offset;
+    expected.raw_size = location->raw_size;
+    expected.stored_size = location->stored_size;
+    expected.flags = location->flags;
+    std::vector<uint8_t> stored;
+    try {
+      stored = pack::read_stored(repository.objects(), name_it->second, expected);
+    } catch (const Error& e) {
+      throw Error(ErrorKind::kIntegrity, where(fmt::format("unreadable: {}", e.what())));
+    }
+    std::span<const uint8_t> chunk = stored;
+    if ((location->flags & pack::kFlagCompressed) != 0) {
+      raw.resize(location->raw_size);
+      const size_t n = ZSTD_decompressDCtx(decompression.context, raw.data(), raw.size(), stored.data(), stored.size());
+      if (ZSTD_isError(n) || n != location->raw_size) {
+        throw Error(ErrorKind::kIntegrity,
+                    where(fmt::format("in pack {} does not decompress to {} bytes: {}", name_it->second,
+                                      location->raw_size, ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size")));
+      }
+      chunk = raw;
+    }
+    if (keyed_hash128(chunk, secret) != id) {
+      throw Error(ErrorKind::kIntegrity,
+                  where(fmt::format("in pack {} has content that does not match its id", name_it->second)));
+    }
+    digest.update(chunk);
+    sink(chunk);
+    offset += chunk.size();
+  }
+  if (offset != file.size) {
+    throw Error(ErrorKind::kIntegrity, fmt::format("snapshot {} file '{}': rebuilt {} bytes, expected {}",
+                                                   snapshot_id.substr(0, 12), file.path, offset, file.size));
+  }
+  if (digest.digest() != file.digest) {
+    throw Error(ErrorKind::kIntegrity,
+                fmt::format("snapshot {} file '{}': whole-file digest mismatch", snapshot_id.substr(0, 12), file.path));
+  }
+}
+
+ExportResult export_snapshot(Repository& repository, const std::string& snapshot_id, const ExportOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto files = repository.catalog().files(snapshot_id);
+  std::error_code ec;
+  if (std::filesystem::exists(options.target, ec)) {
+    if (!std::filesystem::is_directory(options.target, ec)) {
+      throw Error(ErrorKind::kRefused, fmt::format("export target {} is not a folder", options.target.string()));
+    }
+    if (!options.force && !std::filesystem::is_empty(options.target, ec)) {
+      throw Error(ErrorKind::kRefused,
+                  fmt::format("export target {} is not empty (use --force to overwrite)", options.target.string()));
+    }
+  }
+  // Validate every path before writing anything.
+  std::vector<std::filesystem::path> destinations;
+  for (const auto& file : files) destinations.push_back(safe_join(options.target, file.path));
+
+  ExportResult result;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto& destination = destinations[i];
+    std::filesystem::create_directories(destination.parent_path(), ec);
+    if (ec)
+      throw Error(ErrorKind::kFailure,
+                  fmt::format("cannot create {}: {}", destination.parent_path().string(), ec.message()));
+    OutputFile output(destination);
+    read_file_contents(repository, snapshot_id, files[i], [&](std::span<const uint8_t> bytes) { output.write(bytes); });
+    output.commit();
+    fsync_directory(destination.parent_path());
+    ++result.files;
+    result.bytes += files[i].size;
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace certvault

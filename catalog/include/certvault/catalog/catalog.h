@@ -1,0 +1,206 @@
+// certvault's catalog: the SQLite database that indexes a repository.
+//
+// Contract:
+// - The catalog is the only code that writes SQL. It opens `catalog.db` in WAL
+//   mode with synchronous=FULL and foreign keys on; commits are durable when
+//   commit() returns.
+// - The schema is versioned (PRAGMA user_version plus a `migrations` table);
+//   open() migrates an older catalog forward inside one transaction and refuses
+//   a newer one with a clear message.
+// - Every failure throws CatalogError naming the operation, the statement and
+//   SQLite's message.
+// - The catalog is a rebuildable view: everything in it can be reconstructed
+//   from the repository's objects (see docs/format.md), so it never holds the
+//   only copy of anything but truncation records.
+// - Not thread-safe: one Catalog per thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace certvault::catalog {
+
+class Statement;
+
+class CatalogError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using ChunkId = std::array<uint8_t, 16>;
+using Digest = std::array<uint8_t, 16>;
+
+struct ChunkLocation {
+  ChunkId id{};
+  int64_t pack_id = 0;       // packs.id
+  uint64_t offset = 0;       // of the entry header inside the pack
+  uint32_t stored_size = 0;  // bytes after the entry header
+  uint32_t raw_size = 0;
+  uint16_t flags = 0;
+};
+
+struct PackRecord {
+  int64_t id = 0;    // assigned by the catalog on insert
+  std::string name;  // object name, e.g. "packs/ab/ab12....pack"
+  uint64_t size = 0;
+  uint32_t entry_count = 0;
+  int64_t created_unix = 0;
+};
+
+struct RecipeRecord {
+  Digest id{};
+  std::optional<Digest> base;  // set for a delta recipe
+  uint32_t depth = 0;          // 0 for a full recipe, base depth + 1 for a delta
+  uint64_t chunk_count = 0;    // chunks of the file it describes
+  uint64_t logical_size = 0;
+  std::vector<uint8_t> body;  // the encoded recipe (docs/format.md)
+};
+
+struct FileRecord {
+  uint32_t seq = 0;        // order inside the snapshot
+  std::string path;        // path inside the snapshot ('/'-separated, relative)
+  std::string role;        // "database", "log", "checkpoint", "dynamic", "file"
+  uint16_t type_code = 0;  // CSBFT code from the API, 0 if none
+  std::string api_path;    // path exactly as the API gave it (UTF-8), empty if none
+  uint64_t size = 0;
+  Digest digest{};  // whole-file keyed XXH3-128
+  Digest recipe{};
+  std::optional<uint32_t> log_generation;
+};
+
+struct RestoreMapEntry {
+  uint16_t type_code = 0;
+  std::string path;
+};
+
+struct SnapshotRecord {
+  std::string id;            // 32 hex digits
+  int64_t created_unix = 0;  // seconds, UTC
+  std::string kind;          // "folder", "full", "incremental"
+  std::string source;        // folder path or server name
+  std::string server;        // empty for folder snapshots
+  std::string ca_name;
+  std::vector<std::string> tags;
+  std::optional<std::string> parent;     // previous snapshot of the same source
+  std::optional<std::string> base_full;  // for an incremental: its full
+  std::optional<uint32_t> gen_low, gen_high;
+  uint64_t logical_size = 0;             // sum of file sizes
+  uint64_t added_size = 0;               // bytes this snapshot added to packs
+  std::vector<uint8_t> restore_map_raw;  // UTF-16LE multi-string exactly as returned
+  std::vector<RestoreMapEntry> restore_map;
+  std::string manifest;  // object name of the manifest
+};
+
+struct MissingFile {
+  std::string path;
+  std::string reason;
+};
+
+struct TruncationRecord {
+  std::string snapshot_id;
+  int64_t time_unix = 0;
+  int32_t hresult = 0;
+  std::string message;
+};
+
+struct SnapshotFilter {
+  std::optional<std::string> source;
+  std::optional<std::string> server;
+  std::optional<std::string> kind;
+  std::optional<std::string> tag;
+  std::optional<int64_t> since_unix;
+};
+
+// Everything one snapshot adds, written in one transaction by commit_snapshot().
+struct SnapshotCommit {
+  SnapshotRecord snapshot;
+  std::vector<FileRecord> files;
+  std::vector<MissingFile> missing_files;
+  std::vector<PackRecord> new_packs;  // ids are assigned on insert
+  // New chunks; pack_id of each entry is an index into new_packs (0-based),
+  // translated to the assigned packs.id inside the transaction.
+  std::vector<ChunkLocation> new_chunks;
+  std::vector<RecipeRecord> new_recipes;
+};
+
+class Catalog {
+ public:
+  // Opens (creating if absent) and migrates the catalog at `path`.
+  static std::unique_ptr<Catalog> open(const std::filesystem::path& path);
+  ~Catalog();
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
+
+  int schema_version() const;
+
+  // Repository settings (id, keys in hex, chunk parameters, ...).
+  void set_setting(const std::string& key, const std::string& value);
+  std::optional<std::string> setting(const std::string& key) const;
+
+  // Chunk index.
+  std::optional<ChunkLocation> find_chunk(const ChunkId& id) const;
+  bool has_chunk(const ChunkId& id) const;
+  std::optional<PackRecord> pack(int64_t pack_id) const;
+  std::vector<PackRecord> packs() const;
+  void for_each_chunk(const std::function<void(const ChunkLocation&)>& visit) const;  // streams
+
+  // Recipes.
+  std::optional<RecipeRecord> recipe(const Digest& id) const;
+  bool has_recipe(const Digest& id) const;
+
+  // Snapshots. commit_snapshot() is atomic: all of it or nothing.
+  void commit_snapshot(const SnapshotCommit& commit);
+  std::vector<SnapshotRecord> snapshots(const SnapshotFilter& filter = {}) const;  // oldest first
+  std::optional<SnapshotRecord> snapshot(const std::string& id) const;
+  std::vector<std::string> snapshot_ids_with_prefix(const std::string& prefix) const;
+  std::vector<FileRecord> files(const std::string& snapshot_id) const;  // by seq
+  std::vector<MissingFile> missing_files(const std::string& snapshot_id) const;
+  // The newest snapshot of a source/server (any kind), if any.
+  std::optional<SnapshotRecord> latest_snapshot(const SnapshotFilter& filter) const;
+
+  // Log truncation records (issue 5): the only catalog data with no copy in objects.
+  void record_truncation(const TruncationRecord& record);
+  std::vector<TruncationRecord> truncations(const std::string& snapshot_id) const;
+
+  // For `repair catalog`: wipes every table but settings' schema and refills it.
+  void begin_rebuild();
+  void add_pack_with_chunks(PackRecord pack, std::vector<ChunkLocation> chunks);  // pack_id ignored in chunks
+  void add_recipe(const RecipeRecord& recipe);
+  void add_snapshot(const SnapshotRecord& snapshot, const std::vector<FileRecord>& files,
+                    const std::vector<MissingFile>& missing);
+  void finish_rebuild();  // commits
+
+  // Size of the database files (catalog.db + WAL), for measurements.
+  uint64_t size_on_disk() const;
+  // SQLite's integrity_check: "ok" or the problems it lists.
+  std::vector<std::string> integrity_check() const;
+
+ private:
+  explicit Catalog(sqlite3* db, std::filesystem::path path);
+  int64_t insert_pack_row(const PackRecord& pack);
+  void insert_chunk_row(const ChunkLocation& chunk, int64_t pack_id);
+  void insert_recipe_row(const RecipeRecord& recipe);
+  void insert_snapshot_rows(const SnapshotRecord& snapshot, const std::vector<FileRecord>& files,
+                            const std::vector<MissingFile>& missing);
+  SnapshotRecord read_snapshot_row(Statement& statement) const;
+  std::vector<SnapshotRecord> query_snapshots(const SnapshotFilter& filter, const char* order,
+                                              bool with_restore_map) const;
+  std::vector<RestoreMapEntry> restore_map(const std::string& snapshot_id) const;
+
+  struct Statements;
+  bool rebuilding_ = false;
+  sqlite3* db_;
+  std::filesystem::path path_;
+  std::unique_ptr<Statements> statements_;
+};
+
+}  // namespace certvault::catalog

@@ -1,0 +1,102 @@
+#include "catalog_schema.h"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "statement.h"
+
+namespace certvault::catalog {
+namespace {
+
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+// Append-only: a released migration is never edited, only followed by another.
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {1, "initial schema", R"sql(
+CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE packs(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,
+  entry_count INTEGER NOT NULL, created_unix INTEGER NOT NULL);
+CREATE TABLE chunks(
+  id BLOB PRIMARY KEY, pack_id INTEGER NOT NULL REFERENCES packs(id), offset INTEGER NOT NULL,
+  stored_size INTEGER NOT NULL, raw_size INTEGER NOT NULL, flags INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX chunks_by_pack ON chunks(pack_id);
+CREATE TABLE recipes(
+  id BLOB PRIMARY KEY, base BLOB REFERENCES recipes(id), depth INTEGER NOT NULL,
+  chunk_count INTEGER NOT NULL, logical_size INTEGER NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
+CREATE INDEX recipes_by_base ON recipes(base);
+CREATE TABLE snapshots(
+  id TEXT PRIMARY KEY, created_unix INTEGER NOT NULL, kind TEXT NOT NULL, source TEXT NOT NULL,
+  server TEXT NOT NULL, ca_name TEXT NOT NULL, parent TEXT, base_full TEXT, gen_low INTEGER,
+  gen_high INTEGER, logical_size INTEGER NOT NULL, added_size INTEGER NOT NULL,
+  restore_map_raw BLOB NOT NULL, manifest TEXT NOT NULL);
+CREATE INDEX snapshots_by_created ON snapshots(created_unix);
+CREATE INDEX snapshots_by_server ON snapshots(server, created_unix);
+CREATE INDEX snapshots_by_source ON snapshots(source, created_unix);
+CREATE TABLE snapshot_tags(
+  snapshot_id TEXT NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE, tag TEXT NOT NULL,
+  PRIMARY KEY(snapshot_id, tag)) WITHOUT ROWID;
+CREATE INDEX snapshot_tags_by_tag ON snapshot_tags(tag);
+CREATE TABLE restore_map(
+  snapshot_id TEXT NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+  type_code INTEGER NOT NULL, path TEXT NOT NULL, PRIMARY KEY(snapshot_id, seq)) WITHOUT ROWID;
+CREATE TABLE files(
+  snapshot_id TEXT NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+  path TEXT NOT NULL, role TEXT NOT NULL, type_code INTEGER NOT NULL, api_path TEXT NOT NULL,
+  size INTEGER NOT NULL, digest BLOB NOT NULL, recipe BLOB NOT NULL REFERENCES recipes(id),
+  log_generation INTEGER, PRIMARY KEY(snapshot_id, seq)) WITHOUT ROWID;
+CREATE INDEX files_by_recipe ON files(recipe);
+CREATE TABLE missing_files(
+  snapshot_id TEXT NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE, path TEXT NOT NULL,
+  reason TEXT NOT NULL);
+CREATE INDEX missing_files_by_snapshot ON missing_files(snapshot_id);
+CREATE TABLE truncations(
+  id INTEGER PRIMARY KEY, snapshot_id TEXT NOT NULL, time_unix INTEGER NOT NULL,
+  hresult INTEGER NOT NULL, message TEXT NOT NULL);
+CREATE INDEX truncations_by_snapshot ON truncations(snapshot_id);
+)sql"},
+  };
+  return all;
+}
+
+int user_version(sqlite3* db) {
+  Statement statement(db, "PRAGMA user_version");
+  statement.step();
+  return static_cast<int>(statement.column_int64(0));
+}
+
+}  // namespace
+
+void migrate(sqlite3* db, const std::filesystem::path& path) {
+  const int current = user_version(db);  // also fails early on a file that is not a database
+  if (current > kSchemaVersion) {
+    throw CatalogError("catalog: " + path.string() + " has schema version " + std::to_string(current) +
+                       ", newer than this build understands (" + std::to_string(kSchemaVersion) +
+                       "); use a newer certvault");
+  }
+  if (current == kSchemaVersion) return;
+  Transaction transaction(db, "migrate schema");
+  execute(db,
+          "CREATE TABLE IF NOT EXISTS migrations(version INTEGER PRIMARY KEY, applied_unix INTEGER NOT NULL, "
+          "description TEXT NOT NULL)",
+          "create migrations table");
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  for (const auto& migration : migrations()) {
+    if (migration.version <= current) continue;
+    execute(db, migration.sql, "migration " + std::to_string(migration.version));
+    Statement record(db, "INSERT INTO migrations(version, applied_unix, description) VALUES (?, ?, ?)");
+    record.bind_int64(1, migration.version).bind_int64(2, now).bind_text(3, migration.description);
+    record.run();
+    execute(db, "PRAGMA user_version = " + std::to_string(migration.version), "set user_version");
+  }
+  transaction.commit();
+}
+
+}  // namespace certvault::catalog

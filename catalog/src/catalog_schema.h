@@ -1,0 +1,16 @@
+// The catalog schema and its migrations.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+namespace certvault::catalog {
+
+inline constexpr int kSchemaVersion = 1;
+
+// Brings the database at `path` to kSchemaVersion in one transaction, or
+// refuses a newer one. Records each applied step in `migrations`.
+void migrate(sqlite3* db, const std::filesystem::path& path);
+
+}  // namespace certvault::catalog

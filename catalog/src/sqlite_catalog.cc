@@ -1,0 +1,483 @@
+#include <sqlite3.h>
+
+#include <cstring>
+#include <system_error>
+
+#include "catalog_schema.h"
+#include "certvault/catalog/catalog.h"
+#include "statement.h"
+
+namespace certvault::catalog {
+
+namespace {
+
+
+template <size_t N>
+std::array<uint8_t, N> blob_array(const Statement& statement, int column, const char* what) {
+  const auto bytes = statement.column_blob(column);
+  if (bytes.size() != N) {
+    throw CatalogError(std::string("catalog: ") + what + " has " + std::to_string(bytes.size()) + " bytes, expected " +
+                       std::to_string(N));
+  }
+  std::array<uint8_t, N> out{};
+  std::memcpy(out.data(), bytes.data(), N);
+  return out;
+}
+
+
+}  // namespace
+
+struct Catalog::Statements {
+  explicit Statements(sqlite3* db)
+      : find_chunk(db, "SELECT pack_id, offset, stored_size, raw_size, flags FROM chunks WHERE id = ?"),
+        has_chunk(db, "SELECT 1 FROM chunks WHERE id = ?"),
+        find_recipe(db, "SELECT base, depth, chunk_count, logical_size, body FROM recipes WHERE id = ?"),
+        has_recipe(db, "SELECT 1 FROM recipes WHERE id = ?"),
+        insert_pack(db, "INSERT INTO packs(name, size, entry_count, created_unix) VALUES (?, ?, ?, ?)"),
+        insert_chunk(db,
+                     "INSERT OR IGNORE INTO chunks(id, pack_id, offset, stored_size, raw_size, flags) "
+                     "VALUES (?, ?, ?, ?, ?, ?)"),
+        insert_recipe(db,
+                      "INSERT OR IGNORE INTO recipes(id, base, depth, chunk_count, logical_size, body) "
+                      "VALUES (?, ?, ?, ?, ?, ?)"),
+        insert_snapshot(db,
+                        "INSERT INTO snapshots(id, created_unix, kind, source, server, ca_name, parent, base_full, "
+                        "gen_low, gen_high, logical_size, added_size, restore_map_raw, manifest) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        insert_tag(db, "INSERT OR IGNORE INTO snapshot_tags(snapshot_id, tag) VALUES (?, ?)"),
+        insert_map_entry(db, "INSERT INTO restore_map(snapshot_id, seq, type_code, path) VALUES (?, ?, ?, ?)"),
+        insert_file(db,
+                    "INSERT INTO files(snapshot_id, seq, path, role, type_code, api_path, size, digest, recipe, "
+                    "log_generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        insert_missing(db, "INSERT INTO missing_files(snapshot_id, path, reason) VALUES (?, ?, ?)") {}
+  Statement find_chunk, has_chunk, find_recipe, has_recipe, insert_pack, insert_chunk, insert_recipe, insert_snapshot,
+      insert_tag, insert_map_entry, insert_file, insert_missing;
+};
+
+std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path) {
+  sqlite3* db = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    throw CatalogError("catalog: cannot open " + path.string() + ": " + message);
+  }
+  try {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_extended_result_codes(db, 1);
+    execute(db, "PRAGMA journal_mode=WAL", "enable WAL");
+    execute(db, "PRAGMA synchronous=FULL", "set synchronous=FULL");
+    execute(db, "PRAGMA foreign_keys=ON", "enable foreign keys");
+    migrate(db, path);
+  } catch (const CatalogError& e) {
+    sqlite3_close(db);
+    throw CatalogError(std::string(e.what()) + " (catalog file " + path.string() + ")");
+  }
+  return std::unique_ptr<Catalog>(new Catalog(db, path));
+}
+
+Catalog::Catalog(sqlite3* db, std::filesystem::path path)
+    : db_(db), path_(std::move(path)), statements_(std::make_unique<Statements>(db)) {}
+
+Catalog::~Catalog() {
+  statements_.reset();
+  sqlite3_close(db_);
+}
+
+int Catalog::schema_version() const {
+  Statement statement(db_, "PRAGMA user_version");
+  statement.step();
+  return static_cast<int>(statement.column_int64(0));
+}
+
+void Catalog::set_setting(const std::string& key, const std::string& value) {
+  Statement statement(db_, "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = ?");
+  statement.bind_text(1, key).bind_text(2, value).bind_text(3, value);
+  statement.run();
+}
+
+std::optional<std::string> Catalog::setting(const std::string& key) const {
+  Statement statement(db_, "SELECT value FROM settings WHERE key = ?");
+  statement.bind_text(1, key);
+  if (!statement.step()) return std::nullopt;
+  return statement.column_text(0);
+}
+
+std::optional<ChunkLocation> Catalog::find_chunk(const ChunkId& id) const {
+  auto& statement = statements_->find_chunk;
+  statement.reset();
+  statement.bind_blob(1, id);
+  if (!statement.step()) return std::nullopt;
+  ChunkLocation location;
+  location.id = id;
+  location.pack_id = statement.column_int64(0);
+  location.offset = static_cast<uint64_t>(statement.column_int64(1));
+  location.stored_size = static_cast<uint32_t>(statement.column_int64(2));
+  location.raw_size = static_cast<uint32_t>(statement.column_int64(3));
+  location.flags = static_cast<uint16_t>(statement.column_int64(4));
+  return location;
+}
+
+bool Catalog::has_chunk(const ChunkId& id) const {
+  auto& statement = statements_->has_chunk;
+  statement.reset();
+  statement.bind_blob(1, id);
+  return statement.step();
+}
+
+std::optional<PackRecord> Catalog::pack(int64_t pack_id) const {
+  Statement statement(db_, "SELECT id, name, size, entry_count, created_unix FROM packs WHERE id = ?");
+  statement.bind_int64(1, pack_id);
+  if (!statement.step()) return std::nullopt;
+  return PackRecord{statement.column_int64(0), statement.column_text(1),
+                    static_cast<uint64_t>(statement.column_int64(2)), static_cast<uint32_t>(statement.column_int64(3)),
+                    statement.column_int64(4)};
+}
+
+std::vector<PackRecord> Catalog::packs() const {
+  Statement statement(db_, "SELECT id, name, size, entry_count, created_unix FROM packs ORDER BY id");
+  std::vector<PackRecord> packs;
+  while (statement.step()) {
+    packs.push_back({statement.column_int64(0), statement.column_text(1),
+                     static_cast<uint64_t>(statement.column_int64(2)), static_cast<uint32_t>(statement.column_int64(3)),
+                     statement.column_int64(4)});
+  }
+  return packs;
+}
+
+void Catalog::for_each_chunk(const std::function<void(const ChunkLocation&)>& visit) const {
+  Statement statement(db_, "SELECT id, pack_id, offset, stored_size, raw_size, flags FROM chunks");
+  while (statement.step()) {
+    ChunkLocation location;
+    location.id = blob_array<16>(statement, 0, "chunk id");
+    location.pack_id = statement.column_int64(1);
+    location.offset = static_cast<uint64_t>(statement.column_int64(2));
+    location.stored_size = static_cast<uint32_t>(statement.column_int64(3));
+    location.raw_size = static_cast<uint32_t>(statement.column_int64(4));
+    location.flags = static_cast<uint16_t>(statement.column_int64(5));
+    visit(location);
+  }
+}
+
+std::optional<RecipeRecord> Catalog::recipe(const Digest& id) const {
+  auto& statement = statements_->find_recipe;
+  statement.reset();
+  statement.bind_blob(1, id);
+  if (!statement.step()) return std::nullopt;
+  RecipeRecord record;
+  record.id = id;
+  if (!statement.column_is_null(0)) record.base = blob_array<16>(statement, 0, "recipe base");
+  record.depth = static_cast<uint32_t>(statement.column_int64(1));
+  record.chunk_count = static_cast<uint64_t>(statement.column_int64(2));
+  record.logical_size = static_cast<uint64_t>(statement.column_int64(3));
+  const auto body = statement.column_blob(4);
+  record.body.assign(body.begin(), body.end());
+  return record;
+}
+
+bool Catalog::has_recipe(const Digest& id) const {
+  auto& statement = statements_->has_recipe;
+  statement.reset();
+  statement.bind_blob(1, id);
+  return statement.step();
+}
+
+void Catalog::insert_recipe_row(const RecipeRecord& recipe) {
+  auto& statement = statements_->insert_recipe;
+  statement.reset();
+  statement.bind_blob(1, recipe.id);
+  if (recipe.base) {
+    statement.bind_blob(2, *recipe.base);
+  } else {
+    statement.bind_null(2);
+  }
+  statement.bind_int64(3, recipe.depth)
+      .bind_int64(4, static_cast<int64_t>(recipe.chunk_count))
+      .bind_int64(5, static_cast<int64_t>(recipe.logical_size))
+      .bind_blob(6, recipe.body);
+  statement.run();
+}
+
+void Catalog::insert_snapshot_rows(const SnapshotRecord& s, const std::vector<FileRecord>& files,
+                                   const std::vector<MissingFile>& missing) {
+  auto& insert = statements_->insert_snapshot;
+  insert.reset();
+  insert.bind_text(1, s.id).bind_int64(2, s.created_unix).bind_text(3, s.kind).bind_text(4, s.source);
+  insert.bind_text(5, s.server).bind_text(6, s.ca_name);
+  s.parent ? insert.bind_text(7, *s.parent) : insert.bind_null(7);
+  s.base_full ? insert.bind_text(8, *s.base_full) : insert.bind_null(8);
+  s.gen_low ? insert.bind_int64(9, *s.gen_low) : insert.bind_null(9);
+  s.gen_high ? insert.bind_int64(10, *s.gen_high) : insert.bind_null(10);
+  insert.bind_int64(11, static_cast<int64_t>(s.logical_size)).bind_int64(12, static_cast<int64_t>(s.added_size));
+  insert.bind_blob(13, s.restore_map_raw).bind_text(14, s.manifest);
+  insert.run();
+  for (const auto& tag : s.tags) {
+    auto& statement = statements_->insert_tag;
+    statement.reset();
+    statement.bind_text(1, s.id).bind_text(2, tag);
+    statement.run();
+  }
+  for (size_t i = 0; i < s.restore_map.size(); ++i) {
+    auto& statement = statements_->insert_map_entry;
+    statement.reset();
+    statement.bind_text(1, s.id)
+        .bind_int64(2, static_cast<int64_t>(i))
+        .bind_int64(3, s.restore_map[i].type_code)
+        .bind_text(4, s.restore_map[i].path);
+    statement.run();
+  }
+  for (const auto& f : files) {
+    auto& statement = statements_->insert_file;
+    statement.reset();
+    statement.bind_text(1, s.id).bind_int64(2, f.seq).bind_text(3, f.path).bind_text(4, f.role);
+    statement.bind_int64(5, f.type_code).bind_text(6, f.api_path).bind_int64(7, static_cast<int64_t>(f.size));
+    statement.bind_blob(8, f.digest).bind_blob(9, f.recipe);
+    f.log_generation ? statement.bind_int64(10, *f.log_generation) : statement.bind_null(10);
+    statement.run();
+  }
+  for (const auto& m : missing) {
+    auto& statement = statements_->insert_missing;
+    statement.reset();
+    statement.bind_text(1, s.id).bind_text(2, m.path).bind_text(3, m.reason);
+    statement.run();
+  }
+}
+
+int64_t Catalog::insert_pack_row(const PackRecord& pack) {
+  auto& statement = statements_->insert_pack;
+  statement.reset();
+  statement.bind_text(1, pack.name)
+      .bind_int64(2, static_cast<int64_t>(pack.size))
+      .bind_int64(3, pack.entry_count)
+      .bind_int64(4, pack.created_unix);
+  statement.run();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+void Catalog::insert_chunk_row(const ChunkLocation& chunk, int64_t pack_id) {
+  auto& statement = statements_->insert_chunk;
+  statement.reset();
+  statement.bind_blob(1, chunk.id)
+      .bind_int64(2, pack_id)
+      .bind_int64(3, static_cast<int64_t>(chunk.offset))
+      .bind_int64(4, chunk.stored_size)
+      .bind_int64(5, chunk.raw_size)
+      .bind_int64(6, chunk.flags);
+  statement.run();
+}
+
+void Catalog::commit_snapshot(const SnapshotCommit& commit) {
+  Transaction transaction(db_, "commit snapshot " + commit.snapshot.id);
+  std::vector<int64_t> pack_ids;
+  pack_ids.reserve(commit.new_packs.size());
+  for (const auto& pack : commit.new_packs) pack_ids.push_back(insert_pack_row(pack));
+  for (const auto& chunk : commit.new_chunks) {
+    if (chunk.pack_id < 0 || static_cast<size_t>(chunk.pack_id) >= pack_ids.size()) {
+      throw CatalogError("catalog: commit snapshot " + commit.snapshot.id + ": chunk refers to new pack index " +
+                         std::to_string(chunk.pack_id) + " of " + std::to_string(pack_ids.size()));
+    }
+    insert_chunk_row(chunk, pack_ids[static_cast<size_t>(chunk.pack_id)]);
+  }
+  // Bases first, so that the foreign key from a delta to its base holds.
+  std::vector<const RecipeRecord*> recipes;
+  for (const auto& recipe : commit.new_recipes) recipes.push_back(&recipe);
+  std::stable_sort(recipes.begin(), recipes.end(), [](auto* a, auto* b) { return a->depth < b->depth; });
+  for (const auto* recipe : recipes) insert_recipe_row(*recipe);
+  insert_snapshot_rows(commit.snapshot, commit.files, commit.missing_files);
+  transaction.commit();
+}
+
+SnapshotRecord Catalog::read_snapshot_row(Statement& statement) const {
+  SnapshotRecord s;
+  s.id = statement.column_text(0);
+  s.created_unix = statement.column_int64(1);
+  s.kind = statement.column_text(2);
+  s.source = statement.column_text(3);
+  s.server = statement.column_text(4);
+  s.ca_name = statement.column_text(5);
+  if (!statement.column_is_null(6)) s.parent = statement.column_text(6);
+  if (!statement.column_is_null(7)) s.base_full = statement.column_text(7);
+  if (!statement.column_is_null(8)) s.gen_low = static_cast<uint32_t>(statement.column_int64(8));
+  if (!statement.column_is_null(9)) s.gen_high = static_cast<uint32_t>(statement.column_int64(9));
+  s.logical_size = static_cast<uint64_t>(statement.column_int64(10));
+  s.added_size = static_cast<uint64_t>(statement.column_int64(11));
+  const auto raw = statement.column_blob(12);
+  s.restore_map_raw.assign(raw.begin(), raw.end());
+  s.manifest = statement.column_text(13);
+  const std::string tags = statement.column_text(14);
+  for (size_t start = 0; start < tags.size();) {
+    const size_t end = tags.find('\n', start);
+    s.tags.push_back(tags.substr(start, end - start));
+    start = end + 1;
+  }
+  return s;
+}
+
+static constexpr const char* kSnapshotColumns =
+    "SELECT s.id, s.created_unix, s.kind, s.source, s.server, s.ca_name, s.parent, s.base_full, s.gen_low, "
+    "s.gen_high, s.logical_size, s.added_size, s.restore_map_raw, s.manifest, "
+    "(SELECT coalesce(group_concat(tag, char(10)), '') || CASE WHEN count(*) > 0 THEN char(10) ELSE '' END "
+    "FROM (SELECT tag FROM snapshot_tags t WHERE t.snapshot_id = s.id ORDER BY tag)) FROM snapshots s ";
+
+std::vector<SnapshotRecord> Catalog::query_snapshots(const SnapshotFilter& filter, const char* order,
+                                                     bool with_restore_map) const {
+  std::string sql = std::string(kSnapshotColumns) + "WHERE 1";
+  if (filter.source) sql += " AND s.source = :source";
+  if (filter.server) sql += " AND s.server = :server";
+  if (filter.kind) sql += " AND s.kind = :kind";
+  if (filter.tag) sql += " AND EXISTS (SELECT 1 FROM snapshot_tags t WHERE t.snapshot_id = s.id AND t.tag = :tag)";
+  if (filter.since_unix) sql += " AND s.created_unix >= :since";
+  sql += order;
+  Statement statement(db_, sql);
+  if (filter.source) statement.bind_text(statement.parameter(":source"), *filter.source);
+  if (filter.server) statement.bind_text(statement.parameter(":server"), *filter.server);
+  if (filter.kind) statement.bind_text(statement.parameter(":kind"), *filter.kind);
+  if (filter.tag) statement.bind_text(statement.parameter(":tag"), *filter.tag);
+  if (filter.since_unix) statement.bind_int64(statement.parameter(":since"), *filter.since_unix);
+  std::vector<SnapshotRecord> snapshots;
+  while (statement.step()) snapshots.push_back(read_snapshot_row(statement));
+  if (with_restore_map) {
+    for (auto& snapshot : snapshots) snapshot.restore_map = restore_map(snapshot.id);
+  }
+  return snapshots;
+}
+
+std::vector<RestoreMapEntry> Catalog::restore_map(const std::string& snapshot_id) const {
+  Statement statement(db_, "SELECT type_code, path FROM restore_map WHERE snapshot_id = ? ORDER BY seq");
+  statement.bind_text(1, snapshot_id);
+  std::vector<RestoreMapEntry> entries;
+  while (statement.step()) {
+    entries.push_back({static_cast<uint16_t>(statement.column_int64(0)), statement.column_text(1)});
+  }
+  return entries;
+}
+
+std::vector<SnapshotRecord> Catalog::snapshots(const SnapshotFilter& filter) const {
+  return query_snapshots(filter, " ORDER BY s.created_unix, s.rowid", true);
+}
+
+std::optional<SnapshotRecord> Catalog::latest_snapshot(const SnapshotFilter& filter) const {
+  auto found = query_snapshots(filter, " ORDER BY s.created_unix DESC, s.rowid DESC LIMIT 1", true);
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+std::optional<SnapshotRecord> Catalog::snapshot(const std::string& id) const {
+  Statement statement(db_, std::string(kSnapshotColumns) + "WHERE s.id = ?");
+  statement.bind_text(1, id);
+  if (!statement.step()) return std::nullopt;
+  auto record = read_snapshot_row(statement);
+  record.restore_map = restore_map(id);
+  return record;
+}
+
+std::vector<std::string> Catalog::snapshot_ids_with_prefix(const std::string& prefix) const {
+  Statement statement(db_, "SELECT id FROM snapshots WHERE id >= ? AND id < ? ORDER BY id");
+  statement.bind_text(1, prefix).bind_text(2, prefix + "\x7f");
+  std::vector<std::string> ids;
+  while (statement.step()) ids.push_back(statement.column_text(0));
+  return ids;
+}
+
+std::vector<FileRecord> Catalog::files(const std::string& snapshot_id) const {
+  Statement statement(db_,
+                      "SELECT seq, path, role, type_code, api_path, size, digest, recipe, log_generation FROM files "
+                      "WHERE snapshot_id = ? ORDER BY seq");
+  statement.bind_text(1, snapshot_id);
+  std::vector<FileRecord> files;
+  while (statement.step()) {
+    FileRecord f;
+    f.seq = static_cast<uint32_t>(statement.column_int64(0));
+    f.path = statement.column_text(1);
+    f.role = statement.column_text(2);
+    f.type_code = static_cast<uint16_t>(statement.column_int64(3));
+    f.api_path = statement.column_text(4);
+    f.size = static_cast<uint64_t>(statement.column_int64(5));
+    f.digest = blob_array<16>(statement, 6, "file digest");
+    f.recipe = blob_array<16>(statement, 7, "file recipe");
+    if (!statement.column_is_null(8)) f.log_generation = static_cast<uint32_t>(statement.column_int64(8));
+    files.push_back(std::move(f));
+  }
+  return files;
+}
+
+std::vector<MissingFile> Catalog::missing_files(const std::string& snapshot_id) const {
+  Statement statement(db_, "SELECT path, reason FROM missing_files WHERE snapshot_id = ? ORDER BY rowid");
+  statement.bind_text(1, snapshot_id);
+  std::vector<MissingFile> missing;
+  while (statement.step()) missing.push_back({statement.column_text(0), statement.column_text(1)});
+  return missing;
+}
+
+void Catalog::record_truncation(const TruncationRecord& record) {
+  Transaction transaction(db_, "record truncation");
+  Statement statement(db_, "INSERT INTO truncations(snapshot_id, time_unix, hresult, message) VALUES (?, ?, ?, ?)");
+  statement.bind_text(1, record.snapshot_id)
+      .bind_int64(2, record.time_unix)
+      .bind_int64(3, record.hresult)
+      .bind_text(4, record.message);
+  statement.run();
+  transaction.commit();
+}
+
+std::vector<TruncationRecord> Catalog::truncations(const std::string& snapshot_id) const {
+  Statement statement(db_,
+                      "SELECT snapshot_id, time_unix, hresult, message FROM truncations WHERE snapshot_id = ? "
+                      "ORDER BY id");
+  statement.bind_text(1, snapshot_id);
+  std::vector<TruncationRecord> records;
+  while (statement.step()) {
+    records.push_back({statement.column_text(0), statement.column_int64(1),
+                       static_cast<int32_t>(statement.column_int64(2)), statement.column_text(3)});
+  }
+  return records;
+}
+
+void Catalog::begin_rebuild() {
+  execute(db_, "BEGIN IMMEDIATE", "begin rebuild");
+  rebuilding_ = true;
+  for (const char* table :
+       {"missing_files", "files", "restore_map", "snapshot_tags", "snapshots", "recipes", "chunks", "packs"}) {
+    execute(db_, std::string("DELETE FROM ") + table, std::string("rebuild: clear ") + table);
+  }
+}
+
+void Catalog::add_pack_with_chunks(PackRecord pack, std::vector<ChunkLocation> chunks) {
+  const int64_t pack_id = insert_pack_row(pack);
+  for (const auto& chunk : chunks) insert_chunk_row(chunk, pack_id);
+}
+
+void Catalog::add_recipe(const RecipeRecord& recipe) { insert_recipe_row(recipe); }
+
+void Catalog::add_snapshot(const SnapshotRecord& snapshot, const std::vector<FileRecord>& files,
+                           const std::vector<MissingFile>& missing) {
+  insert_snapshot_rows(snapshot, files, missing);
+}
+
+void Catalog::finish_rebuild() {
+  if (!rebuilding_) throw CatalogError("catalog: finish_rebuild() without begin_rebuild()");
+  execute(db_, "COMMIT", "commit rebuild");
+  rebuilding_ = false;
+}
+
+uint64_t Catalog::size_on_disk() const {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal"}) {
+    std::filesystem::path file = path_;
+    file += suffix;
+    const auto size = std::filesystem::file_size(file, ec);
+    if (!ec) total += size;
+  }
+  return total;
+}
+
+std::vector<std::string> Catalog::integrity_check() const {
+  Statement statement(db_, "PRAGMA integrity_check");
+  std::vector<std::string> rows;
+  while (statement.step()) rows.push_back(statement.column_text(0));
+  return rows;
+}
+
+}  // namespace certvault::catalog

@@ -1,0 +1,134 @@
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "certvault/archive/api_backup.h"
+#include "certvault/archive/folder_backup.h"
+#include "cli_support.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "progress_line.h"
+
+namespace certvault::cli {
+namespace {
+
+struct BackupOptions {
+  std::string repo;
+  std::string folder;
+  std::string server;
+  std::string library;
+  std::string type = "auto";
+  double full_every_days = 7;
+  bool keep_logs = false;
+  std::vector<std::string> tags;
+  bool json = false;
+  uint32_t read_buffer_kib = 1024;
+};
+
+void run_folder_backup(const BackupOptions& options) {
+  auto repository = open_repository(options.repo, LockMode::kExclusive);
+  FolderBackupOptions folder;
+  folder.folder = options.folder;
+  folder.tags = options.tags;
+  folder.on_skip = [](const std::string& path, const std::string& reason) {
+    warn(fmt::format("skipped {}: {}", path, reason));
+  };
+  const auto result = back_up_folder(*repository, folder);
+  if (options.json) {
+    print_json({{"snapshot", result.snapshot_id},
+                {"type", "folder"},
+                {"files", result.files},
+                {"skipped", result.skipped},
+                {"logical_bytes", result.logical_bytes},
+                {"new_bytes_stored", result.new_bytes_stored},
+                {"seconds", result.seconds}});
+    return;
+  }
+  std::printf("snapshot %s: %u files, %s read, %s stored, %.2f s\n", result.snapshot_id.substr(0, 12).c_str(),
+              result.files, format_bytes(result.logical_bytes).c_str(), format_bytes(result.new_bytes_stored).c_str(),
+              result.seconds);
+}
+
+void run_server_backup(const BackupOptions& options) {
+  auto repository = open_repository(options.repo, LockMode::kExclusive);
+  ApiBackupOptions api;
+  api.server = options.server;
+  api.library = options.library;
+  api.type = options.type == "full"          ? RequestedBackupType::kFull
+             : options.type == "incremental" ? RequestedBackupType::kIncremental
+                                             : RequestedBackupType::kAuto;
+  api.full_every = std::chrono::seconds(static_cast<int64_t>(options.full_every_days * 86400));
+  api.keep_logs = options.keep_logs;
+  api.tags = options.tags;
+  api.read_buffer_bytes = options.read_buffer_kib * 1024;
+  ProgressLine progress;
+  if (progress.enabled()) api.on_progress = [&progress](const BackupProgress& p) { progress.update(p); };
+  ApiBackupResult result;
+  try {
+    result = back_up_server(*repository, api);
+  } catch (...) {
+    progress.finish();
+    throw;
+  }
+  progress.finish();
+  for (const auto& missing : result.missing_dynamic_files) warn("dynamic file not backed up: " + missing);
+  const std::string kind = result.kind == BackupKind::kFull ? "full" : "incremental";
+  if (options.json) {
+    nlohmann::json range = nullptr;
+    if (result.log_range) range = {{"low", result.log_range->low}, {"high", result.log_range->high}};
+    print_json({{"snapshot", result.snapshot_id},
+                {"type", kind},
+                {"type_reason", result.kind_reason},
+                {"ca_name", result.ca_name},
+                {"files", result.files},
+                {"logical_bytes", result.logical_bytes},
+                {"new_bytes_stored", result.new_bytes_stored},
+                {"log_generations", range},
+                {"missing_dynamic_files", result.missing_dynamic_files},
+                {"logs_truncated", result.logs_truncated},
+                {"truncation_error", result.truncation_error},
+                {"seconds", result.seconds}});
+  } else {
+    std::printf("snapshot %s: %s backup of %s (%s), %u files, %s read, %s stored, logs %s, %.2f s\n",
+                result.snapshot_id.substr(0, 12).c_str(), kind.c_str(), result.ca_name.c_str(),
+                result.kind_reason.c_str(), result.files, format_bytes(result.logical_bytes).c_str(),
+                format_bytes(result.new_bytes_stored).c_str(),
+                result.logs_truncated ? "truncated" : (options.keep_logs ? "kept (--keep-logs)" : "not truncated"),
+                result.seconds);
+  }
+  if (!result.truncation_error.empty()) {
+    std::fprintf(stderr, "certvault: error: snapshot %s is committed and safe, but log truncation failed: %s\n",
+                 result.snapshot_id.substr(0, 12).c_str(), result.truncation_error.c_str());
+    command_exit_code() = kExitApi;
+  }
+}
+
+}  // namespace
+
+void register_backup_command(CLI::App& app) {
+  auto* command = app.add_subcommand("backup", "take a snapshot of a live CA (--server) or of a folder (--folder)");
+  auto options = std::make_shared<BackupOptions>();
+  add_repo_option(*command, options->repo);
+  auto* folder = command->add_option("--folder", options->folder, "back up every regular file under this folder");
+  auto* server = command->add_option("--server", options->server,
+                                     "CA to back up through the Certadm API (CA folder for the simulated CA, "
+                                     "CA config string on Windows)");
+  folder->excludes(server);
+  command->add_option("--type", options->type, "full, incremental (logs only) or auto")->capture_default_str()
+      ->check(CLI::IsMember({"full", "incremental", "auto"}));
+  command->add_option("--full-every", options->full_every_days,
+                      "with --type auto: take a full when the last one is older than this many days")->capture_default_str();
+  command->add_flag("--keep-logs", options->keep_logs, "do not truncate the CA's logs after the snapshot commits");
+  command->add_option("--library", options->library,
+                      "Certadm library to load (default: certadm.dll on Windows, libcertadm_sim.so elsewhere)");
+  command->add_option("--tag", options->tags, "tag the snapshot (repeatable)");
+  command->add_option("--read-buffer-kib", options->read_buffer_kib, "CertSrvBackupRead buffer size")->capture_default_str();
+  command->add_flag("--json", options->json, "print a JSON summary");
+  command->callback([options] {
+    if (!options->folder.empty()) return run_folder_backup(*options);
+    if (!options->server.empty()) return run_server_backup(*options);
+    throw CLI::ValidationError("backup", "give --server NAME or --folder DIR");
+  });
+}
+
+}  // namespace certvault::cli

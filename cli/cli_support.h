@@ -1,0 +1,23 @@
+// Small helpers shared by the command files: opening the repository with
+// warnings on stderr, time formatting, JSON printing.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "certvault/archive/repository.h"
+
+namespace certvault::cli {
+
+std::unique_ptr<Repository> open_repository(const std::string& path, LockMode mode);
+// "2026-11-24 15:48:39Z"
+std::string format_utc(int64_t unix_seconds);
+void print_json(const nlohmann::json& value);
+// Adds --repo (also from $CERTVAULT_REPO), required.
+CLI::Option* add_repo_option(CLI::App& command, std::string& repo);
+void warn(const std::string& message);
+
+}  // namespace certvault::cli

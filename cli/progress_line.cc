@@ -1,0 +1,55 @@
+#include "progress_line.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace certvault::cli {
+
+std::string format_bytes(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
+ProgressLine::ProgressLine() : enabled_(isatty(STDERR_FILENO) == 1) {}
+
+void ProgressLine::update(const BackupProgress& progress) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (shown_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
+  const double rate = progress.elapsed_seconds > 0 ? progress.total_done / progress.elapsed_seconds : 0;
+  const double dedup =
+      progress.total_done > 0
+          ? 100.0 * (1.0 - static_cast<double>(progress.new_bytes_stored) / static_cast<double>(progress.total_done))
+          : 0;
+  std::string eta = "--";
+  if (rate > 0 && progress.total_expected > progress.total_done) {
+    const auto seconds = static_cast<uint64_t>((progress.total_expected - progress.total_done) / rate);
+    eta = fmt::format("{}:{:02}", seconds / 60, seconds % 60);
+  }
+  std::string name = progress.file;
+  if (name.size() > 40) name = "…" + name.substr(name.size() - 39);
+  const std::string line = fmt::format("{:<40} {:>10} / {:<10} {:>7.1f} MiB/s  saved {:>5.1f}%  ETA {}", name,
+                                       format_bytes(progress.total_done), format_bytes(progress.total_expected),
+                                       rate / (1024 * 1024), dedup, eta);
+  std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  std::fflush(stderr);
+  shown_ = true;
+}
+
+void ProgressLine::finish() {
+  if (!shown_) return;
+  std::fprintf(stderr, "\r\033[K");
+  std::fflush(stderr);
+  shown_ = false;
+}
+
+}  // namespace certvault::cli

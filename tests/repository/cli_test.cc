@@ -1,0 +1,63 @@
+#include <catch2/catch.hpp>
+
+#include "test_support.h"
+
+using namespace certvault_test;
+
+TEST_CASE("certvault --help lists the commands and exit codes; --version works") {
+  const auto help = certvault("--help");
+  CHECK(help.exit_code == 0);
+  for (const char* command : {"init", "backup", "snapshots", "export", "repair", "unlock"}) {
+    CHECK_THAT(help.output, Catch::Contains(command));
+  }
+  CHECK_THAT(help.output, Catch::Contains("Exit codes"));
+  const auto version = certvault("--version");
+  CHECK(version.exit_code == 0);
+  CHECK_THAT(version.output, Catch::Contains("certvault 0."));
+  CHECK(certvault("no-such-command").exit_code == 2);
+}
+
+TEST_CASE("init, backup --folder, snapshots and export through the binary") {
+  TempFolder temp("cli");
+  const auto repo = temp / "repo";
+  const auto source = temp / "source";
+  write_bytes(source / "DataBase/ca.edb", random_bytes(2u << 20, 1));
+  write_bytes(source / "DataBase/edb00001.log", random_bytes(1u << 20, 2));
+  REQUIRE(certvault("init --repo " + quoted(repo.string())).exit_code == 0);
+
+  SECTION("init refuses a non-empty folder that is not a repository, and an existing repository") {
+    const auto again = certvault("init --repo " + quoted(repo.string()));
+    CHECK(again.exit_code == 6);
+    CHECK_THAT(again.output, Catch::Contains("already a certvault repository"));
+    const auto other = certvault("init --repo " + quoted(source.string()));
+    CHECK(other.exit_code == 6);
+    CHECK_THAT(other.output, Catch::Contains("not empty"));
+  }
+  SECTION("a backup lists and exports identically") {
+    const auto backup =
+        certvault("backup --json --repo " + quoted(repo.string()) + " --folder " + quoted(source.string()));
+    REQUIRE(backup.exit_code == 0);
+    CHECK_THAT(backup.output, Catch::Contains("\"files\": 2"));
+    const auto list = certvault("snapshots --repo " + quoted(repo.string()));
+    CHECK(list.exit_code == 0);
+    CHECK_THAT(list.output, Catch::Contains("1 snapshot"));
+    const auto json = certvault("snapshots --json --repo " + quoted(repo.string()));
+    CHECK_THAT(json.output, Catch::Contains("\"kind\": \"folder\""));
+    const auto target = temp / "out";
+    const auto exported =
+        certvault("export latest --repo " + quoted(repo.string()) + " --to " + quoted(target.string()));
+    REQUIRE(exported.exit_code == 0);
+    CHECK(folder_contents(target) == folder_contents(source));
+    const auto refused =
+        certvault("export latest --repo " + quoted(repo.string()) + " --to " + quoted(target.string()));
+    CHECK(refused.exit_code == 6);
+  }
+  SECTION("bad input fails with a message and a documented exit code") {
+    CHECK(certvault("snapshots --repo " + quoted((temp / "missing").string())).exit_code == 2);
+    const auto bad_spec =
+        certvault("export nothex --repo " + quoted(repo.string()) + " --to " + quoted((temp / "x").string()));
+    CHECK(bad_spec.exit_code == 2);
+    CHECK_THAT(bad_spec.output, Catch::Contains("not a snapshot id"));
+    CHECK(certvault("init --repo " + quoted((temp / "r2").string()) + " --chunk-avg 1000").exit_code == 2);
+  }
+}
