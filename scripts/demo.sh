@@ -28,13 +28,13 @@ step "full backup through the Certadm API (logs truncated after the commit)"
 "$certvault" backup --server "$ca" --type full --library "$bin/sim/libcertadm_sim.so"
 
 for round in 1 2 3; do
-  step "the CA issues 1500 certificates; incremental backup $round (--type auto)"
-  "$casim" issue "$ca" --count 1500 >/dev/null
+  step "the CA issues 300 certificates; incremental backup $round (--type auto)"
+  "$casim" issue "$ca" --count 300 >/dev/null
   "$certvault" backup --server "$ca" --library "$bin/sim/libcertadm_sim.so"
 done
 
 step "a second full backup: only the changed pages are stored"
-"$casim" issue "$ca" --count 1500 >/dev/null
+"$casim" issue "$ca" --count 300 >/dev/null
 "$certvault" backup --server "$ca" --type full --library "$bin/sim/libcertadm_sim.so"
 
 step "the snapshots"

@@ -28,7 +28,7 @@ CREATE TABLE chunks(
   stored_size INTEGER NOT NULL, raw_size INTEGER NOT NULL, flags INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX chunks_by_pack ON chunks(pack_id);
 CREATE TABLE recipes(
-  id BLOB PRIMARY KEY, base BLOB REFERENCES recipes(id), depth INTEGER NOT NULL,
+  id BLOB PRIMARY KEY, base BLOB REFERENCES recipes(id) DEFERRABLE INITIALLY DEFERRED, depth INTEGER NOT NULL,
   chunk_count INTEGER NOT NULL, logical_size INTEGER NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
 CREATE INDEX recipes_by_base ON recipes(base);
 CREATE TABLE snapshots(

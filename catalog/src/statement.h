@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "certvault/catalog/catalog.h"
 
@@ -36,10 +37,8 @@ class Statement {
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  void reset() {
-    sqlite3_reset(statement_);
-    sqlite3_clear_bindings(statement_);
-  }
+  // Binding overwrites every parameter the cached statements use, so no clear_bindings here.
+  void reset() { sqlite3_reset(statement_); }
   int parameter(const char* name) const { return sqlite3_bind_parameter_index(statement_, name); }
   Statement& bind_int64(int index, int64_t value) {
     check(sqlite3_bind_int64(statement_, index, value), "bind");
@@ -66,7 +65,7 @@ class Statement {
     const int rc = sqlite3_step(statement_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    fail(db_, "step", sql_);
+    fail(db_, "run statement", sql_);
   }
   void run() {
     while (step()) {
@@ -90,6 +89,19 @@ class Statement {
   sqlite3* db_;
   std::string sql_;
   sqlite3_stmt* statement_ = nullptr;
+};
+
+// Resets a cached statement when a lookup ends, so that it does not keep a
+// read transaction (and with it an old WAL snapshot) open between calls.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(Statement& statement) : statement_(statement) { statement_.reset(); }
+  ~ResetOnExit() { statement_.reset(); }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  Statement& statement_;
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK unless commit() was called.

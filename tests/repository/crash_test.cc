@@ -168,3 +168,21 @@ TEST_CASE("repair catalog rebuilds every snapshot from the objects alone") {
   make_source(source, 99);
   CHECK(fixture.exported(fixture.back_up(source)) == folder_contents(source));
 }
+
+TEST_CASE("repair keeps truncation records and replaces a damaged catalog") {
+  RepositoryFixture fixture;
+  const auto source = fixture.scratch("source");
+  make_source(source, 70);
+  const auto id = fixture.back_up(source);
+  fixture.open()->catalog().record_truncation({id, 1234, 0, "logs truncated"});
+  const auto report = repair_catalog(fixture.repo_path());
+  CHECK(report.problems.empty());
+  CHECK_FALSE(report.old_catalog_moved_to.empty());
+  CHECK(fixture.open(LockMode::kShared)->catalog().truncations(id).size() == 1);
+  // A catalog overwritten with garbage: repair reports the lost records and rebuilds the rest.
+  write_bytes(Repository::catalog_path(fixture.repo_path()), random_bytes(8192, 1));
+  CHECK_THROWS_WITH(fixture.open(), Catch::Contains("repair catalog"));
+  const auto second = repair_catalog(fixture.repo_path());
+  CHECK(second.snapshots == 1);
+  CHECK(fixture.exported(id) == folder_contents(source));
+}

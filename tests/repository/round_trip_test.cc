@@ -148,3 +148,18 @@ TEST_CASE("a corrupted pack byte is detected at export with pack and offset name
   }
   CHECK_FALSE(std::filesystem::exists(fixture.scratch("target") / "f"));
 }
+
+TEST_CASE("export with --force never writes through a symbolic link in the target") {
+  RepositoryFixture fixture;
+  const auto source = fixture.scratch("source");
+  write_bytes(source / "sub/file", random_bytes(100, 3));
+  const auto id = fixture.back_up(source);
+  const auto target = fixture.scratch("target");
+  const auto elsewhere = fixture.scratch("elsewhere");
+  std::filesystem::create_directories(target);
+  std::filesystem::create_directories(elsewhere);
+  std::filesystem::create_directory_symlink(elsewhere, target / "sub");
+  auto repository = fixture.open(LockMode::kShared);
+  CHECK_THROWS_WITH(export_snapshot(*repository, id, {target, true}), Catch::Contains("symbolic link"));
+  CHECK(std::filesystem::is_empty(elsewhere));
+}

@@ -75,6 +75,17 @@ ServerHistory read_history(const catalog::Catalog& catalog, const std::string& s
   return history;
 }
 
+// An ESE database changes by whole pages in place: chunking it on its page
+// boundaries makes every changed page exactly one new chunk. Falls back to
+// content-defined chunks when the header does not parse.
+uint32_t page_chunk_size(std::span<const uint8_t> head) {
+  try {
+    return ese::parse_database_header(head).page_size;
+  } catch (const Error&) {
+    return 0;
+  }
+}
+
 // Thrown inside the session when --type auto should retry as a full backup.
 struct FallBackToFull {
   std::string reason;
@@ -257,20 +268,30 @@ class Session {
                                        const std::string& role, std::optional<uint32_t> generation) {
     const uint64_t size = context.open_file(entry, static_cast<uint32_t>(buffer_.size()));
     expected_total_ += size;
-    writer.begin_file({snapshot_path, role, entry.type_code, entry.path_utf8, generation});
-    std::vector<uint8_t> prefix;
+    // The first bytes decide how the file is chunked (a database by its pages),
+    // so they are read before the file is begun in the snapshot.
+    std::vector<uint8_t> head;
     uint64_t offset = 0;
+    bool begun = false;
+    auto begin = [&] {
+      FileHeader header{snapshot_path, role, entry.type_code, entry.path_utf8, generation, 0};
+      if (entry.type_code == CSBFT_CERTSERVER_DATABASE) header.fixed_chunk_size = page_chunk_size(head);
+      writer.begin_file(header);
+      writer.write(head);
+      begun = true;
+    };
     try {
       while (true) {
         const size_t n = context.read(buffer_);
         if (n == 0) break;
-        if (prefix.size() < ese::kHeaderPrefixBytes) {
-          const size_t take = std::min(n, ese::kHeaderPrefixBytes - prefix.size());
-          prefix.insert(prefix.end(), buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(take));
-        }
-        writer.write(std::span(buffer_.data(), n));
         offset += n;
         done_total_ += n;
+        if (!begun) {
+          head.insert(head.end(), buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+          if (head.size() >= ese::kHeaderPrefixBytes) begin();
+        } else {
+          writer.write(std::span(buffer_.data(), n));
+        }
         report_progress(entry.path_utf8, offset, size, writer);
       }
     } catch (const certadm::ApiError& e) {
@@ -282,9 +303,11 @@ class Session {
                                                "announced {} bytes",
                                                entry.path_utf8, offset, size));
     }
+    if (!begun) begin();
     writer.end_file();
     context.close_file();
-    return prefix;
+    head.resize(std::min(head.size(), ese::kHeaderPrefixBytes));
+    return head;
   }
 
   void back_up_dynamic_file(SnapshotWriter& writer, const std::string& path, const std::string& snapshot_path) {

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "certvault/archive/error.h"
+#include "certvault/archive/ese_headers.h"
 #include "certvault/archive/repository.h"
 #include "certvault/archive/snapshot_writer.h"
 
@@ -22,10 +23,21 @@ struct Entry {
   std::filesystem::path path;
 };
 
-void stream_file(const std::filesystem::path& path, SnapshotWriter& writer, std::vector<uint8_t>& buffer) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) throw_errno("cannot open " + path.string());
+// ESE databases (a certutil -backupDB folder holds one) are chunked on their
+// page boundaries; everything else content-defined.
+uint32_t page_chunk_size(std::span<const uint8_t> head) {
+  try {
+    return ese::parse_database_header(head).page_size;
+  } catch (const Error&) {
+    return 0;
+  }
+}
+
+void stream_file(const Entry& entry, SnapshotWriter& writer, std::vector<uint8_t>& buffer) {
+  const int fd = ::open(entry.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) throw_errno("cannot open " + entry.path.string());
   uint64_t offset = 0;
+  bool begun = false;
   while (true) {
     const ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0) {
@@ -33,10 +45,16 @@ void stream_file(const std::filesystem::path& path, SnapshotWriter& writer, std:
       const int saved = errno;
       ::close(fd);
       errno = saved;
-      throw_errno(fmt::format("cannot read {} at offset {}", path.string(), offset));
+      throw_errno(fmt::format("cannot read {} at offset {}", entry.path.string(), offset));
+    }
+    const std::span<const uint8_t> data(buffer.data(), static_cast<size_t>(n));
+    if (!begun) {
+      // The first read of a regular file returns its head unless the file is tiny.
+      writer.begin_file({entry.relative, "file", 0, "", std::nullopt, page_chunk_size(data)});
+      begun = true;
     }
     if (n == 0) break;
-    writer.write(std::span(buffer.data(), static_cast<size_t>(n)));
+    writer.write(data);
     offset += static_cast<uint64_t>(n);
   }
   ::close(fd);
@@ -94,8 +112,7 @@ FolderBackupResult back_up_folder(Repository& repository, const FolderBackupOpti
   }
   std::vector<uint8_t> buffer(kReadBufferBytes);
   for (const auto& entry : regular) {
-    writer->begin_file({entry.relative, "file", 0, "", std::nullopt});
-    stream_file(entry.path, *writer, buffer);
+    stream_file(entry, *writer, buffer);
     writer->end_file();
     ++result.files;
   }

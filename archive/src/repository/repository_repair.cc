@@ -1,6 +1,8 @@
 #include "certvault/archive/repository_repair.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <map>
@@ -32,6 +34,14 @@ void move_aside(const std::filesystem::path& catalog, const std::string& suffix,
   }
 }
 
+void fsync_folder(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw_errno("open folder " + dir.string());
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw_errno("fsync folder " + dir.string());
+}
+
 Hash128 id_from_recipe_name(const std::string& name) {
   // recipes/<2 hex>/<32 hex>.recipe
   const size_t slash = name.find_last_of('/');
@@ -58,9 +68,31 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
   const auto catalog_path = Repository::catalog_path(dir);
   const auto now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  move_aside(catalog_path, fmt::format(".damaged-{}", now), report);
 
-  auto catalog = catalog::Catalog::open(catalog_path);
+  // Truncation records exist only in the catalog: keep them if the old one still reads.
+  std::vector<catalog::TruncationRecord> truncations;
+  if (std::filesystem::exists(catalog_path)) {
+    try {
+      truncations = catalog::Catalog::open(catalog_path)->all_truncations();
+    } catch (const std::exception& e) {
+      report.problems.push_back(
+          fmt::format("log-truncation records could not be read from the old catalog and are "
+                      "lost: {}",
+                      e.what()));
+    }
+  }
+
+  // Build under a temporary name and swap it in at the end: an interrupted
+  // repair never leaves a catalog that opens but lacks snapshots.
+  auto rebuilding_path = catalog_path;
+  rebuilding_path += ".rebuilding";
+  std::error_code ec;
+  for (const char* extra : {"", "-wal", "-shm"}) {
+    auto leftover = rebuilding_path;
+    leftover += extra;
+    std::filesystem::remove(leftover, ec);
+  }
+  auto catalog = catalog::Catalog::open(rebuilding_path);
   catalog->set_setting("repository-id", config.repository_id);
   catalog->set_setting("format-version", std::to_string(config.format_version));
   catalog->set_setting("chunk-min", std::to_string(config.chunk_params.min_size));
@@ -152,6 +184,16 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
     }
   }
   catalog->finish_rebuild();
+  for (const auto& record : truncations) catalog->record_truncation(record);
+  catalog.reset();  // closes: checkpoints the WAL into the file
+
+  move_aside(catalog_path, fmt::format(".damaged-{}", now), report);
+  std::filesystem::rename(rebuilding_path, catalog_path, ec);
+  if (ec) {
+    throw Error(ErrorKind::kFailure, fmt::format("cannot move the rebuilt catalog {} into place: {}",
+                                                 rebuilding_path.string(), ec.message()));
+  }
+  fsync_folder(dir);
   return report;
 }
 

@@ -64,6 +64,23 @@ class OutputFile {
   int fd_ = -1;
 };
 
+// safe_join() vets the names; this vets the folders already on disk: with
+// --force the target may hold a symlink that would lead a write elsewhere.
+void refuse_symlinks_below(const std::filesystem::path& target, const std::filesystem::path& destination) {
+  std::filesystem::path current = target;
+  const auto relative = destination.lexically_relative(target);
+  for (const auto& part : relative) {
+    current /= part;
+    std::error_code ec;
+    const auto status = std::filesystem::symlink_status(current, ec);
+    if (!ec && std::filesystem::is_symlink(status)) {
+      throw Error(ErrorKind::kRefused, fmt::format("export target {} contains a symbolic link at {}; refusing to "
+                                                   "write through it",
+                                                   target.string(), current.string()));
+    }
+  }
+}
+
 void fsync_directory(const std::filesystem::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw_errno("open folder " + dir.string());
@@ -140,6 +157,9 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
 
 ExportResult export_snapshot(Repository& repository, const std::string& snapshot_id, const ExportOptions& options) {
   const auto started = std::chrono::steady_clock::now();
+  if (!repository.catalog().snapshot(snapshot_id)) {
+    throw Error(ErrorKind::kUsage, fmt::format("snapshot {} does not exist", snapshot_id));
+  }
   const auto files = repository.catalog().files(snapshot_id);
   std::error_code ec;
   if (std::filesystem::exists(options.target, ec)) {
@@ -158,6 +178,7 @@ ExportResult export_snapshot(Repository& repository, const std::string& snapshot
   ExportResult result;
   for (size_t i = 0; i < files.size(); ++i) {
     const auto& destination = destinations[i];
+    refuse_symlinks_below(options.target, destination);
     std::filesystem::create_directories(destination.parent_path(), ec);
     if (ec)
       throw Error(ErrorKind::kFailure,

@@ -48,6 +48,10 @@ struct FileHeader {
   uint16_t type_code = 0;
   std::string api_path;
   std::optional<uint32_t> log_generation;
+  // 0: content-defined chunks. Otherwise fixed chunks of this many bytes: an
+  // ESE database changes by whole pages in place, so page-sized chunks make
+  // each changed page exactly one new chunk (see docs/design.md).
+  uint32_t fixed_chunk_size = 0;
 };
 
 struct FileResult {

@@ -170,6 +170,7 @@ class Catalog {
   // Log truncation records (issue 5): the only catalog data with no copy in objects.
   void record_truncation(const TruncationRecord& record);
   std::vector<TruncationRecord> truncations(const std::string& snapshot_id) const;
+  std::vector<TruncationRecord> all_truncations() const;  // oldest first
 
   // For `repair catalog`: wipes every table but settings' schema and refills it.
   void begin_rebuild();
