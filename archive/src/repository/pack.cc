@@ -236,7 +236,17 @@ std::vector<uint8_t> read_stored(const ObjectStore& store, const std::string& na
                         expected.offset, pack_size));
   }
   auto bytes = store.read(name, expected.offset, kEntryHeaderSize + expected.envelope_size + expected.stored_size);
-  const uint8_t* header = bytes.data();
+  const auto stored = verify_entry(bytes, name, expected);
+  return std::vector<uint8_t>(stored.begin(), stored.end());
+}
+
+std::span<const uint8_t> verify_entry(std::span<const uint8_t> entry, const std::string& name,
+                                      const EntryInfo& expected) {
+  if (entry.size() != entry_span(expected)) {
+    corrupt(name, expected.offset, "entry",
+            fmt::format("{} bytes read, {} expected", entry.size(), entry_span(expected)));
+  }
+  const uint8_t* header = entry.data();
   const uint64_t at = expected.offset;
   if (std::memcmp(header, kEntryMagic, 4) != 0) corrupt(name, at, "entry magic", "not \"CVCE\"");
   const uint32_t header_check = get_le<uint32_t>(header + 40);
@@ -258,15 +268,14 @@ std::vector<uint8_t> read_stored(const ObjectStore& store, const std::string& na
   disagree(24, "raw_size", get_le<uint32_t>(header + 24), expected.raw_size);
   disagree(28, "stored_size", get_le<uint32_t>(header + 28), expected.stored_size);
   const uint64_t stored_offset = at + kEntryHeaderSize + expected.envelope_size;
-  const auto stored = std::span(bytes).subspan(kEntryHeaderSize + expected.envelope_size);
+  const auto stored = entry.subspan(kEntryHeaderSize + expected.envelope_size);
   const uint64_t stored_xxh64 = get_le<uint64_t>(header + 32);
   if (xxh64(stored) != stored_xxh64) {
     corrupt(name, stored_offset, fmt::format("stored bytes of chunk {} ({} bytes)", to_hex(expected.id), stored.size()),
             fmt::format("XXH64 checksum {:016x} does not match {:016x} in the entry header at {}", xxh64(stored),
                         stored_xxh64, at));
   }
-  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(kEntryHeaderSize + expected.envelope_size));
-  return bytes;
+  return stored;
 }
 
 std::string new_pack_name() {

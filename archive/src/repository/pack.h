@@ -82,6 +82,17 @@ std::vector<EntryInfo> read_index(const ObjectStore& store, const std::string& n
 // Error(kIntegrity) naming pack, offset and what disagreed.
 std::vector<uint8_t> read_stored(const ObjectStore& store, const std::string& name, const EntryInfo& expected);
 
+// Verifies one entry held in memory (`entry` = header, envelope and stored
+// bytes, as at `expected.offset` in pack `name`) and returns its stored bytes.
+// Same checks and errors as read_stored(); does no I/O.
+std::span<const uint8_t> verify_entry(std::span<const uint8_t> entry, const std::string& name,
+                                      const EntryInfo& expected);
+
+// Bytes an entry occupies in its pack.
+inline uint64_t entry_span(const EntryInfo& entry) {
+  return kEntryHeaderSize + uint64_t{entry.envelope_size} + entry.stored_size;
+}
+
 // Parses a serialized index+footer (the last bytes of a pack). Exposed for fuzzing.
 std::vector<EntryInfo> parse_index(std::span<const uint8_t> tail, uint64_t pack_size, const std::string& name);
 

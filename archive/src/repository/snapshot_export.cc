@@ -6,7 +6,10 @@
 #include <zstd.h>
 
 #include <chrono>
+#include <deque>
+#include <future>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 
 #include "certvault/archive/error.h"
@@ -91,59 +94,132 @@ void fsync_directory(const std::filesystem::path& dir) {
 
 }  // namespace
 
+namespace {
+
+// A run of chunks that sit back to back in one pack: read with one I/O.
+struct Batch {
+  std::string pack_name;
+  uint64_t pack_offset = 0;
+  uint64_t file_offset = 0;  // of the batch's first chunk in the file
+  std::vector<pack::EntryInfo> entries;
+  uint64_t bytes = 0;
+};
+
+constexpr uint64_t kBatchBytes = 4u << 20;
+
+// Reads, verifies and decompresses one batch (runs on a worker thread: no catalog access).
+std::vector<uint8_t> decode_batch(const ObjectStore& objects, std::span<const uint8_t> secret, const Batch& batch,
+                                  const std::string& snapshot_id, const catalog::FileRecord& file) {
+  const auto bytes = objects.read(batch.pack_name, batch.pack_offset, batch.bytes);
+  std::vector<uint8_t> out;
+  DecompressionContext decompression;
+  uint64_t position = 0;
+  uint64_t file_offset = batch.file_offset;
+  for (const auto& entry : batch.entries) {
+    auto where = [&](const std::string& what) {
+      return fmt::format("snapshot {} file '{}' at offset {}: chunk {} {}", snapshot_id.substr(0, 12), file.path,
+                         file_offset, to_hex(entry.id), what);
+    };
+    std::span<const uint8_t> stored;
+    try {
+      stored = pack::verify_entry(std::span(bytes).subspan(position, pack::entry_span(entry)), batch.pack_name, entry);
+    } catch (const Error& e) {
+      throw Error(ErrorKind::kIntegrity, where(fmt::format("unreadable: {}", e.what())));
+    }
+    position += pack::entry_span(entry);
+    const size_t start = out.size();
+    out.resize(start + entry.raw_size);
+    const std::span<uint8_t> raw(out.data() + start, entry.raw_size);
+    if ((entry.flags & pack::kFlagCompressed) != 0) {
+      const size_t n = ZSTD_decompressDCtx(decompression.context, raw.data(), raw.size(), stored.data(), stored.size());
+      if (ZSTD_isError(n) || n != entry.raw_size) {
+        throw Error(ErrorKind::kIntegrity,
+                    where(fmt::format("in pack {} does not decompress to {} bytes: {}", batch.pack_name, entry.raw_size,
+                                      ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size")));
+      }
+    } else {
+      std::copy(stored.begin(), stored.end(), raw.begin());
+    }
+    if (keyed_hash128(raw, secret) != entry.id) {
+      throw Error(ErrorKind::kIntegrity,
+                  where(fmt::format("in pack {} has content that does not match its id", batch.pack_name)));
+    }
+    file_offset += entry.raw_size;
+  }
+  return out;
+}
+
+}  // namespace
+
 void read_file_contents(Repository& repository, const std::string& snapshot_id, const catalog::FileRecord& file,
                         const std::function<void(std::span<const uint8_t>)>& sink) {
   const auto& catalog = repository.catalog();
   const auto secret = std::span<const uint8_t>(repository.config().chunk_id_secret);
   const auto ids = recipe::load_ids(catalog, file.recipe);
   std::unordered_map<int64_t, std::string> pack_names;
-  DecompressionContext decompression;
-  std::vector<uint8_t> raw;
   StreamingDigest digest(secret);
-  uint64_t offset = 0;
-  for (const auto& id : ids) {
-    auto where = [&](const std::string& what) {
-      return fmt::format("snapshot {} file '{}' at offset {}: chunk {} {}", snapshot_id.substr(0, 12), file.path,
-                         offset, to_hex(id), what);
-    };
-    const auto location = catalog.find_chunk(id);
-    if (!location) throw Error(ErrorKind::kIntegrity, where("is not in the chunk index"));
-    auto name_it = pack_names.find(location->pack_id);
-    if (name_it == pack_names.end()) {
-      const auto pack = catalog.pack(location->pack_id);
-      if (!pack) throw Error(ErrorKind::kIntegrity, where(fmt::format("points to unknown pack {}", location->pack_id)));
-      name_it = pack_names.emplace(location->pack_id, pack->name).first;
-    }
-    pack::EntryInfo expected;
-    expected.id = id;
-    expected.offset = location->offset;
-    expected.raw_size = location->raw_size;
-    expected.stored_size = location->stored_size;
-    expected.flags = location->flags;
-    std::vector<uint8_t> stored;
-    try {
-      stored = pack::read_stored(repository.objects(), name_it->second, expected);
-    } catch (const Error& e) {
-      throw Error(ErrorKind::kIntegrity, where(fmt::format("unreadable: {}", e.what())));
-    }
-    std::span<const uint8_t> chunk = stored;
-    if ((location->flags & pack::kFlagCompressed) != 0) {
-      raw.resize(location->raw_size);
-      const size_t n = ZSTD_decompressDCtx(decompression.context, raw.data(), raw.size(), stored.data(), stored.size());
-      if (ZSTD_isError(n) || n != location->raw_size) {
-        throw Error(ErrorKind::kIntegrity,
-                    where(fmt::format("in pack {} does not decompress to {} bytes: {}", name_it->second,
-                                      location->raw_size, ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size")));
+  const unsigned workers = std::max(2u, std::thread::hardware_concurrency());
+  std::deque<std::future<std::vector<uint8_t>>> in_flight;
+  uint64_t offset = 0;  // bytes handed to the sink
+
+  auto drain_one = [&] {
+    const auto bytes = in_flight.front().get();
+    in_flight.pop_front();
+    digest.update(bytes);
+    sink(bytes);
+    offset += bytes.size();
+  };
+  auto dispatch = [&](Batch batch) {
+    while (in_flight.size() >= workers) drain_one();
+    in_flight.push_back(
+        std::async(std::launch::async, [&repository, secret, batch = std::move(batch), &snapshot_id, &file] {
+          return decode_batch(repository.objects(), secret, batch, snapshot_id, file);
+        }));
+  };
+
+  Batch batch;
+  uint64_t planned = 0;  // file offset of the next chunk to plan
+  try {
+    for (const auto& id : ids) {
+      const auto location = catalog.find_chunk(id);
+      if (!location) {
+        throw Error(ErrorKind::kIntegrity, fmt::format("snapshot {} file '{}' at offset {}: chunk {} is not in the "
+                                                       "chunk index",
+                                                       snapshot_id.substr(0, 12), file.path, planned, to_hex(id)));
       }
-      chunk = raw;
+      auto name_it = pack_names.find(location->pack_id);
+      if (name_it == pack_names.end()) {
+        const auto pack = catalog.pack(location->pack_id);
+        if (!pack) {
+          throw Error(ErrorKind::kIntegrity,
+                      fmt::format("snapshot {} file '{}' at offset {}: chunk {} points to unknown pack {}",
+                                  snapshot_id.substr(0, 12), file.path, planned, to_hex(id), location->pack_id));
+        }
+        name_it = pack_names.emplace(location->pack_id, pack->name).first;
+      }
+      pack::EntryInfo entry;
+      entry.id = id;
+      entry.offset = location->offset;
+      entry.raw_size = location->raw_size;
+      entry.stored_size = location->stored_size;
+      entry.flags = location->flags;
+      const bool continues = !batch.entries.empty() && batch.pack_name == name_it->second &&
+                             batch.pack_offset + batch.bytes == entry.offset && batch.bytes < kBatchBytes;
+      if (!continues) {
+        if (!batch.entries.empty()) dispatch(std::move(batch));
+        batch = Batch{name_it->second, entry.offset, planned, {}, 0};
+      }
+      batch.entries.push_back(entry);
+      batch.bytes += pack::entry_span(entry);
+      planned += entry.raw_size;
     }
-    if (keyed_hash128(chunk, secret) != id) {
-      throw Error(ErrorKind::kIntegrity,
-                  where(fmt::format("in pack {} has content that does not match its id", name_it->second)));
+    if (!batch.entries.empty()) dispatch(std::move(batch));
+    while (!in_flight.empty()) drain_one();
+  } catch (...) {
+    for (auto& pending : in_flight) {
+      if (pending.valid()) pending.wait();
     }
-    digest.update(chunk);
-    sink(chunk);
-    offset += chunk.size();
+    throw;
   }
   if (offset != file.size) {
     throw Error(ErrorKind::kIntegrity, fmt::format("snapshot {} file '{}': rebuilt {} bytes, expected {}",
