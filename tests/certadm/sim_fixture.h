@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
+
 namespace certadm_test {
 
 inline std::filesystem::path sim_library_path() {
@@ -53,24 +55,7 @@ inline bool is_loaded(const std::filesystem::path& library) {
 }
 
 // A temporary folder removed at the end of the test.
-class TempFolder {
- public:
-  explicit TempFolder(const std::string& leaf = "certadm") {
-    std::random_device random;
-    path_ = std::filesystem::temp_directory_path() / ("certvault-" + leaf + "-" + std::to_string(random()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempFolder = certvault_test::TempFolder;
 
 // Runs `casim ARGS` and requires it to succeed.
 inline void casim(const std::string& arguments) {
