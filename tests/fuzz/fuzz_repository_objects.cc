@@ -1,0 +1,62 @@
+// Recipes, snapshot manifests, framed objects and the config file: everything
+// certvault reads back from a repository that might be damaged.
+#include <span>
+#include <string>
+
+#include "certvault/archive/error.h"
+#include "certvault/archive/repository.h"
+#include "framed_object.h"
+#include "fuzz_target.h"
+#include "keyed_hash.h"
+#include "manifest.h"
+#include "recipe.h"
+
+namespace {
+std::vector<std::vector<uint8_t>> object_seeds() {
+  using namespace certvault;
+  recipe::ChunkList ids(3);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i].fill(static_cast<uint8_t>(i + 1));
+  auto changed = ids;
+  changed[1].fill(9);
+  manifest::Manifest manifest;
+  manifest.snapshot.id = std::string(32, 'a');
+  manifest.snapshot.kind = "full";
+  manifest.snapshot.restore_map_raw = {0x44, 0, 'C', 0, 0, 0, 0, 0};
+  manifest.snapshot.restore_map.push_back({0x44, "C"});
+  catalog::FileRecord file;
+  file.path = "DataBase/ca.edb";
+  manifest.files.push_back(file);
+  manifest.missing_files.push_back({"x", "gone"});
+  RepositoryConfig config;
+  config.repository_id = std::string(32, 'b');
+  config.chunk_params = chunker::Params::from_average(8192);
+  const std::string config_text = config.serialize();
+  return {recipe::encode_full(ids), recipe::encode_delta(ids[0], ids, changed), manifest::encode(manifest),
+          std::vector<uint8_t>(config_text.begin(), config_text.end())};
+}
+
+void parse_objects(const uint8_t* data, size_t size) {
+  using namespace certvault;
+  const std::span<const uint8_t> bytes(data, size);
+  try {
+    const auto decoded = recipe::decode(bytes, "fuzz recipe");
+    recipe::ChunkList base(4);
+    (void)recipe::apply(decoded, &base, "fuzz recipe");
+  } catch (const Error&) {
+  }
+  try {
+    (void)manifest::decode(bytes, "fuzz manifest");
+  } catch (const Error&) {
+  }
+  try {
+    (void)framed::unwrap(bytes, framed::kRecipeMagic, 1, "fuzz frame");
+  } catch (const Error&) {
+  }
+  try {
+    (void)RepositoryConfig::parse(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz config");
+  } catch (const Error&) {
+  }
+}
+}  // namespace
+
+CERTVAULT_FUZZ_TARGET(repository_objects, object_seeds, parse_objects);
