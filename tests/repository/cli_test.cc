@@ -38,6 +38,7 @@ TEST_CASE("init, backup --folder, snapshots and export through the binary") {
         certvault("backup --json --repo " + quoted(repo.string()) + " --folder " + quoted(source.string()));
     REQUIRE(backup.exit_code == 0);
     CHECK_THAT(backup.output, Catch::Contains("\"files\": 2"));
+    CHECK_THAT(backup.output, Catch::Contains("\"logical_bytes\": 3145728"));
     const auto list = certvault("snapshots --repo " + quoted(repo.string()));
     CHECK(list.exit_code == 0);
     CHECK_THAT(list.output, Catch::Contains("1 snapshot"));

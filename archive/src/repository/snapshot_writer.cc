@@ -230,7 +230,9 @@ void SnapshotWriter::note_missing_file(std::string path, std::string reason) {
   state_->missing.push_back({std::move(path), std::move(reason)});
 }
 
-uint64_t SnapshotWriter::bytes_written() const { return state_->logical_bytes + state_->file_size; }
+uint64_t SnapshotWriter::bytes_written() const {
+  return state_->logical_bytes + (state_->in_file ? state_->file_size : 0);
+}
 
 uint64_t SnapshotWriter::new_bytes_stored() const { return state_->store.stored_bytes(); }
 
