@@ -75,17 +75,6 @@ ServerHistory read_history(const catalog::Catalog& catalog, const std::string& s
   return history;
 }
 
-// An ESE database changes by whole pages in place: chunking it on its page
-// boundaries makes every changed page exactly one new chunk. Falls back to
-// content-defined chunks when the header does not parse.
-uint32_t page_chunk_size(std::span<const uint8_t> head) {
-  try {
-    return ese::parse_database_header(head).page_size;
-  } catch (const Error&) {
-    return 0;
-  }
-}
-
 // Thrown inside the session when --type auto should retry as a full backup.
 struct FallBackToFull {
   std::string reason;
@@ -275,7 +264,8 @@ class Session {
     bool begun = false;
     auto begin = [&] {
       FileHeader header{snapshot_path, role, entry.type_code, entry.path_utf8, generation, 0};
-      if (entry.type_code == CSBFT_CERTSERVER_DATABASE) header.fixed_chunk_size = page_chunk_size(head);
+      if (entry.type_code == CSBFT_CERTSERVER_DATABASE)
+        header.fixed_chunk_size = ese::database_page_size(head).value_or(0);
       writer.begin_file(header);
       writer.write(head);
       begun = true;

@@ -67,6 +67,14 @@ DatabaseHeader parse_database_header(std::span<const uint8_t> prefix) {
   return header;
 }
 
+std::optional<uint32_t> database_page_size(std::span<const uint8_t> prefix) {
+  try {
+    return parse_database_header(prefix).page_size;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 uint32_t parse_log_generation(std::span<const uint8_t> prefix) {
   check_common(prefix, "log", FileType::kLog);
   return read_u32(prefix, kLogGenerationOffset);

@@ -23,16 +23,6 @@ struct Entry {
   std::filesystem::path path;
 };
 
-// ESE databases (a certutil -backupDB folder holds one) are chunked on their
-// page boundaries; everything else content-defined.
-uint32_t page_chunk_size(std::span<const uint8_t> head) {
-  try {
-    return ese::parse_database_header(head).page_size;
-  } catch (const Error&) {
-    return 0;
-  }
-}
-
 void stream_file(const Entry& entry, SnapshotWriter& writer, std::vector<uint8_t>& buffer) {
   const int fd = ::open(entry.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) throw_errno("cannot open " + entry.path.string());
@@ -50,7 +40,7 @@ void stream_file(const Entry& entry, SnapshotWriter& writer, std::vector<uint8_t
     const std::span<const uint8_t> data(buffer.data(), static_cast<size_t>(n));
     if (!begun) {
       // The first read of a regular file returns its head unless the file is tiny.
-      writer.begin_file({entry.relative, "file", 0, "", std::nullopt, page_chunk_size(data)});
+      writer.begin_file({entry.relative, "file", 0, "", std::nullopt, ese::database_page_size(data).value_or(0)});
       begun = true;
     }
     if (n == 0) break;

@@ -12,6 +12,7 @@
 #include "certvault/archive/hex.h"
 #include "certvault/archive/repository.h"
 #include "keyed_hash.h"
+#include "local_object_store_files.h"
 #include "manifest.h"
 #include "pack.h"
 #include "recipe_store.h"
@@ -32,14 +33,6 @@ void move_aside(const std::filesystem::path& catalog, const std::string& suffix,
     if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot move {} aside: {}", from.string(), ec.message()));
     if (*extra == '\0') report.old_catalog_moved_to = to.string();
   }
-}
-
-void fsync_folder(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw_errno("open folder " + dir.string());
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw_errno("fsync folder " + dir.string());
 }
 
 Hash128 id_from_recipe_name(const std::string& name) {
@@ -193,7 +186,7 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
     throw Error(ErrorKind::kFailure, fmt::format("cannot move the rebuilt catalog {} into place: {}",
                                                  rebuilding_path.string(), ec.message()));
   }
-  fsync_folder(dir);
+  local_files::fsync_folder(dir, "repair catalog");
   return report;
 }
 

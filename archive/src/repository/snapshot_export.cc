@@ -17,6 +17,7 @@
 #include "certvault/archive/repository.h"
 #include "certvault/archive/safe_path.h"
 #include "keyed_hash.h"
+#include "local_object_store_files.h"
 #include "pack.h"
 #include "recipe_store.h"
 
@@ -82,14 +83,6 @@ void refuse_symlinks_below(const std::filesystem::path& target, const std::files
                                                    target.string(), current.string()));
     }
   }
-}
-
-void fsync_directory(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw_errno("open folder " + dir.string());
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw_errno("fsync folder " + dir.string());
 }
 
 }  // namespace
@@ -262,7 +255,7 @@ ExportResult export_snapshot(Repository& repository, const std::string& snapshot
     OutputFile output(destination);
     read_file_contents(repository, snapshot_id, files[i], [&](std::span<const uint8_t> bytes) { output.write(bytes); });
     output.commit();
-    fsync_directory(destination.parent_path());
+    local_files::fsync_folder(destination.parent_path(), "export");
     ++result.files;
     result.bytes += files[i].size;
   }

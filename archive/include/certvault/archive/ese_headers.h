@@ -56,6 +56,10 @@ struct DatabaseHeader {
 // kHeaderPrefixBytes bytes, the magic, file type 1 and a power-of-two page size.
 DatabaseHeader parse_database_header(std::span<const uint8_t> prefix);
 
+// The page size of a database whose header parses, else nullopt: how
+// certvault decides to chunk a file on its page boundaries.
+std::optional<uint32_t> database_page_size(std::span<const uint8_t> prefix);
+
 // The generation stored in a log file's header (file type 3).
 uint32_t parse_log_generation(std::span<const uint8_t> prefix);
 
