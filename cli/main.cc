@@ -1,8 +1,11 @@
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "commands.h"
+#include "console.h"
 #include "error_mapping.h"
 #include "exit_codes.h"
 
@@ -26,8 +29,13 @@ int main(int argc, char** argv) {
   register_repair_command(app);
   register_unlock_command(app);
 
+  console::prepare();
   try {
-    app.parse(argc, argv);
+    // CLI11 takes the arguments in reverse order when given a vector.
+    std::vector<std::string> arguments = console::arguments(argc, argv);
+    if (!arguments.empty()) arguments.erase(arguments.begin());
+    std::reverse(arguments.begin(), arguments.end());
+    app.parse(arguments);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   } catch (const CLI::CallForAllHelp& e) {

@@ -1,9 +1,9 @@
 #include "progress_line.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
-
 #include <cstdio>
+
+#include "console.h"
 
 namespace certvault::cli {
 
@@ -18,7 +18,18 @@ std::string format_bytes(uint64_t bytes) {
   return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, kUnits[unit]);
 }
 
-ProgressLine::ProgressLine() : enabled_(isatty(STDERR_FILENO) == 1) {}
+namespace {
+
+// Characters, not bytes: UTF-8 continuation bytes take no column.
+size_t display_width(const std::string& text) {
+  size_t width = 0;
+  for (const char c : text) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return width;
+}
+
+}  // namespace
+
+ProgressLine::ProgressLine() : enabled_(console::stderr_is_terminal()) {}
 
 void ProgressLine::update(const BackupProgress& progress) {
   if (!enabled_) return;
@@ -40,14 +51,20 @@ void ProgressLine::update(const BackupProgress& progress) {
   const std::string line = fmt::format("{:<40} {:>10} / {:<10} {:>7.1f} MiB/s  saved {:>5.1f}%  ETA {}", name,
                                        format_bytes(progress.total_done), format_bytes(progress.total_expected),
                                        rate / (1024 * 1024), dedup, eta);
-  std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  // \r and padding over the previous line, no escape sequences: the same bytes
+  // work in a Linux terminal, cmd and PowerShell.
+  const size_t width = display_width(line);
+  const size_t padding = width < last_width_ ? last_width_ - width : 0;
+  std::fprintf(stderr, "\r%s%*s", line.c_str(), static_cast<int>(padding), "");
+  last_width_ = width;
   std::fflush(stderr);
   shown_ = true;
 }
 
 void ProgressLine::finish() {
   if (!shown_) return;
-  std::fprintf(stderr, "\r\033[K");
+  std::fprintf(stderr, "\r%*s\r", static_cast<int>(last_width_), "");
+  last_width_ = 0;
   std::fflush(stderr);
   shown_ = false;
 }

@@ -23,6 +23,7 @@ class ProgressLine {
  private:
   bool enabled_;
   bool shown_ = false;
+  size_t last_width_ = 0;  // of the line on screen, to blank what a shorter line leaves
   std::chrono::steady_clock::time_point last_draw_{};
 };
 

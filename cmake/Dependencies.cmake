@@ -1,5 +1,9 @@
 # Every dependency comes from Debian 12's packages (see scripts/install-deps.sh).
 # Nothing is vendored and nothing is downloaded at configure or build time.
+if(WIN32)
+  include(${CMAKE_CURRENT_LIST_DIR}/DependenciesWindows.cmake)
+  return()
+endif()
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(SQLite3 REQUIRED)

@@ -1,8 +1,6 @@
 #include "certvault/archive/api_backup.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -12,6 +10,7 @@
 #include "certvault/archive/certadm.h"
 #include "certvault/archive/error.h"
 #include "certvault/archive/ese_headers.h"
+#include "certvault/archive/os_file.h"
 #include "certvault/archive/repository.h"
 #include "certvault/archive/snapshot_writer.h"
 
@@ -301,9 +300,12 @@ class Session {
   }
 
   void back_up_dynamic_file(SnapshotWriter& writer, const std::string& path, const std::string& snapshot_path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      const std::string reason = std::strerror(errno);
+    // The API hands out UTF-8 (converted from its UTF-16); the path is built from UTF-8, never
+    // from the process's narrow code page.
+    const std::filesystem::path file_path(std::u8string(path.begin(), path.end()));
+    os::File file;
+    std::string reason;
+    if (!os::File::try_open(file_path, os::OpenFor::kRead, "back up dynamic file", file, reason)) {
       writer.note_missing_file(path, reason);
       result_.missing_dynamic_files.push_back(path + ": " + reason);
       return;
@@ -311,19 +313,16 @@ class Session {
     writer.begin_file({snapshot_path, "dynamic", 0, path, std::nullopt});
     uint64_t offset = 0;
     while (true) {
-      const ssize_t n = ::read(fd, buffer_.data(), buffer_.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        const int saved = errno;
-        ::close(fd);
-        errno = saved;
-        throw_errno(fmt::format("cannot read dynamic file {} at offset {}", path, offset));
+      size_t n = 0;
+      try {
+        n = file.read(buffer_);
+      } catch (const Error& error) {
+        throw Error(error.kind(), fmt::format("cannot read dynamic file {} at offset {}: {}", path, offset, error.what()));
       }
       if (n == 0) break;
-      writer.write(std::span(buffer_.data(), static_cast<size_t>(n)));
-      offset += static_cast<uint64_t>(n);
+      writer.write(std::span(buffer_.data(), n));
+      offset += n;
     }
-    ::close(fd);
     writer.end_file();
   }
 

@@ -27,8 +27,12 @@ std::string last_error_text() { return describe_hresult(HRESULT_FROM_WIN32(GetLa
 void* open_library(const std::filesystem::path& path) {
   // A bare name is the system's certadm.dll: search System32 only, never the
   // current or application folder (DLL planting).
-  const DWORD flags = path.has_parent_path() ? LOAD_WITH_ALTERED_SEARCH_PATH : LOAD_LIBRARY_SEARCH_SYSTEM32;
-  HMODULE module = LoadLibraryExW(path.c_str(), nullptr, flags);
+  const bool bare_name = !path.has_parent_path();
+  const DWORD flags = bare_name ? LOAD_LIBRARY_SEARCH_SYSTEM32 : LOAD_WITH_ALTERED_SEARCH_PATH;
+  // LOAD_WITH_ALTERED_SEARCH_PATH needs an absolute path (the DLL's own
+  // dependencies are then searched in its folder, not the current one).
+  const std::filesystem::path target = bare_name ? path : std::filesystem::absolute(path);
+  HMODULE module = LoadLibraryExW(target.c_str(), nullptr, flags);
   if (module == nullptr) {
     throw Error(ErrorKind::kFailure, fmt::format("cannot load the Certadm library {}: LoadLibraryExW failed: {}",
                                                  in_quotes(path_to_utf8(path)), last_error_text()));
@@ -151,6 +155,17 @@ std::shared_ptr<Library> Library::load(const std::filesystem::path& path) {
 
 std::filesystem::path Library::default_path() {
 #ifdef _WIN32
+  // certadm.dll beside certvault.exe (an install folder only administrators can
+  // write, as trusted as the exe itself), else the bare name, which open_library
+  // looks up in System32 only. The current folder is never searched.
+  std::wstring executable(32768, L'\0');
+  const DWORD length = GetModuleFileNameW(nullptr, executable.data(), static_cast<DWORD>(executable.size()));
+  if (length > 0 && length < executable.size()) {
+    executable.resize(length);
+    const std::filesystem::path beside = std::filesystem::path(executable).parent_path() / L"certadm.dll";
+    std::error_code error;
+    if (std::filesystem::is_regular_file(beside, error)) return beside;
+  }
   return "certadm.dll";
 #else
   std::error_code error;

@@ -5,6 +5,7 @@
 #include "api_buffer.h"
 #include "call_support.h"
 #include "certvault/archive/certadm_server.h"
+#include "privileges.h"
 
 namespace certvault::certadm {
 namespace {
@@ -53,6 +54,7 @@ bool Server::is_online() {
 }
 
 BackupContext Server::prepare_backup(uint32_t backup_flags, uint32_t grbit_jet) {
+  enable(Privilege::kBackup);
   HCSBC handle = nullptr;
   const std::string call = fmt::format("CertSrvBackupPrepareW({}, grbitJet 0x{:X}, {})", in_quotes(server_utf8_),
                                        grbit_jet, backup_flags_text(backup_flags));
@@ -63,6 +65,7 @@ BackupContext Server::prepare_backup(uint32_t backup_flags, uint32_t grbit_jet) 
 }
 
 RestoreContext Server::prepare_restore(uint32_t restore_flags) {
+  enable(Privilege::kRestore);
   HCSBC handle = nullptr;
   const std::string call =
       fmt::format("CertSrvRestorePrepareW({}, {})", in_quotes(server_utf8_),

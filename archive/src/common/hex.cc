@@ -1,10 +1,7 @@
 #include "certvault/archive/hex.h"
 
-#include <sys/random.h>
-
-#include <cerrno>
-
 #include "certvault/archive/error.h"
+#include "certvault/archive/os_file.h"
 
 namespace certvault {
 
@@ -52,15 +49,7 @@ void from_hex_exact(std::string_view text, std::span<uint8_t> out, const std::st
 }
 
 void fill_random(std::span<uint8_t> out) {
-  size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t got = getrandom(out.data() + done, out.size() - done, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("getrandom");
-    }
-    done += static_cast<size_t>(got);
-  }
+  os::random_bytes(out);
 }
 
 }  // namespace certvault

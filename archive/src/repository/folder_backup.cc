@@ -1,8 +1,6 @@
 #include "certvault/archive/folder_backup.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -10,6 +8,7 @@
 
 #include "certvault/archive/error.h"
 #include "certvault/archive/ese_headers.h"
+#include "certvault/archive/os_file.h"
 #include "certvault/archive/repository.h"
 #include "certvault/archive/snapshot_writer.h"
 
@@ -24,20 +23,17 @@ struct Entry {
 };
 
 void stream_file(const Entry& entry, SnapshotWriter& writer, std::vector<uint8_t>& buffer) {
-  const int fd = ::open(entry.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) throw_errno("cannot open " + entry.path.string());
+  os::File file(entry.path, os::OpenFor::kReadNoFollow, "back up folder");
   uint64_t offset = 0;
   bool begun = false;
   while (true) {
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int saved = errno;
-      ::close(fd);
-      errno = saved;
-      throw_errno(fmt::format("cannot read {} at offset {}", entry.path.string(), offset));
+    size_t n = 0;
+    try {
+      n = file.read(buffer);
+    } catch (const Error& error) {
+      throw Error(error.kind(), fmt::format("cannot read {} at offset {}: {}", entry.path.string(), offset, error.what()));
     }
-    const std::span<const uint8_t> data(buffer.data(), static_cast<size_t>(n));
+    const std::span<const uint8_t> data(buffer.data(), n);
     if (!begun) {
       // The first read of a regular file returns its head unless the file is tiny.
       writer.begin_file({entry.relative, "file", 0, "", std::nullopt, ese::database_page_size(data).value_or(0)});
@@ -45,9 +41,8 @@ void stream_file(const Entry& entry, SnapshotWriter& writer, std::vector<uint8_t
     }
     if (n == 0) break;
     writer.write(data);
-    offset += static_cast<uint64_t>(n);
+    offset += n;
   }
-  ::close(fd);
 }
 
 }  // namespace

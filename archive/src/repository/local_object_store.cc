@@ -1,16 +1,13 @@
 // ObjectStore on a local folder: each object is a file under the root.
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <system_error>
 
 #include "certvault/archive/error.h"
 #include "certvault/archive/hex.h"
 #include "certvault/archive/object_store.h"
+#include "certvault/archive/os_file.h"
 #include "local_object_store_files.h"
 
 namespace certvault {
@@ -30,15 +27,18 @@ class LocalObjectWriter final : public ObjectWriter {
     fill_random(random);
     temp_path_ = final_path_.parent_path() /
                  (std::string(local_files::kTempPrefix) + to_hex(random) + "-" + final_path_.filename().string());
-    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw_errno(fmt::format("create object {}: open {}", name_, temp_path_.string()));
+    file_ = os::File(temp_path_, os::OpenFor::kCreateNew, "create object " + name_);
     buffer_.reserve(kWriteBufferSize);
   }
 
   ~LocalObjectWriter() override {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      if (!committed_ && !abandoned_) ::unlink(temp_path_.c_str());
+    if (file_.is_open()) {
+      try {
+        file_.close();
+        if (!committed_ && !abandoned_) os::remove_file(temp_path_, "discard object " + name_, true);
+      } catch (const Error&) {
+        // Destructors never throw; a leftover temp file is removed by remove_temporaries().
+      }
     }
   }
 
@@ -58,13 +58,11 @@ class LocalObjectWriter final : public ObjectWriter {
   void commit() override {
     require_open("commit");
     flush();
-    if (::fsync(fd_) != 0) throw_errno(fmt::format("commit object {}: fsync {}", name_, temp_path_.string()));
-    if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
-      throw_errno(fmt::format("commit object {}: rename {} to {}", name_, temp_path_.string(), final_path_.string()));
-    }
+    file_.sync();
+    // Closed before the rename: Windows cannot rename a file that is open for writing.
+    file_.close();
+    os::replace_file(temp_path_, final_path_, "commit object " + name_);
     committed_ = true;
-    ::close(fd_);
-    fd_ = -1;
     local_files::fsync_folder(final_path_.parent_path(), "commit object " + name_);
     // A folder made for this object is durable only once its own parent is.
     for (const auto& folder : created_folders_) {
@@ -74,13 +72,16 @@ class LocalObjectWriter final : public ObjectWriter {
 
   void abandon() override {
     abandoned_ = true;
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
+    try {
+      if (file_.is_open()) file_.close();
+    } catch (const Error&) {
+      // Abandoned: its bytes no longer matter.
+    }
   }
 
  private:
   void require_open(const char* operation) const {
-    if (fd_ < 0) {
+    if (!file_.is_open() || committed_) {
       throw Error(ErrorKind::kUsage, fmt::format("cannot {} object {}: its writer is already {}", operation, name_,
                                                  committed_ ? "committed" : "abandoned"));
     }
@@ -92,15 +93,12 @@ class LocalObjectWriter final : public ObjectWriter {
   }
 
   void write_all(std::span<const uint8_t> bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw_errno(fmt::format("write object {}: write {} at offset {}", name_, temp_path_.string(), written_));
-      }
-      bytes = bytes.subspan(static_cast<size_t>(n));
-      written_ += static_cast<uint64_t>(n);
+    try {
+      file_.write_all(bytes);
+    } catch (const Error& error) {
+      throw Error(error.kind(), fmt::format("write object {} at offset {}: {}", name_, written_, error.what()));
     }
+    written_ += bytes.size();
   }
 
   std::string name_;
@@ -110,31 +108,20 @@ class LocalObjectWriter final : public ObjectWriter {
   std::vector<uint8_t> buffer_;
   uint64_t size_ = 0;
   uint64_t written_ = 0;
-  int fd_ = -1;
+  os::File file_;
   bool committed_ = false;
   bool abandoned_ = false;
-};
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
 };
 
 class LocalObjectStore final : public ObjectStore {
  public:
   explicit LocalObjectStore(fs::path root) : root_(std::move(root)) {
-    struct stat st {};
-    if (::stat(root_.c_str(), &st) != 0) throw_errno("open object store " + root_.string());
-    if (!S_ISDIR(st.st_mode)) {
+    std::error_code ec;
+    const auto status = fs::status(root_, ec);
+    if (ec) {
+      throw Error(ErrorKind::kFailure, fmt::format("open object store {}: {}", root_.string(), ec.message()));
+    }
+    if (!fs::is_directory(status)) {
       throw Error(ErrorKind::kFailure, fmt::format("open object store {}: not a folder", root_.string()));
     }
   }
@@ -144,15 +131,13 @@ class LocalObjectStore final : public ObjectStore {
     const fs::path final_path = root_ / name;
     std::vector<fs::path> created;
     for (fs::path folder = final_path.parent_path(); folder != root_; folder = folder.parent_path()) {
-      struct stat st {};
-      if (::stat(folder.c_str(), &st) == 0) break;
+      std::error_code ec;
+      if (fs::exists(folder, ec)) break;
       created.push_back(folder);
     }
     std::reverse(created.begin(), created.end());  // outermost first
     for (const auto& folder : created) {
-      if (::mkdir(folder.c_str(), 0755) != 0 && errno != EEXIST) {
-        throw_errno(fmt::format("create object {}: mkdir {}", name, folder.string()));
-      }
+      os::create_folder(folder, "create object " + name);
     }
     return std::make_unique<LocalObjectWriter>(name, final_path, std::move(created));
   }
@@ -160,11 +145,8 @@ class LocalObjectStore final : public ObjectStore {
   std::vector<uint8_t> read(const std::string& name, uint64_t offset, uint64_t length) const override {
     validate_object_name(name);
     const fs::path path = root_ / name;
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) throw_errno(fmt::format("read object {}: open {}", name, path.string()));
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw_errno(fmt::format("read object {}: fstat {}", name, path.string()));
-    const auto file_size = static_cast<uint64_t>(st.st_size);
+    os::File file(path, os::OpenFor::kRead, "read object " + name);
+    const uint64_t file_size = file.size();
     // Checked before allocating, so a corrupt size never becomes a huge buffer.
     if (offset > file_size || length > file_size - offset) {
       throw Error(ErrorKind::kIntegrity,
@@ -172,18 +154,10 @@ class LocalObjectStore final : public ObjectStore {
                               offset, file_size));
     }
     std::vector<uint8_t> bytes(length);
-    uint64_t done = 0;
-    while (done < length) {
-      const ssize_t n = ::pread(fd.get(), bytes.data() + done, length - done, static_cast<off_t>(offset + done));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw_errno(fmt::format("read object {}: pread {} at offset {}", name, path.string(), offset + done));
-      }
-      if (n == 0) {
-        throw Error(ErrorKind::kIntegrity, fmt::format("read object {}: short read at offset {} ({} of {} bytes)", name,
-                                                       offset + done, done, length));
-      }
-      done += static_cast<uint64_t>(n);
+    const uint64_t done = file.read_at(offset, bytes);
+    if (done < length) {
+      throw Error(ErrorKind::kIntegrity, fmt::format("read object {}: short read at offset {} ({} of {} bytes)", name,
+                                                     offset + done, done, length));
     }
     return bytes;
   }
@@ -191,18 +165,21 @@ class LocalObjectStore final : public ObjectStore {
   uint64_t size(const std::string& name) const override {
     validate_object_name(name);
     const fs::path path = root_ / name;
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) throw_errno(fmt::format("size of object {}: stat {}", name, path.string()));
-    if (!S_ISREG(st.st_mode)) {
+    uint64_t size = 0;
+    if (!os::regular_file_size(path, size)) {
+      std::error_code ec;
+      if (!fs::exists(path, ec)) {
+        throw Error(ErrorKind::kFailure, fmt::format("size of object {}: {} does not exist", name, path.string()));
+      }
       throw Error(ErrorKind::kFailure, fmt::format("size of object {}: {} is not a file", name, path.string()));
     }
-    return static_cast<uint64_t>(st.st_size);
+    return size;
   }
 
   bool exists(const std::string& name) const override {
     validate_object_name(name);
-    struct stat st {};
-    return ::stat((root_ / name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    uint64_t size = 0;
+    return os::regular_file_size(root_ / name, size);
   }
 
   std::vector<std::string> list(const std::string& prefix) const override {
@@ -232,7 +209,7 @@ class LocalObjectStore final : public ObjectStore {
   void remove(const std::string& name) override {
     validate_object_name(name);
     const fs::path path = root_ / name;
-    if (::unlink(path.c_str()) != 0) throw_errno(fmt::format("remove object {}: unlink {}", name, path.string()));
+    os::remove_file(path, "remove object " + name);
     local_files::fsync_folder(path.parent_path(), "remove object " + name);
   }
 
@@ -240,10 +217,9 @@ class LocalObjectStore final : public ObjectStore {
     size_t removed = 0;
     for (const auto& path : local_files::regular_files_under(root_, "remove temporary objects")) {
       if (!local_files::is_temporary(path)) continue;
-      if (::unlink(path.c_str()) != 0) {
-        if (errno == ENOENT) continue;  // another cleaner got there first
-        throw_errno("remove temporary object " + path.string());
-      }
+      std::error_code ec;
+      if (!fs::exists(path, ec)) continue;  // another cleaner got there first
+      os::remove_file(path, "remove temporary object", true);
       ++removed;
     }
     return removed;

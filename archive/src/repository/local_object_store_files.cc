@@ -1,25 +1,18 @@
 #include "local_object_store_files.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <system_error>
 
 #include "certvault/archive/error.h"
+#include "certvault/archive/os_file.h"
 
 namespace certvault::local_files {
 
 bool is_temporary(const std::filesystem::path& path) { return path.filename().string().starts_with(kTempPrefix); }
 
 void fsync_folder(const std::filesystem::path& folder, const std::string& operation) {
-  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw_errno(fmt::format("{}: open folder {} to fsync it", operation, folder.string()));
-  const int result = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  if (result != 0) throw_errno(fmt::format("{}: fsync folder {}", operation, folder.string()));
+  os::sync_folder(folder, operation);
 }
 
 std::vector<std::filesystem::path> regular_files_under(const std::filesystem::path& folder,

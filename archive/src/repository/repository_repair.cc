@@ -1,8 +1,6 @@
 #include "certvault/archive/repository_repair.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <map>

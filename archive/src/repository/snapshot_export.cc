@@ -1,8 +1,6 @@
 #include "certvault/archive/snapshot_export.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 #include <zstd.h>
 
 #include <chrono>
@@ -14,6 +12,7 @@
 
 #include "certvault/archive/error.h"
 #include "certvault/archive/hex.h"
+#include "certvault/archive/os_file.h"
 #include "certvault/archive/repository.h"
 #include "certvault/archive/safe_path.h"
 #include "keyed_hash.h"
@@ -34,38 +33,27 @@ class OutputFile {
   OutputFile(std::filesystem::path final_path) : final_(std::move(final_path)) {
     temp_ = final_;
     temp_ += ".certvault-partial";
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw_errno("cannot create " + temp_.string());
+    file_ = os::File(temp_, os::OpenFor::kCreateOrTruncate, "export: cannot create");
   }
   ~OutputFile() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      ::unlink(temp_.c_str());
+    if (!file_.is_open()) return;
+    try {
+      file_.close();
+      os::remove_file(temp_, "export: discard", true);
+    } catch (const Error&) {
+      // Destructors never throw; a leftover .certvault-partial file is harmless.
     }
   }
-  void write(std::span<const uint8_t> bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw_errno("cannot write " + temp_.string());
-      }
-      bytes = bytes.subspan(static_cast<size_t>(n));
-    }
-  }
+  void write(std::span<const uint8_t> bytes) { file_.write_all(bytes); }
   void commit() {
-    if (::fsync(fd_) != 0) throw_errno("fsync " + temp_.string());
-    if (::close(fd_) != 0) {
-      fd_ = -1;
-      throw_errno("close " + temp_.string());
-    }
-    fd_ = -1;
-    if (::rename(temp_.c_str(), final_.c_str()) != 0) throw_errno("rename " + temp_.string());
+    file_.sync();
+    file_.close();
+    os::replace_file(temp_, final_, "export");
   }
 
  private:
   std::filesystem::path final_, temp_;
-  int fd_ = -1;
+  os::File file_;
 };
 
 // safe_join() vets the names; this vets the folders already on disk: with

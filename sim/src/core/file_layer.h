@@ -1,5 +1,5 @@
-// The sim's only door to the operating system's files. Everything POSIX lives in
-// file_layer.cc, so a Windows build (certadm.dll) replaces that one file.
+// The sim's only door to the operating system's files: file_layer_posix.cc and,
+// for certadm.dll, file_layer_win32.cc are the only sources with system calls.
 //
 // Contract: every failure throws SimError (kFileNotFound when a file to open does
 // not exist, kReadFault for reads, kEFail otherwise) naming the operation, the
@@ -42,7 +42,7 @@ class File {
   void close();
 
  private:
-  int handle_ = -1;
+  std::intptr_t handle_ = -1;  // a file descriptor, or a HANDLE on Windows
   fs::path path_;
 };
 
@@ -67,7 +67,7 @@ class FileLock {
 
  private:
   FileLock() = default;
-  int handle_ = -1;
+  std::intptr_t handle_ = -1;
 };
 
 std::string read_text(const fs::path& path);

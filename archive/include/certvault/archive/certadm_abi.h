@@ -1,7 +1,9 @@
 // The Certadm backup/restore ABI (certbcli.h) as certvault sees it.
 //
 // Contract: on Windows this header includes the real <certbcli.h>, so every
-// type below is the platform's own. Elsewhere it declares the same types with
+// type below is the platform's own (except inside certadm.dll, the sim, which
+// defines the functions and so declares the types itself: see below, and the
+// type check in sim/src/typecheck/). Elsewhere it declares the same types with
 // the same widths (HRESULT and LONG are 32-bit, WCHAR is a UTF-16 code unit)
 // so that the simulated CA (sim/) exports, and the binding (archive/) resolves,
 // functions whose signatures match certbcli.h exactly.
@@ -9,9 +11,21 @@
 // Both sim/ and archive/ include this header; neither links the other.
 #pragma once
 
-#ifdef _WIN32
+#if defined(_WIN32) && !defined(CERTADM_SIM_EXPORTS)
+// The binding, and anything else that calls Certadm.dll: the platform's own declarations.
 #include <windows.h>
 #include <certbcli.h>
+#define CERTADM_CALL WINAPI
+// What certbcli.h itself declares, so a redeclaration (sim/include/certadm_sim/exports.h in the
+// type check, sim/src/typecheck/) is compatible only if its signature is exactly the header's.
+#define CERTADM_EXPORT extern "C" __declspec(dllimport)
+typedef WINBOOL CertadmBool;
+#else
+#ifdef _WIN32
+// The sim built as certadm.dll (CERTADM_SIM_EXPORTS): it defines the functions certbcli.h
+// declares __declspec(dllimport), so it must not include certbcli.h; it declares the same
+// types below. sim/src/typecheck/certbcli_typecheck_win32.cc checks them against the header.
+#include <windows.h>
 #define CERTADM_CALL WINAPI
 #define CERTADM_EXPORT extern "C" __declspec(dllexport)
 typedef WINBOOL CertadmBool;
@@ -26,9 +40,6 @@ typedef uint8_t BYTE;
 typedef int32_t BOOL;
 typedef char16_t WCHAR;
 typedef void VOID;
-typedef void* HCSBC;
-typedef WCHAR CSBFT;
-
 typedef union _LARGE_INTEGER {
   struct {
     DWORD LowPart;
@@ -36,6 +47,13 @@ typedef union _LARGE_INTEGER {
   } u;
   int64_t QuadPart;
 } LARGE_INTEGER;
+#define CERTADM_CALL
+#define CERTADM_EXPORT extern "C" __attribute__((visibility("default")))
+typedef BOOL CertadmBool;
+#endif  // _WIN32
+
+typedef void* HCSBC;
+typedef WCHAR CSBFT;
 
 typedef struct tagCSEDB_RSTMAPW {
   WCHAR* pwszDatabaseName;
@@ -64,9 +82,6 @@ typedef struct tagCSEDB_RSTMAPW {
 #define CSCONTROL_SUSPEND 0x000000002
 #define CSCONTROL_RESTART 0x000000003
 
-#define CERTADM_CALL
-#define CERTADM_EXPORT extern "C" __attribute__((visibility("default")))
-typedef BOOL CertadmBool;
 #endif
 
 static_assert(sizeof(HRESULT) == 4, "HRESULT is 32-bit on every platform");

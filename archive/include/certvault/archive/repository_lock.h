@@ -1,4 +1,4 @@
-// The repository lock: flock(2) on REPO/lock plus a record naming the holder.
+// The repository lock: flock(2) (LockFileEx on Windows) on REPO/lock plus a record naming the holder.
 //
 // Contract: acquire() takes a shared (readers) or exclusive (writers, prune)
 // lock without waiting. If someone else holds it, it throws Error(kLocked)
@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,8 +40,8 @@ class RepositoryLock {
   static std::optional<LockRecord> read_record(const std::filesystem::path& repository);
 
  private:
-  RepositoryLock(int fd, LockMode mode) : fd_(fd), mode_(mode) {}
-  int fd_;
+  RepositoryLock(std::intptr_t handle, LockMode mode) : handle_(handle), mode_(mode) {}
+  std::intptr_t handle_;  // a file descriptor, or a HANDLE on Windows
   LockMode mode_;
 };
 

@@ -1,4 +1,4 @@
-// POSIX implementation of the file layer (a Windows one replaces this file).
+// The file layer on POSIX (file_layer_win32.cc is its Windows twin).
 #include "core/file_layer.h"
 
 #include <fcntl.h>
