@@ -1,6 +1,7 @@
 #include "progress_line.h"
 
 #include <fmt/format.h>
+
 #include <cstdio>
 
 #include "console.h"

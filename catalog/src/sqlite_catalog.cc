@@ -66,8 +66,8 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path) {
   // SQLite takes file names in UTF-8 on every system (a wide path on Windows).
   const std::u8string utf8_path = path.u8string();
   const std::string file_name(utf8_path.begin(), utf8_path.end());
-  const int rc =
-      sqlite3_open_v2(file_name.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc = sqlite3_open_v2(file_name.c_str(), &db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);

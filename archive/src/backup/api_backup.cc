@@ -317,7 +317,8 @@ class Session {
       try {
         n = file.read(buffer_);
       } catch (const Error& error) {
-        throw Error(error.kind(), fmt::format("cannot read dynamic file {} at offset {}: {}", path, offset, error.what()));
+        throw Error(error.kind(),
+                    fmt::format("cannot read dynamic file {} at offset {}: {}", path, offset, error.what()));
       }
       if (n == 0) break;
       writer.write(std::span(buffer_.data(), n));

@@ -48,8 +48,6 @@ void from_hex_exact(std::string_view text, std::span<uint8_t> out, const std::st
   std::copy(bytes.begin(), bytes.end(), out.begin());
 }
 
-void fill_random(std::span<uint8_t> out) {
-  os::random_bytes(out);
-}
+void fill_random(std::span<uint8_t> out) { os::random_bytes(out); }
 
 }  // namespace certvault

@@ -75,8 +75,8 @@ HANDLE open_handle(const std::filesystem::path& path, OpenFor mode) {
       break;
   }
   // FILE_SHARE_DELETE lets a reader's open file be renamed over or removed, as on POSIX.
-  return CreateFileW(system_name(path).c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                     nullptr, disposition, flags, nullptr);
+  return CreateFileW(system_name(path).c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                     disposition, flags, nullptr);
 }
 
 }  // namespace
@@ -213,8 +213,8 @@ void random_bytes(std::span<uint8_t> out) {
     const ULONG chunk = static_cast<ULONG>(std::min<size_t>(out.size(), 1u << 30));
     const NTSTATUS status = BCryptGenRandom(nullptr, out.data(), chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
     if (status < 0) {
-      throw Error(ErrorKind::kFailure, fmt::format("BCryptGenRandom failed: NTSTATUS 0x{:08X}",
-                                                   static_cast<uint32_t>(status)));
+      throw Error(ErrorKind::kFailure,
+                  fmt::format("BCryptGenRandom failed: NTSTATUS 0x{:08X}", static_cast<uint32_t>(status)));
     }
     out = out.subspan(chunk);
   }

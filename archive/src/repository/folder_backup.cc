@@ -31,7 +31,8 @@ void stream_file(const Entry& entry, SnapshotWriter& writer, std::vector<uint8_t
     try {
       n = file.read(buffer);
     } catch (const Error& error) {
-      throw Error(error.kind(), fmt::format("cannot read {} at offset {}: {}", entry.path.string(), offset, error.what()));
+      throw Error(error.kind(),
+                  fmt::format("cannot read {} at offset {}: {}", entry.path.string(), offset, error.what()));
     }
     const std::span<const uint8_t> data(buffer.data(), n);
     if (!begun) {

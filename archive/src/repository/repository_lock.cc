@@ -98,8 +98,9 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
     }
     if (mode == LockMode::kExclusive) {
       const auto now = static_cast<long long>(std::time(nullptr));
-      lock_os::write_text(fd, path,
-                        fmt::format("host={} pid={} started={} mode=exclusive\n", this_host(), lock_os::this_process_id(), now));
+      lock_os::write_text(
+          fd, path,
+          fmt::format("host={} pid={} started={} mode=exclusive\n", this_host(), lock_os::this_process_id(), now));
     }
   } catch (...) {
     lock_os::close_lock_file(fd);

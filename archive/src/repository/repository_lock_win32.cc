@@ -20,12 +20,12 @@ HANDLE as_handle(std::intptr_t handle) { return reinterpret_cast<HANDLE>(handle)
 std::intptr_t open_lock_file(const std::filesystem::path& path) {
   // Shared read/write/delete: every process opens the file; LockFileEx, not the
   // sharing mode, decides who holds the lock.
-  const HANDLE handle = CreateFileW(os::system_path(std::filesystem::absolute(path)).c_str(),
-                                    GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                                    nullptr, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  const HANDLE handle = CreateFileW(
+      os::system_path(std::filesystem::absolute(path)).c_str(), GENERIC_READ | GENERIC_WRITE,
+      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
   if (handle == INVALID_HANDLE_VALUE) {
-    os::throw_win32(fmt::format("lock repository {}: CreateFileW {}", os::display(path.parent_path()),
-                                os::display(path)));
+    os::throw_win32(
+        fmt::format("lock repository {}: CreateFileW {}", os::display(path.parent_path()), os::display(path)));
   }
   return reinterpret_cast<std::intptr_t>(handle);
 }

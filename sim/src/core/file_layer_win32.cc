@@ -48,8 +48,8 @@ std::wstring system_name(const fs::path& path) {
 HANDLE open_handle(const fs::path& path, DWORD access, DWORD disposition) {
   // Shared for delete too: the engine renames and removes files that readers
   // (a backup in progress) still hold, which POSIX allows.
-  return CreateFileW(system_name(path).c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                     nullptr, disposition, FILE_ATTRIBUTE_NORMAL, nullptr);
+  return CreateFileW(system_name(path).c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                     disposition, FILE_ATTRIBUTE_NORMAL, nullptr);
 }
 
 // The range LockFileEx covers: far beyond any content, since such locks are
@@ -223,10 +223,9 @@ void write_text_atomic(const fs::path& path, const std::string& text) {
 
 void append_text(const fs::path& path, const std::string& text) {
   // FILE_APPEND_DATA without FILE_WRITE_DATA: every write goes to the end, as O_APPEND.
-  const HANDLE handle =
-      CreateFileW(system_name(path).c_str(), FILE_APPEND_DATA | SYNCHRONIZE,
-                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL,
-                  nullptr);
+  const HANDLE handle = CreateFileW(system_name(path).c_str(), FILE_APPEND_DATA | SYNCHRONIZE,
+                                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_ALWAYS,
+                                    FILE_ATTRIBUTE_NORMAL, nullptr);
   if (handle == INVALID_HANDLE_VALUE) fail("open for append", path);
   size_t done = 0;
   while (done < text.size()) {

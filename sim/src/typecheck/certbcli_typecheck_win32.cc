@@ -26,8 +26,8 @@
 #error "certbcli.h must be the header in use here"
 #endif
 
-#define CERTVAULT_CHECK_EXPORT(function, fn_type)                             \
-  static_assert(std::is_same_v<decltype(&function), fn_type*>,                \
+#define CERTVAULT_CHECK_EXPORT(function, fn_type)              \
+  static_assert(std::is_same_v<decltype(&function), fn_type*>, \
                 #function " in sim/include/certadm_sim/exports.h differs from certbcli.h")
 
 CERTVAULT_CHECK_EXPORT(CertSrvIsServerOnlineW, FNCERTSRVISSERVERONLINEW);
@@ -48,7 +48,7 @@ CERTVAULT_CHECK_EXPORT(CertSrvRestoreRegisterComplete, FNCERTSRVRESTOREREGISTERC
 CERTVAULT_CHECK_EXPORT(CertSrvRestoreEnd, FNCERTSRVRESTOREEND);
 CERTVAULT_CHECK_EXPORT(CertSrvServerControlW, FNCERTSRVSERVERCONTROLW);
 
-#define CERTVAULT_CHECK_POINTER(abi_type, fn_type)             \
+#define CERTVAULT_CHECK_POINTER(abi_type, fn_type)               \
   static_assert(std::is_same_v<certadm_abi::abi_type, fn_type*>, \
                 "certadm_abi::" #abi_type " (resolved by the binding) differs from certbcli.h")
 
@@ -71,7 +71,8 @@ CERTVAULT_CHECK_POINTER(RestoreEnd, FNCERTSRVRESTOREEND);
 CERTVAULT_CHECK_POINTER(ServerControlW, FNCERTSRVSERVERCONTROLW);
 
 // What the sim declares itself under CERTADM_SIM_EXPORTS must have the header's layout.
-static_assert(sizeof(CSEDB_RSTMAPW) == 2 * sizeof(WCHAR*) && offsetof(CSEDB_RSTMAPW, pwszNewDatabaseName) == sizeof(WCHAR*));
+static_assert(sizeof(CSEDB_RSTMAPW) == 2 * sizeof(WCHAR*) &&
+              offsetof(CSEDB_RSTMAPW, pwszNewDatabaseName) == sizeof(WCHAR*));
 static_assert(std::is_same_v<CSBFT, WCHAR> && std::is_same_v<HCSBC, void*>);
 static_assert(CSBFT_LOG == 0x21 && CSBFT_CERTSERVER_DATABASE == 0x44 && CSBFT_CHECKPOINT_DIR == 0x83);
 static_assert(CSBACKUP_TYPE_FULL == 1 && CSBACKUP_TYPE_LOGS_ONLY == 2 && CSRESTORE_TYPE_FULL == 1);

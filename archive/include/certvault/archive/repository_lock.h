@@ -9,8 +9,8 @@
 // lock that a live process holds. The lock is released on destruction.
 #pragma once
 
-#include <filesystem>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The Windows build under wine, against the simulated CA built as certadm.dll:
+#   casim.exe init; certvault.exe init; a full backup loading certadm.dll from beside
+#   certvault.exe (no --library); casim.exe issue; an incremental; snapshots; export; the export
+#   compared byte for byte with the CA's files; a restore through the API (when the build has
+#   `restore`) and casim verify after recovery. Then the repository format across systems: a
+#   repository written by certvault.exe is read by the Linux build and one written by the Linux
+#   build is read by certvault.exe, each export compared byte for byte with the other system's.
+#   tests/windows/wine_integration.sh WINDOWS_BUILD_DIR LINUX_BUILD_DIR
+# Every check that fails stops the test with "FAIL: <what>" and exit code 1.
+set -euo pipefail
+windows_build=$(realpath "$1")
+linux_build=$(realpath "$2")
+export PATH=/usr/lib/wine:$PATH  # Debian's wine64 package installs wine64 there
+export WINEDEBUG=-all
+export WINEPREFIX=$windows_build/wine-prefix
+export LANG=C.UTF-8 LC_ALL=C.UTF-8  # wine turns the command line into UTF-16 from the locale's UTF-8
+
+work=$windows_build/wine-test
+rm -rf "$work" "$WINEPREFIX"
+mkdir -p "$work/bin"
+step() { printf '== %s\n' "$*"; }
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+# Z: is wine's drive for /, so every Unix path has a Windows name.
+win() { printf 'Z:%s' "${1//\//\\}"; }
+# certvault.exe, certadm.dll and casim.exe side by side, as installed on a CA.
+cp "$windows_build/cli/certvault.exe" "$windows_build/sim/certadm.dll" "$windows_build/sim/casim.exe" "$work/bin/"
+run_wine() {
+  local output
+  if ! output=$(timeout 300 wine64 "$@" 2>&1); then
+    printf '%s\n' "$output" >&2
+    fail "wine64 $(basename "$1") ${*:2} exited with an error"
+  fi
+  printf '%s\n' "$output" | tr -d '\r'
+}
+cv_win() { run_wine "$work/bin/certvault.exe" "$@"; }
+casim_win() { run_wine "$work/bin/casim.exe" "$@"; }
+cv_linux() { "$linux_build/cli/certvault" "$@"; }
+casim_linux() { "$linux_build/sim/casim" "$@"; }
+
+# Files of folder $1 that also exist in $2 must be identical; $3 names the comparison. Database
+# files differ in the two header pages, where the CA records the backup after reading them.
+compare_common() {
+  local from=$1 to=$2 what=$3 compared=0
+  while IFS= read -r -d '' file; do
+    local name
+    name=$(basename "$file")
+    [ -f "$to/$name" ] || continue
+    local skip=0
+    [[ $name == *.edb ]] && skip=16384
+    cmp -s -i "$skip" "$file" "$to/$name" || fail "$what: $name differs (cmp -i $skip $file \"$to/$name\")"
+    compared=$((compared + 1))
+  done < <(find "$from" -maxdepth 1 -type f -print0)
+  [ "$compared" -gt 0 ] || fail "$what: no file of $from is in $to"
+  echo "   $what: $compared file(s) identical"
+}
+
+step "wine prefix ($WINEPREFIX)"
+timeout 300 wine64 wineboot -i >/dev/null 2>&1 || fail "wineboot could not create the wine prefix"
+
+ca=$work/ca
+repo=$work/repo
+ca_name="Contoso Issuing CA Ä✓"
+step "casim.exe init a CA; certvault.exe init"
+casim_win init "$(win "$ca")" --ca-name "$ca_name" --db-size 8MiB
+casim_win issue "$(win "$ca")" --count 40 >/dev/null
+cv_win init --repo "$(win "$repo")"
+[ -f "$repo/config" ] || fail "certvault.exe init wrote no $repo/config"
+
+step "full backup through certadm.dll beside certvault.exe"
+out=$(cv_win backup --repo "$(win "$repo")" --server "$(win "$ca")" --type full)
+echo "   $out"
+[[ $out == *"full backup of $ca_name"* ]] || fail "the full backup did not report a full backup of $ca_name"
+full_id=$(cut -d' ' -f2 <<<"${out%%:*}")
+full_id=${full_id%%:*}
+
+step "export of the full backup equals the CA's files"
+cv_win export "$full_id" --repo "$(win "$repo")" --to "$(win "$work/export-full")" >/dev/null
+[ -f "$work/export-full/DataBase/$ca_name.edb" ] || fail "the export has no DataBase/$ca_name.edb"
+compare_common "$work/export-full/DataBase" "$ca/CertLog" "full export vs CertLog"
+compare_common "$work/export-full/Dynamic" "$ca/CertEnroll" "full export vs CertEnroll"
+
+step "casim.exe issue; incremental backup"
+casim_win issue "$(win "$ca")" --count 60 >/dev/null
+logs_before=$work/logs-before-incremental
+mkdir -p "$logs_before" && cp "$ca"/CertLog/edb0*.log "$logs_before/"
+out=$(cv_win backup --repo "$(win "$repo")" --server "$(win "$ca")")
+echo "   $out"
+[[ $out == *"incremental backup"* ]] || fail "the second backup was not incremental"
+
+step "certvault.exe snapshots"
+out=$(cv_win snapshots --repo "$(win "$repo")")
+printf '%s\n' "$out" | sed 's/^/   /'
+[[ $out == *"2 snapshots"* ]] || fail "certvault.exe snapshots does not list 2 snapshots"
+grep -q "full" <<<"$out" && grep -q "incremental" <<<"$out" || fail "snapshots lacks the full or the incremental"
+
+step "export of the incremental equals the logs the CA wrote"
+cv_win export latest --repo "$(win "$repo")" --to "$(win "$work/export-incremental")" >/dev/null
+compare_common "$work/export-incremental/DataBase" "$logs_before" "incremental export vs the CA's finished logs"
+
+step "the Linux build reads the repository certvault.exe wrote"
+linux_list=$(cv_linux snapshots --repo "$repo")
+[[ $linux_list == *"2 snapshots"* ]] || fail "Linux certvault snapshots does not list the 2 snapshots written on Windows"
+cv_linux export "$full_id" --repo "$repo" --to "$work/export-full-linux" >/dev/null
+diff -r "$work/export-full" "$work/export-full-linux" >/dev/null ||
+  fail "the Linux export of a Windows-written snapshot differs from certvault.exe's export"
+echo "   Linux export of $full_id identical to certvault.exe's"
+
+if grep -qE '^\s+restore\b' <<<"$(cv_win --help)"; then
+  step "restore through certadm.dll, recovery, casim verify"
+  casim_win stop "$(win "$ca")" >/dev/null
+  cv_win restore latest --repo "$(win "$repo")" --server "$(win "$ca")" >/dev/null
+  casim_win start "$(win "$ca")" >/dev/null
+else
+  step "recovery of the CA after certvault.exe truncated its logs, casim verify"
+  casim_win stop "$(win "$ca")" >/dev/null
+  casim_win start "$(win "$ca")" >/dev/null
+fi
+out=$(casim_win verify "$(win "$ca")")
+printf '%s\n' "$out" | tail -n 2 | sed 's/^/   /'
+casim_win status "$(win "$ca")" >/dev/null
+
+step "certvault.exe reads a repository the Linux build wrote"
+linux_ca=$work/linux-ca
+linux_repo=$work/linux-repo
+casim_linux init "$linux_ca" --ca-name "Linux CA" --db-size 4MiB >/dev/null
+casim_linux issue "$linux_ca" --count 30 >/dev/null
+cv_linux init --repo "$linux_repo" >/dev/null
+cv_linux backup --repo "$linux_repo" --server "$linux_ca" --type full \
+  --library "$linux_build/sim/libcertadm_sim.so" >/dev/null
+casim_linux issue "$linux_ca" --count 30 >/dev/null
+cv_linux backup --repo "$linux_repo" --server "$linux_ca" --library "$linux_build/sim/libcertadm_sim.so" >/dev/null
+out=$(cv_win snapshots --repo "$(win "$linux_repo")")
+[[ $out == *"2 snapshots"* ]] || fail "certvault.exe snapshots does not list the 2 snapshots written on Linux"
+for snapshot in $(cv_linux snapshots --repo "$linux_repo" | awk '$1 ~ /^[0-9a-f]+$/ {print $1}'); do
+  cv_linux export "$snapshot" --repo "$linux_repo" --to "$work/linux-export-$snapshot" >/dev/null
+  cv_win export "$snapshot" --repo "$(win "$linux_repo")" --to "$(win "$work/windows-export-$snapshot")" >/dev/null
+  diff -r "$work/linux-export-$snapshot" "$work/windows-export-$snapshot" >/dev/null ||
+    fail "certvault.exe's export of Linux snapshot $snapshot differs from the Linux export"
+  echo "   snapshot $snapshot: certvault.exe's export identical to the Linux build's"
+done
+
+echo "PASS: the Windows build under wine"
