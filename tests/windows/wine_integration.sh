@@ -121,6 +121,7 @@ else
 fi
 out=$(casim_win verify "$(win "$ca")")
 printf '%s\n' "$out" | tail -n 2 | sed 's/^/   /'
+[[ $out == *verified* ]] || fail "casim verify did not verify the recovered CA"
 casim_win status "$(win "$ca")" >/dev/null
 
 step "certvault.exe reads a repository the Linux build wrote"
@@ -135,12 +136,15 @@ casim_linux issue "$linux_ca" --count 30 >/dev/null
 cv_linux backup --repo "$linux_repo" --server "$linux_ca" --library "$linux_build/sim/libcertadm_sim.so" >/dev/null
 out=$(cv_win snapshots --repo "$(win "$linux_repo")")
 [[ $out == *"2 snapshots"* ]] || fail "certvault.exe snapshots does not list the 2 snapshots written on Linux"
-for snapshot in $(cv_linux snapshots --repo "$linux_repo" | awk '$1 ~ /^[0-9a-f]+$/ {print $1}'); do
+checked=0
+for snapshot in $(cv_linux snapshots --repo "$linux_repo" | awk 'length($1) == 12 && $1 ~ /^[0-9a-f]+$/ {print $1}'); do
   cv_linux export "$snapshot" --repo "$linux_repo" --to "$work/linux-export-$snapshot" >/dev/null
   cv_win export "$snapshot" --repo "$(win "$linux_repo")" --to "$(win "$work/windows-export-$snapshot")" >/dev/null
   diff -r "$work/linux-export-$snapshot" "$work/windows-export-$snapshot" >/dev/null ||
     fail "certvault.exe's export of Linux snapshot $snapshot differs from the Linux export"
   echo "   snapshot $snapshot: certvault.exe's export identical to the Linux build's"
+  checked=$((checked + 1))
 done
+[ "$checked" -eq 2 ] || fail "expected 2 Linux snapshots to compare, found $checked"
 
 echo "PASS: the Windows build under wine"

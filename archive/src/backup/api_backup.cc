@@ -302,7 +302,7 @@ class Session {
   void back_up_dynamic_file(SnapshotWriter& writer, const std::string& path, const std::string& snapshot_path) {
     // The API hands out UTF-8 (converted from its UTF-16); the path is built from UTF-8, never
     // from the process's narrow code page.
-    const std::filesystem::path file_path(std::u8string(path.begin(), path.end()));
+    const std::filesystem::path file_path = os::path_from_utf8(path);
     os::File file;
     std::string reason;
     if (!os::File::try_open(file_path, os::OpenFor::kRead, "back up dynamic file", file, reason)) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "certvault/archive/error.h"
+#include "certvault/archive/os_file.h"
 
 namespace certvault {
 namespace {
@@ -44,7 +45,7 @@ std::filesystem::path safe_join(const std::filesystem::path& target, std::string
     if (segment == "." || segment == "..") refuse(relative, "'.' or '..' segment");
     if (segment.back() == '.' || segment.back() == ' ') refuse(relative, "segment ends in a dot or a space");
     if (is_reserved_device_name(segment)) refuse(relative, "reserved Windows device name");
-    result /= std::string(segment);
+    result /= os::path_from_utf8(segment);
     start = end + 1;
   }
   return result;

@@ -63,7 +63,9 @@ FolderBackupResult back_up_folder(Repository& repository, const FolderBackupOpti
   for (auto it = std::filesystem::begin(iterator); it != std::filesystem::end(iterator); it.increment(ec)) {
     if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot list {}: {}", folder.string(), ec.message()));
     const auto status = it->symlink_status();
-    Entry entry{std::filesystem::relative(it->path(), folder).generic_string(), it->path()};
+    // UTF-8 on every system (generic_string() would use a legacy code page on Windows).
+    const std::u8string relative = std::filesystem::relative(it->path(), folder).generic_u8string();
+    Entry entry{std::string(relative.begin(), relative.end()), it->path()};
     if (std::filesystem::is_symlink(status)) {
       skipped.push_back(std::move(entry));
     } else if (std::filesystem::is_regular_file(status)) {

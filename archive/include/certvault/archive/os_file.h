@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace certvault::os {
 
@@ -88,5 +89,9 @@ std::filesystem::path system_path(const std::filesystem::path& path);
 
 // The path in UTF-8 for messages.
 std::string display(const std::filesystem::path& path);
+
+// A path from UTF-8 text (names from the Certadm API, snapshots, the catalog). Never
+// std::filesystem::path(std::string): on Windows that decodes the bytes in a legacy code page.
+std::filesystem::path path_from_utf8(std::string_view text);
 
 }  // namespace certvault::os
