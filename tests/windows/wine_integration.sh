@@ -124,6 +124,24 @@ printf '%s\n' "$out" | tail -n 2 | sed 's/^/   /'
 [[ $out == *verified* ]] || fail "casim verify did not verify the recovered CA"
 casim_win status "$(win "$ca")" >/dev/null
 
+step "a repository deeper than MAX_PATH (260 characters)"
+deep=$work/deep
+for i in 1 2 3 4 5 6 7 8; do deep=$deep/$(printf 'folder-%02d-abcdefghijklmnopqrstuvwxyz' "$i"); done
+[ "${#deep}" -gt 260 ] || fail "the deep path is only ${#deep} characters"
+cv_win init --repo "$(win "$deep/repo")" >/dev/null
+cv_win backup --repo "$(win "$deep/repo")" --server "$(win "$ca")" --type full >/dev/null
+cv_win export latest --repo "$(win "$deep/repo")" --to "$(win "$deep/export")" >/dev/null
+compare_common "$deep/export/DataBase" "$ca/CertLog" "export under a ${#deep}-character path vs CertLog"
+
+step "a lock record left by a process that no longer runs is taken over (LockFileEx, OpenProcess)"
+host=$(timeout 60 wine64 cmd /c 'echo %COMPUTERNAME%' 2>/dev/null | tr -d '\r\n')
+[ -n "$host" ] || fail "cannot read the wine machine's computer name"
+printf 'host=%s pid=999999 started=1700000000 mode=exclusive\n' "$host" >"$repo/lock"
+out=$(cv_win snapshots --repo "$(win "$repo")")
+[[ $out == *"stale lock left by pid 999999"* ]] || fail "certvault.exe did not report the stale lock of pid 999999"
+[[ $out == *"snapshots"* ]] || fail "certvault.exe snapshots failed after taking over a stale lock"
+echo "   stale record of pid 999999 on $host reported and taken over"
+
 step "certvault.exe reads a repository the Linux build wrote"
 linux_ca=$work/linux-ca
 linux_repo=$work/linux-repo
