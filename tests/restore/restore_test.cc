@@ -221,7 +221,8 @@ TEST_CASE("a missing log in the chain is refused before anything is written or t
   CHECK(restored.exit_code == 6);
   CHECK_THAT(restored.output, Catch::Contains("missing generations"));
   CHECK(folder_contents(setup.ca() / "CertLog") == before);
-  CHECK(run("cat " + quoted((setup.ca() / ".casim" / "calls.log").string())).output.empty());
+  const auto calls = setup.ca() / ".casim" / "calls.log";
+  CHECK((!std::filesystem::exists(calls) || std::filesystem::file_size(calls) == 0));
 
   const auto verified = cli("verify latest " + setup.repo_arg());
   CHECK(verified.exit_code == 6);

@@ -38,11 +38,16 @@ RestoreSet load_set(const catalog::Catalog& catalog, const catalog::SnapshotReco
   std::sort(set.logs.begin(), set.logs.end(),
             [](const auto& a, const auto& b) { return *a.log_generation < *b.log_generation; });
   if (set.logs.empty()) {
-    throw Error(ErrorKind::kRefused,
-                fmt::format("snapshot {} ({}) holds no log files; it cannot be restored", short_id(snapshot.id),
-                            snapshot.kind));
+    // chain_gaps() names the generations the catalog says this set backed up.
+    if (!snapshot.gen_low || !snapshot.gen_high) {
+      throw Error(ErrorKind::kRefused, fmt::format("snapshot {} ({}) holds no log files and records no generations; "
+                                                   "it cannot be restored",
+                                                   short_id(snapshot.id), snapshot.kind));
+    }
+    set.generations = {*snapshot.gen_low, *snapshot.gen_high};
+  } else {
+    set.generations = {*set.logs.front().log_generation, *set.logs.back().log_generation};
   }
-  set.generations = {*set.logs.front().log_generation, *set.logs.back().log_generation};
   return set;
 }
 

@@ -12,8 +12,15 @@
 namespace certvault {
 namespace {
 
+// Control characters (a NUL would end what()) are shown as \xNN.
+std::string printable(std::string_view path) {
+  std::string text;
+  for (unsigned char c : path) text += (c < 0x20 || c == 0x7F) ? fmt::format("\\x{:02X}", c) : std::string(1, c);
+  return text;
+}
+
 [[noreturn]] void refuse(std::string_view path, std::string_view why) {
-  throw Error(ErrorKind::kRefused, fmt::format("unsafe path '{}' refused: {}", path, why));
+  throw Error(ErrorKind::kRefused, fmt::format("unsafe path '{}' refused: {}", printable(path), why));
 }
 
 bool is_reserved_device_name(std::string_view segment) {
@@ -69,7 +76,8 @@ std::filesystem::path safe_join(const std::filesystem::path& target, std::string
 
 std::filesystem::path check_restore_location(std::string_view absolute, std::string_view what) {
   auto refuse_location = [&](std::string_view why) {
-    throw Error(ErrorKind::kRefused, fmt::format("{}: unsafe restore location '{}' refused: {}", what, absolute, why));
+    throw Error(ErrorKind::kRefused,
+                fmt::format("{}: unsafe restore location '{}' refused: {}", what, printable(absolute), why));
   };
   if (absolute.empty()) refuse_location("empty path");
   std::string_view rest;
