@@ -85,8 +85,9 @@ int run_export_bench(int argc, char** argv) {
     {
       auto repository = Repository::open(repo, LockMode::kShared);
       CaExportReport report;
-      const double seconds =
-          seconds_of([&] { report = export_ca_snapshot(*repository, snapshot, {target, "", false, ExportLayout::kCertutil}); });
+      const double seconds = seconds_of([&] {
+        report = export_ca_snapshot(*repository, snapshot, {target, "", false, ExportLayout::kCertutil});
+      });
       bytes = report.bytes;
       export_mbps.push_back(static_cast<double>(bytes) / 1e6 / seconds);
     }
@@ -106,8 +107,8 @@ int run_export_bench(int argc, char** argv) {
       if (!result.replaced_folder.empty()) std::filesystem::remove_all(result.replaced_folder);
     }
     casim("start '" + ca.string() + "'");
-    fmt::print("run {}: export {:.0f} MB/s, restore {:.0f} MB/s, raw copy {:.0f} MB/s\n", run + 1,
-               export_mbps.back(), restore_mbps.back(), copy_mbps.back());
+    fmt::print("run {}: export {:.0f} MB/s, restore {:.0f} MB/s, raw copy {:.0f} MB/s\n", run + 1, export_mbps.back(),
+               restore_mbps.back(), copy_mbps.back());
   }
   const double export_median = median(export_mbps), restore_median = median(restore_mbps),
                copy_median = median(copy_mbps);
@@ -126,8 +127,8 @@ int run_export_bench(int argc, char** argv) {
   return 0;
 }
 
-const ModeRegistration registration{{"export", "export and restore throughput of a simulated CA snapshot",
-                                     run_export_bench}};
+const ModeRegistration registration{
+    {"export", "export and restore throughput of a simulated CA snapshot", run_export_bench}};
 
 }  // namespace
 }  // namespace certvault::bench

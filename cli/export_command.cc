@@ -83,11 +83,12 @@ void run_export(const ExportCommandOptions& options) {
                  report.chain.generations.high, report.files.size(), format_bytes(report.bytes).c_str(),
                  report.seconds);
   } else {
-    std::printf("exported snapshot %s (%s layout, %zu backup sets, generations 0x%X-0x%X): %zu files, %s to %s in "
-                "%.2f s\n",
-                id.substr(0, 12).c_str(), layout_name(report.layout), report.chain.sets.size(),
-                report.chain.generations.low, report.chain.generations.high, report.files.size() + 1,
-                format_bytes(report.bytes).c_str(), report.destination.c_str(), report.seconds);
+    std::printf(
+        "exported snapshot %s (%s layout, %zu backup sets, generations 0x%X-0x%X): %zu files, %s to %s in "
+        "%.2f s\n",
+        id.substr(0, 12).c_str(), layout_name(report.layout), report.chain.sets.size(), report.chain.generations.low,
+        report.chain.generations.high, report.files.size() + 1, format_bytes(report.bytes).c_str(),
+        report.destination.c_str(), report.seconds);
   }
 }
 

@@ -31,8 +31,8 @@ std::string start_service(const RestoreCommandOptions& options) {
   if (casim.empty()) throw Error(ErrorKind::kUsage, "--start: casim was not found beside certvault (use --casim)");
   const auto result = run_program({casim.string(), "start", options.server});
   if (result.exit_code != 0) {
-    throw Error(ErrorKind::kApi, fmt::format("the restore is registered, but starting the CA (recovery) failed: {}",
-                                             result.output));
+    throw Error(ErrorKind::kApi,
+                fmt::format("the restore is registered, but starting the CA (recovery) failed: {}", result.output));
   }
   return result.output;
 }
@@ -80,8 +80,9 @@ void run_restore(const RestoreCommandOptions& options) {
   if (options.start) {
     std::printf("%s", started.c_str());
   } else {
-    std::printf("start the CA service now: it replays the logs (recovery) before it serves; then take a full "
-                "backup\n");
+    std::printf(
+        "start the CA service now: it replays the logs (recovery) before it serves; then take a full "
+        "backup\n");
   }
 }
 

@@ -37,9 +37,9 @@ void run_verify(const VerifyCommandOptions& options) {
     return;
   }
   std::printf("snapshot %s is restorable (%s): %zu backup sets, generations 0x%X-0x%X, %llu files, %s, %.2f s\n",
-              id.substr(0, 12).c_str(), report.method.c_str(), report.chain.sets.size(),
-              report.chain.generations.low, report.chain.generations.high,
-              static_cast<unsigned long long>(report.files), format_bytes(report.bytes).c_str(), report.seconds);
+              id.substr(0, 12).c_str(), report.method.c_str(), report.chain.sets.size(), report.chain.generations.low,
+              report.chain.generations.high, static_cast<unsigned long long>(report.files),
+              format_bytes(report.bytes).c_str(), report.seconds);
   std::printf("method: %s — %s\n", report.method.c_str(), report.why.c_str());
   if (!report.recovery_output.empty()) std::printf("%s", report.recovery_output.c_str());
 }

@@ -43,7 +43,7 @@ class BackedUpCa {
 
   Backup back_up(const std::string& type) {
     const auto result = cli("backup " + repo_arg() + "--server " + quoted(ca().string()) + " --library " +
-                                  quoted(sim_library().string()) + " --type " + type + " --json");
+                            quoted(sim_library().string()) + " --type " + type + " --json");
     INFO(result.output);
     REQUIRE(result.exit_code == 0);
     auto repository = Repository::open(repo(), LockMode::kShared);
@@ -132,7 +132,8 @@ TEST_CASE("export of an incremental holds the base database, every log of the ch
   INFO(exported.output);
   REQUIRE(exported.exit_code == 0);
   std::set<std::string> expected{"Contoso Root CA.edb", "certbkxp.dat"};
-  for (uint32_t g = setup.backups.front().gen_low; g <= setup.backups.back().gen_high; ++g) expected.insert(log_name(g));
+  for (uint32_t g = setup.backups.front().gen_low; g <= setup.backups.back().gen_high; ++g)
+    expected.insert(log_name(g));
   CHECK(names_in(target / "DataBase") == expected);
   CHECK(names_in(target / "Dynamic") ==
         std::set<std::string>{"Contoso Root CA.crt", "Contoso Root CA.crl", "Contoso Root CA+.crl"});
@@ -155,14 +156,12 @@ TEST_CASE("export of an incremental holds the base database, every log of the ch
   SECTION("an existing non-empty target is refused without --force") {
     const auto again = cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string()));
     CHECK(again.exit_code == 6);
-    CHECK(cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string()) + " --force").exit_code ==
-          0);
+    CHECK(cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string()) + " --force").exit_code == 0);
   }
   SECTION("the tar stream unpacks to exactly the folder export") {
     const auto tar = setup.scratch("x.tar");
-    const auto streamed =
-        run(quoted(certvault_binary().string()) + " export latest " + setup.repo_arg() + "--tar - > " +
-            quoted(tar.string()));
+    const auto streamed = run(quoted(certvault_binary().string()) + " export latest " + setup.repo_arg() +
+                              "--tar - > " + quoted(tar.string()));
     INFO(streamed.output);
     REQUIRE(streamed.exit_code == 0);
     std::filesystem::create_directories(setup.scratch("untarred"));
@@ -172,15 +171,14 @@ TEST_CASE("export of an incremental holds the base database, every log of the ch
   }
   SECTION("--layout sets writes one certutil folder per backup set") {
     const auto sets = setup.scratch("sets");
-    REQUIRE(cli("export latest " + setup.repo_arg() + "--layout sets --to " + quoted(sets.string())).exit_code ==
-            0);
+    REQUIRE(cli("export latest " + setup.repo_arg() + "--layout sets --to " + quoted(sets.string())).exit_code == 0);
     CHECK(names_in(sets) == std::set<std::string>{"00-full", "01-incremental", "02-incremental", "03-incremental",
                                                   "Dynamic", "MANIFEST"});
     CHECK(names_in(sets / "00-full" / "DataBase").count("Contoso Root CA.edb") == 1);
     CHECK(names_in(sets / "01-incremental" / "DataBase").count("Contoso Root CA.edb") == 0);
     for (size_t i = 0; i < setup.backups.size(); ++i) {
-      const auto folder = sets / (std::string(i == 0 ? "00-full" : "0" + std::to_string(i) + "-incremental")) /
-                          "DataBase";
+      const auto folder =
+          sets / (std::string(i == 0 ? "00-full" : "0" + std::to_string(i) + "-incremental")) / "DataBase";
       for (uint32_t g = setup.backups[i].gen_low; g <= setup.backups[i].gen_high; ++g) {
         INFO(folder << " " << log_name(g));
         CHECK(read_bytes(folder / log_name(g)) == read_bytes(target / "DataBase" / log_name(g)));
@@ -212,8 +210,8 @@ TEST_CASE("a missing log in the chain is refused before anything is written or t
   CHECK(names_in(setup.scratch("")) == std::set<std::string>{"ca", "repo"});
 
   // An earlier snapshot of the same chain is still whole.
-  CHECK(cli("export " + setup.backups[1].id + " " + setup.repo_arg() + "--to " + quoted(target.string()))
-            .exit_code == 0);
+  CHECK(cli("export " + setup.backups[1].id + " " + setup.repo_arg() + "--to " + quoted(target.string())).exit_code ==
+        0);
 
   casim("calls " + quoted(setup.ca().string()) + " --clear");
   const auto before = folder_contents(setup.ca() / "CertLog");
@@ -242,13 +240,12 @@ TEST_CASE("unsafe names from a damaged catalog or restore map are refused (exit 
     setup.sql("UPDATE files SET path='DataBase/NUL.log' WHERE role='log' AND log_generation=" +
               std::to_string(setup.backups.back().gen_high));
     CHECK(cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string())).exit_code == 6);
-    CHECK(cli("export latest " + setup.repo_arg() + "--tar " + quoted((target.string() + ".tar"))).exit_code ==
-          6);
+    CHECK(cli("export latest " + setup.repo_arg() + "--tar " + quoted((target.string() + ".tar"))).exit_code == 6);
     CHECK_FALSE(std::filesystem::exists(target.string() + ".tar"));
   }
   SECTION("a relative or '..' location in the restore map") {
-    setup.sql("UPDATE restore_map SET path='" + setup.ca().string() + "/CertLog/../../elsewhere' WHERE type_code=" +
-              std::to_string(0x82));
+    setup.sql("UPDATE restore_map SET path='" + setup.ca().string() +
+              "/CertLog/../../elsewhere' WHERE type_code=" + std::to_string(0x82));
     const auto restored = cli("restore latest " + setup.repo_arg() + setup.sim_args());
     CHECK(restored.exit_code == 6);
     CHECK_THAT(restored.output, Catch::Contains("'.' or '..' segment"));
@@ -261,13 +258,13 @@ TEST_CASE("unsafe names from a damaged catalog or restore map are refused (exit 
 TEST_CASE("verify restores into a scratch simulated CA and leaves the CA alone") {
   BackedUpCa setup;
   const auto before = folder_contents(setup.ca());
-  const auto verified = cli("verify latest " + setup.repo_arg() + "--library " +
-                                  quoted(sim_library().string()) + " --casim " + quoted(casim_binary().string()));
+  const auto verified = cli("verify latest " + setup.repo_arg() + "--library " + quoted(sim_library().string()) +
+                            " --casim " + quoted(casim_binary().string()));
   INFO(verified.output);
   REQUIRE(verified.exit_code == 0);
   CHECK_THAT(verified.output, Catch::Contains("scratch-restore"));
-  CHECK_THAT(verified.output, Catch::Contains("ground truth of generation " +
-                                              std::to_string(setup.backups.back().gen_high) + " "));
+  CHECK_THAT(verified.output,
+             Catch::Contains("ground truth of generation " + std::to_string(setup.backups.back().gen_high) + " "));
   CHECK(folder_contents(setup.ca()) == before);
 
   const auto chain = cli("verify " + setup.backups[1].id + " " + setup.repo_arg() + "--chain-only --json");

@@ -96,7 +96,8 @@ class Restore {
  public:
   Restore(Repository& repository, const std::string& snapshot_id, const ApiRestoreOptions& options)
       : repository_(repository), options_(options) {
-    result_.chain = step("read and check the snapshot chain", [&] { return plan_chain(repository.catalog(), snapshot_id); });
+    result_.chain =
+        step("read and check the snapshot chain", [&] { return plan_chain(repository.catalog(), snapshot_id); });
     step("resolve the restore locations", [&] { resolve_locations(); });
   }
 
@@ -127,9 +128,8 @@ class Restore {
       step("move the current database, logs and checkpoint aside", [&] { move_aside(); });
       for (size_t i = 0; i < result_.chain.sets.size(); ++i) {
         const auto& set = result_.chain.sets[i];
-        const std::string name =
-            fmt::format("{} set {} (generations 0x{:X}-0x{:X})", set.snapshot.kind, set.snapshot.id.substr(0, 12),
-                        set.generations.low, set.generations.high);
+        const std::string name = fmt::format("{} set {} (generations 0x{:X}-0x{:X})", set.snapshot.kind,
+                                             set.snapshot.id.substr(0, 12), set.generations.low, set.generations.high);
         step("copy the " + name, [&] { place_set(set.snapshot.id); });
         say("registering the " + name);
         step("register the " + name, [&] {
@@ -245,7 +245,8 @@ class Restore {
                     fmt::format("cannot create {}: {}", file.destination.parent_path().string(), ec.message()));
       }
       OutputFile output(file.staged);
-      read_file_contents(repository_, source, records_[i], [&](std::span<const uint8_t> bytes) { output.write(bytes); });
+      read_file_contents(repository_, source, records_[i],
+                         [&](std::span<const uint8_t> bytes) { output.write(bytes); });
       output.commit();
       result_.bytes += file.size;
     }
@@ -270,8 +271,8 @@ class Restore {
         const fs::path aside = result_.replaced_folder / name;
         fs::rename(entry.path(), aside, ec);
         if (ec) {
-          throw Error(ErrorKind::kFailure, fmt::format("cannot move {} to {}: {}", entry.path().string(),
-                                                       aside.string(), ec.message()));
+          throw Error(ErrorKind::kFailure,
+                      fmt::format("cannot move {} to {}: {}", entry.path().string(), aside.string(), ec.message()));
         }
       }
     }

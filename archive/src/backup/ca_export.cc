@@ -60,7 +60,8 @@ const char* layout_name(ExportLayout layout) { return layout == ExportLayout::kC
 
 std::vector<std::string> describe_restore_map(const catalog::SnapshotRecord& snapshot) {
   std::vector<std::string> lines;
-  for (const auto& entry : snapshot.restore_map) lines.push_back(fmt::format("0x{:02X} {}", entry.type_code, entry.path));
+  for (const auto& entry : snapshot.restore_map)
+    lines.push_back(fmt::format("0x{:02X} {}", entry.type_code, entry.path));
   return lines;
 }
 

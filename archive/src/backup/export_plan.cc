@@ -111,17 +111,17 @@ SnapshotChain plan_chain(const catalog::Catalog& catalog, const std::string& sna
       }
       const auto parent = catalog.snapshot(*child.parent);
       if (!parent) {
-        throw Error(ErrorKind::kRefused, fmt::format("snapshot {} (parent of {}) is not in the repository; the chain "
-                                                     "to full {} is broken",
-                                                     short_id(*child.parent), short_id(child.id),
-                                                     short_id(*target->base_full)));
+        throw Error(ErrorKind::kRefused,
+                    fmt::format("snapshot {} (parent of {}) is not in the repository; the chain "
+                                "to full {} is broken",
+                                short_id(*child.parent), short_id(child.id), short_id(*target->base_full)));
       }
       if (!seen.insert(parent->id).second || (parent->kind == "full" && parent->id != *target->base_full) ||
           (parent->kind != "full" && parent->kind != "incremental") || parent->server != target->server) {
-        throw Error(ErrorKind::kRefused, fmt::format("snapshot {} (parent of {}) does not lead to the base full {}; "
-                                                     "the catalog is inconsistent",
-                                                     short_id(parent->id), short_id(child.id),
-                                                     short_id(*target->base_full)));
+        throw Error(ErrorKind::kRefused,
+                    fmt::format("snapshot {} (parent of {}) does not lead to the base full {}; "
+                                "the catalog is inconsistent",
+                                short_id(parent->id), short_id(child.id), short_id(*target->base_full)));
       }
       records.push_back(*parent);
     }
@@ -173,8 +173,8 @@ std::vector<PlannedFile> plan_export(const SnapshotChain& chain, ExportLayout la
     PlannedFile file;
     file.path = std::move(path);
     // An incremental asks the CA for the locations too; the full's are the fallback.
-    file.generated = set.snapshot.restore_map_raw.empty() ? chain.full().snapshot.restore_map_raw
-                                                          : set.snapshot.restore_map_raw;
+    file.generated =
+        set.snapshot.restore_map_raw.empty() ? chain.full().snapshot.restore_map_raw : set.snapshot.restore_map_raw;
     file.origin = fmt::format("restore map of snapshot {}", short_id(set.snapshot.id));
     return file;
   };

@@ -80,7 +80,8 @@ void scratch_restore(Repository& repository, const std::string& snapshot_id, con
                      const fs::path& casim, VerifyReport& report) {
   ScratchFolder scratch;
   const fs::path ca = scratch.path() / "ca";
-  run_casim(casim, {"scratch", stored_root(report.chain), "--to", ca.string()}, "creating the scratch CA", report.recovery_output);
+  run_casim(casim, {"scratch", stored_root(report.chain), "--to", ca.string()}, "creating the scratch CA",
+            report.recovery_output);
   ApiRestoreOptions restore;
   restore.server = ca.string();
   restore.library = options.library;
@@ -110,15 +111,16 @@ VerifyReport verify_snapshot(Repository& repository, const std::string& snapshot
   if (options.chain_only) {
     report.why = "--chain-only was given";
   } else if (!is_simulated_ca(server)) {
-    report.why = fmt::format("the source '{}' is not a simulated CA folder (no .casim/state.json), so no scratch CA "
-                             "can be built; a real CA is verified by the chain check",
-                             server);
+    report.why = fmt::format(
+        "the source '{}' is not a simulated CA folder (no .casim/state.json), so no scratch CA "
+        "can be built; a real CA is verified by the chain check",
+        server);
   } else if (casim.empty()) {
     report.why = "the source is a simulated CA, but casim was not found beside certvault (use --casim PATH)";
   } else {
     report.method = "scratch-restore";
-    report.why = fmt::format("the source '{}' is a simulated CA: restored into a scratch copy with {}", server,
-                             casim.string());
+    report.why =
+        fmt::format("the source '{}' is a simulated CA: restored into a scratch copy with {}", server, casim.string());
     scratch_restore(repository, snapshot_id, options, casim, report);
   }
   if (report.method.empty()) {

@@ -9,10 +9,10 @@
 
 #include "certvault/archive/error.h"
 #include "certvault/archive/hex.h"
+#include "certvault/archive/output_file.h"
 #include "certvault/archive/safe_path.h"
 #include "certvault/archive/tar_writer.h"
 #include "local_object_store_files.h"
-#include "certvault/archive/output_file.h"
 
 namespace certvault {
 namespace {

@@ -36,7 +36,8 @@ std::string pax_record(std::string_view key, std::string_view value) {
 
 }  // namespace
 
-TarWriter::TarWriter(Sink sink, int64_t mtime_unix) : sink_(std::move(sink)), mtime_(std::max<int64_t>(0, mtime_unix)) {}
+TarWriter::TarWriter(Sink sink, int64_t mtime_unix)
+    : sink_(std::move(sink)), mtime_(std::max<int64_t>(0, mtime_unix)) {}
 
 void TarWriter::emit(std::span<const uint8_t> bytes) {
   sink_(bytes);

@@ -18,8 +18,7 @@ namespace casim {
 void make_scratch_ca(const std::filesystem::path& source, const std::filesystem::path& target) {
   auto state = load_state(source);
   if (files::exists(target)) {
-    throw SimError(certadm_sim::kEInvalidArg,
-                   fmt::format("scratch target {} already exists", path_to_utf8(target)));
+    throw SimError(certadm_sim::kEInvalidArg, fmt::format("scratch target {} already exists", path_to_utf8(target)));
   }
   const CaLayout from(source, state.ca_name);
   const CaLayout to(target, state.ca_name);
@@ -87,8 +86,8 @@ std::pair<uint32_t, uint32_t> restore_backup_folder(const std::filesystem::path&
                    fmt::format("{} names no database (0x44) or no log folder (0x82)", path_to_utf8(map_file)));
   }
   if (path_from_utf8(database) != layout.database) {
-    throw SimError(certadm_sim::kEInvalidArg,
-                   fmt::format("the backup's database {} is not this CA's {}", database, path_to_utf8(layout.database)));
+    throw SimError(certadm_sim::kEInvalidArg, fmt::format("the backup's database {} is not this CA's {}", database,
+                                                          path_to_utf8(layout.database)));
   }
   std::vector<uint32_t> generations;
   for (const auto& name : files::list_file_names(database_folder)) {
@@ -100,9 +99,9 @@ std::pair<uint32_t, uint32_t> restore_backup_folder(const std::filesystem::path&
   }
   for (size_t i = 1; i < generations.size(); ++i) {
     if (generations[i] != generations[i - 1] + 1) {
-      throw SimError(certadm_sim::kJetMissingLogFile,
-                     fmt::format("{}: log generation {} is missing", path_to_utf8(database_folder),
-                                 generations[i - 1] + 1));
+      throw SimError(
+          certadm_sim::kJetMissingLogFile,
+          fmt::format("{}: log generation {} is missing", path_to_utf8(database_folder), generations[i - 1] + 1));
     }
   }
   const auto database_name = path_from_utf8(database).filename();

@@ -30,9 +30,9 @@ struct RestoreSet {
 
 struct SnapshotChain {
   catalog::SnapshotRecord target;
-  std::vector<RestoreSet> sets;                     // the full first, then each incremental up to target
-  std::vector<catalog::FileRecord> dynamic_files;   // the target's
-  GenerationRange generations;                      // the full's genLow .. the target's genHigh
+  std::vector<RestoreSet> sets;                    // the full first, then each incremental up to target
+  std::vector<catalog::FileRecord> dynamic_files;  // the target's
+  GenerationRange generations;                     // the full's genLow .. the target's genHigh
   const RestoreSet& full() const { return sets.front(); }
 };
 

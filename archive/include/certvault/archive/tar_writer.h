@@ -23,7 +23,7 @@ class TarWriter {
   using Sink = std::function<void(std::span<const uint8_t>)>;
   TarWriter(Sink sink, int64_t mtime_unix);
 
-  void add_directory(std::string_view path);  // mode 0755; a trailing '/' is added
+  void add_directory(std::string_view path);              // mode 0755; a trailing '/' is added
   void begin_file(std::string_view path, uint64_t size);  // mode 0644
   void write(std::span<const uint8_t> bytes);
   void end_file();
