@@ -282,3 +282,24 @@ TEST_CASE("verify restores into a scratch simulated CA and leaves the CA alone")
     CHECK(cli("verify latest " + setup.repo_arg() + "--chain-only").exit_code == 4);
   }
 }
+
+TEST_CASE("a failed restore step names the step and HRESULT, withdraws the registration, and can be rerun") {
+  BackedUpCa setup;
+  casim("fault " + quoted(setup.ca().string()) + " --fail CertSrvRestoreRegisterW --hresult 0x80070005 --nth 2");
+  const auto failed = cli("restore latest " + setup.repo_arg() + setup.sim_args());
+  INFO(failed.output);
+  CHECK(failed.exit_code == 5);
+  CHECK_THAT(failed.output, Catch::Contains("restore step 'register the incremental set"));
+  CHECK_THAT(failed.output, Catch::Contains("0x80070005"));
+  // The full set was registered, then withdrawn: the CA must not recover half a restore.
+  CHECK_FALSE(std::filesystem::exists(setup.ca() / ".casim" / "restore.json"));
+  for (const auto& entry : std::filesystem::directory_iterator(setup.ca() / "CertLog")) {
+    CHECK(entry.path().filename().string().find(".certvault-restore-") == std::string::npos);
+  }
+
+  casim("fault " + quoted(setup.ca().string()) + " --clear");
+  const auto rerun = cli("restore latest " + setup.repo_arg() + setup.sim_args());
+  INFO(rerun.output);
+  REQUIRE(rerun.exit_code == 0);
+  CHECK(setup.recover_and_verify() == setup.backups.back().gen_high);
+}

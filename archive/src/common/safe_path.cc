@@ -81,7 +81,7 @@ std::filesystem::path check_restore_location(std::string_view absolute, std::str
   };
   if (absolute.empty()) refuse_location("empty path");
   std::string_view rest;
-  std::string root;
+  std::filesystem::path result;
   if (absolute.size() >= 2 && (absolute[0] == '\\' || absolute[0] == '/') &&
       (absolute[1] == '\\' || absolute[1] == '/')) {
     refuse_location("UNC or device prefix (a CA restores onto its own disks)");
@@ -89,12 +89,12 @@ std::filesystem::path check_restore_location(std::string_view absolute, std::str
 #ifdef _WIN32
   else if (absolute.size() >= 3 && is_drive_letter(absolute[0]) && absolute[1] == ':' &&
            (absolute[2] == '\\' || absolute[2] == '/')) {
-    root = std::string(absolute.substr(0, 2)) + "\\";
+    result = std::filesystem::path(std::string(absolute.substr(0, 2)) + "\\");
     rest = absolute.substr(3);
   }
 #else
   else if (absolute.front() == '/') {
-    root = "/";
+    result = std::filesystem::path("/");
     rest = absolute.substr(1);
   }
 #endif
@@ -105,7 +105,6 @@ std::filesystem::path check_restore_location(std::string_view absolute, std::str
     if (c < 0x20 || c == 0x7F) refuse_location("control character");
     if (c == ':') refuse_location("':' after the drive (alternate data stream)");
   }
-  std::filesystem::path result(root);
   size_t start = 0;
   while (start < rest.size()) {
     size_t end = rest.find_first_of("/\\", start);
