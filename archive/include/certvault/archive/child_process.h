@@ -4,7 +4,7 @@
 // shell interpretation), waits, and returns its exit code and its standard
 // output and error together. It throws Error(kFailure) only when the program
 // cannot be started. The only file of archive/ that starts processes, so the
-// Windows port replaces this one file.
+// Windows port adds a child_process_win32.cc twin of child_process_posix.cc.
 #pragma once
 
 #include <filesystem>

@@ -1,12 +1,11 @@
 // One file written for an export or a restore: create, append, fsync, close.
 //
-// Contract: see below; errors throw Error(kFailure) naming the path and errno.
-//
-// The only place of the export/restore code with raw POSIX file calls, so the
-// Windows port replaces this file alone. The caller decides about names:
-// commit() makes the bytes durable and, when `rename_to` is set, renames the
-// file there (the caller fsyncs the folder). A file destroyed without commit()
-// is deleted.
+// Contract: commit() makes the bytes durable and, when `rename_to` is set,
+// renames the file there (the caller fsyncs the folder). A file destroyed
+// without commit() is deleted. Errors throw Error(kFailure) naming the path
+// and the system's reason. Implemented in output_file_posix.cc, the only file
+// of the export/restore code with raw OS file calls (a Windows port adds an
+// output_file_win32.cc twin).
 #pragma once
 
 #include <cstdint>
