@@ -65,38 +65,55 @@ std::vector<std::string> describe_restore_map(const catalog::SnapshotRecord& sna
   return lines;
 }
 
-CaExportReport export_ca_snapshot(Repository& repository, const std::string& snapshot_id,
-                                  const CaExportOptions& options) {
+namespace {
+
+CaExportReport write_export(Repository& repository, SnapshotChain chain, ExportLayout layout,
+                            ExportDestination& destination) {
   const auto started = std::chrono::steady_clock::now();
   CaExportReport report;
-  report.chain = plan_chain(repository.catalog(), snapshot_id);
-  report.layout = options.layout;
-  const auto planned = plan_export(report.chain, options.layout);
-  auto destination = options.tar.empty()
-                         ? make_folder_destination(options.folder, options.force)
-                         : make_tar_destination(options.tar, options.force, report.chain.target.created_unix);
-  report.destination = destination->description();
-  for (const auto& file : planned) {
+  report.chain = std::move(chain);
+  report.layout = layout;
+  report.destination = destination.description();
+  for (const auto& file : plan_export(report.chain, layout)) {
     ExportedFile exported;
     exported.path = file.path;
     exported.size = file.size();
     exported.origin = file.origin;
     exported.snapshot_id = file.snapshot_id;
     if (file.snapshot_id.empty()) {
-      exported.xxh128 = export_bytes(file.generated, file.path, *destination);
+      exported.xxh128 = export_bytes(file.generated, file.path, destination);
     } else {
       exported.generation = file.record.log_generation;
-      exported.xxh128 = export_file(repository, file.snapshot_id, file.record, file.path, *destination);
+      exported.xxh128 = export_file(repository, file.snapshot_id, file.record, file.path, destination);
     }
     report.bytes += exported.size;
     report.files.push_back(std::move(exported));
   }
   report.manifest = manifest_text(report);
   export_bytes(std::span(reinterpret_cast<const uint8_t*>(report.manifest.data()), report.manifest.size()), "MANIFEST",
-               *destination);
-  destination->finish();
+               destination);
+  destination.finish();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
+}
+
+}  // namespace
+
+CaExportReport export_ca_snapshot(Repository& repository, const std::string& snapshot_id,
+                                  const CaExportOptions& options) {
+  // The chain is checked (and plan_export() run once) before the destination exists.
+  auto chain = plan_chain(repository.catalog(), snapshot_id);
+  plan_export(chain, options.layout);
+  auto destination = options.tar.empty() ? make_folder_destination(options.folder, options.force)
+                                         : make_tar_destination(options.tar, options.force, chain.target.created_unix);
+  return write_export(repository, std::move(chain), options.layout, *destination);
+}
+
+CaExportReport export_ca_snapshot(Repository& repository, const std::string& snapshot_id, ExportLayout layout,
+                                  ExportDestination& destination) {
+  auto chain = plan_chain(repository.catalog(), snapshot_id);
+  plan_export(chain, layout);
+  return write_export(repository, std::move(chain), layout, destination);
 }
 
 }  // namespace certvault

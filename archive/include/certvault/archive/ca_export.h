@@ -21,6 +21,7 @@
 namespace certvault {
 
 class Repository;
+class ExportDestination;
 
 struct CaExportOptions {
   std::filesystem::path folder;  // used when `tar` is empty
@@ -50,6 +51,10 @@ struct CaExportReport {
 
 CaExportReport export_ca_snapshot(Repository& repository, const std::string& snapshot_id,
                                   const CaExportOptions& options);
+
+// The same into a destination the caller made (a tar stream to a pipe, a benchmark's null sink).
+CaExportReport export_ca_snapshot(Repository& repository, const std::string& snapshot_id, ExportLayout layout,
+                                  ExportDestination& destination);
 
 // "0x44 C:\\Windows\\system32\\CertLog\\CA.edb" lines of a snapshot's restore map.
 std::vector<std::string> describe_restore_map(const catalog::SnapshotRecord& snapshot);
