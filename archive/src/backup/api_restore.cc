@@ -268,7 +268,9 @@ class Restore {
                         fmt::format("cannot create {}: {}", result_.replaced_folder.string(), ec.message()));
           }
         }
-        const fs::path aside = result_.replaced_folder / name;
+        // Separate database and log folders may hold equal names; never overwrite one with the other.
+        fs::path aside = result_.replaced_folder / name;
+        for (int n = 2; fs::exists(aside, ec); ++n) aside = result_.replaced_folder / fmt::format("{}.{}", name, n);
         fs::rename(entry.path(), aside, ec);
         if (ec) {
           throw Error(ErrorKind::kFailure,
