@@ -2,10 +2,11 @@
 # The Windows build under wine, against the simulated CA built as certadm.dll:
 #   casim.exe init; certvault.exe init; a full backup loading certadm.dll from beside
 #   certvault.exe (no --library); casim.exe issue; an incremental; snapshots; export; the export
-#   compared byte for byte with the CA's files; a restore through the API (when the build has
-#   `restore`) and casim verify after recovery. Then the repository format across systems: a
-#   repository written by certvault.exe is read by the Linux build and one written by the Linux
-#   build is read by certvault.exe, each export compared byte for byte with the other system's.
+#   compared byte for byte with the CA's files; a restore through the API, casim verify after
+#   recovery, and certvault.exe verify (a scratch restore through casim.exe); a repository deeper
+#   than MAX_PATH; a stale lock record. Then the repository format across systems: a repository
+#   written by certvault.exe is read by the Linux build and one written by the Linux build is read
+#   by certvault.exe, each export compared byte for byte with the other system's.
 #   tests/windows/wine_integration.sh WINDOWS_BUILD_DIR LINUX_BUILD_DIR
 # Every check that fails stops the test with "FAIL: <what>" and exit code 1.
 set -euo pipefail
@@ -109,20 +110,21 @@ diff -r "$work/export-full" "$work/export-full-linux" >/dev/null ||
   fail "the Linux export of a Windows-written snapshot differs from certvault.exe's export"
 echo "   Linux export of $full_id identical to certvault.exe's"
 
-if grep -qE '^\s+restore\b' <<<"$(cv_win --help)"; then
-  step "restore through certadm.dll, recovery, casim verify"
-  casim_win stop "$(win "$ca")" >/dev/null
-  cv_win restore latest --repo "$(win "$repo")" --server "$(win "$ca")" >/dev/null
-  casim_win start "$(win "$ca")" >/dev/null
-else
-  step "recovery of the CA after certvault.exe truncated its logs, casim verify"
-  casim_win stop "$(win "$ca")" >/dev/null
-  casim_win start "$(win "$ca")" >/dev/null
-fi
+step "restore through certadm.dll (CertSrvRestore*), recovery, casim verify"
+casim_win stop "$(win "$ca")" >/dev/null
+out=$(cv_win restore latest --repo "$(win "$repo")" --server "$(win "$ca")")
+[[ $out == *"restored snapshot"* ]] || fail "certvault.exe restore did not report the restored snapshot"
+out=$(casim_win start "$(win "$ca")")
+[[ $out == *"restore recovered"* ]] || fail "casim start did not recover the registered restore: $out"
 out=$(casim_win verify "$(win "$ca")")
 printf '%s\n' "$out" | tail -n 2 | sed 's/^/   /'
 [[ $out == *verified* ]] || fail "casim verify did not verify the recovered CA"
 casim_win status "$(win "$ca")" >/dev/null
+
+step "certvault.exe verify: a scratch restore through casim.exe started by certvault.exe"
+out=$(cv_win verify latest --repo "$(win "$repo")")
+[[ $out == *"is restorable"* ]] || fail "certvault.exe verify did not prove the snapshot restorable: $out"
+echo "   ${out%%$'\n'*}"
 
 step "a repository deeper than MAX_PATH (260 characters)"
 deep=$work/deep
