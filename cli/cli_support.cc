@@ -3,12 +3,14 @@
 #include <cstdio>
 #include <ctime>
 
+#include "certvault/archive/os_file.h"
+
 namespace certvault::cli {
 
 void warn(const std::string& message) { std::fprintf(stderr, "certvault: warning: %s\n", message.c_str()); }
 
 std::unique_ptr<Repository> open_repository(const std::string& path, LockMode mode) {
-  return Repository::open(path, mode, warn);
+  return Repository::open(os::path_from_utf8(path), mode, warn);  // UTF-8, whatever the Windows code page
 }
 
 std::string format_utc(int64_t unix_seconds) {

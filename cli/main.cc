@@ -35,7 +35,10 @@ int main(int argc, char** argv) {
   try {
     // CLI11 takes the arguments in reverse order when given a vector.
     std::vector<std::string> arguments = console::arguments(argc, argv);
-    if (!arguments.empty()) arguments.erase(arguments.begin());
+    if (!arguments.empty()) {
+      app.name(arguments.front());  // what parse(argc, argv) would show in the usage line
+      arguments.erase(arguments.begin());
+    }
     std::reverse(arguments.begin(), arguments.end());
     app.parse(arguments);
   } catch (const CLI::CallForHelp& e) {
