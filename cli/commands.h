@@ -15,5 +15,8 @@ void register_snapshots_command(CLI::App& app);
 void register_export_command(CLI::App& app);
 void register_repair_command(CLI::App& app);
 void register_unlock_command(CLI::App& app);
+void register_show_command(CLI::App& app);
+void register_diff_command(CLI::App& app);
+void register_stats_command(CLI::App& app);
 
 }  // namespace certvault::cli

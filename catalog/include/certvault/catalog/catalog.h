@@ -218,6 +218,36 @@ class Catalog {
   // Files whose recipe is `recipe` or a delta built on it: (snapshot id, file).
   std::vector<std::pair<std::string, FileRecord>> files_using_recipe(const Digest& recipe, size_t limit) const;
 
+  // Queries for snapshots/show/diff/stats (catalog_queries.cc).
+  struct ChunkTotals {
+    uint64_t chunks = 0, raw_bytes = 0, stored_bytes = 0;  // stored: compressed, entry headers not included
+  };
+  struct PackTotals {
+    uint64_t packs = 0, bytes = 0;
+  };
+  // A recipe that files refer to, how many snapshots refer to it, and which one when only one does.
+  struct RecipeUse {
+    Digest recipe{};
+    uint64_t snapshots = 0;
+    std::string only_snapshot;  // empty unless snapshots == 1
+  };
+  ChunkTotals chunk_totals() const;  // every indexed chunk
+  PackTotals pack_totals() const;
+  std::vector<RecipeUse> recipe_uses() const;  // one row per distinct recipe that some file names
+  // A chunk ownership tally in a TEMP table of this connection, for bytes unique to
+  // each snapshot without holding every chunk id in memory. Owners are the caller's
+  // numbers (>= 0); a chunk tallied under two owners becomes shared. `in_focus`
+  // marks chunks of the snapshots the caller is reporting on.
+  void begin_chunk_tally();
+  void tally_chunks(const std::vector<ChunkId>& ids, int64_t owner, bool in_focus);
+  struct OwnerTotals {
+    int64_t owner = 0;
+    ChunkTotals totals;
+  };
+  std::vector<OwnerTotals> chunk_tally_unique_totals();  // per owner, its chunks no other owner has
+  ChunkTotals chunk_tally_focus_totals();                // distinct chunks marked in_focus
+  void end_chunk_tally();                                // drops the table
+
   // Size of the database files (catalog.db + WAL), for measurements.
   uint64_t size_on_disk() const;
   // SQLite's integrity_check: "ok" or the problems it lists.
@@ -234,6 +264,8 @@ class Catalog {
   std::vector<SnapshotRecord> query_snapshots(const SnapshotFilter& filter, const char* order,
                                               bool with_restore_map) const;
   std::vector<RestoreMapEntry> restore_map(const std::string& snapshot_id) const;
+  // Tags and restore maps of listed snapshots, in a few queries rather than a few per snapshot.
+  void attach_tags_and_restore_maps(std::vector<SnapshotRecord>& snapshots, bool with_restore_map) const;
 
   struct Statements;
   bool rebuilding_ = false;
