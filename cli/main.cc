@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   register_diff_command(app);
   register_stats_command(app);
   register_export_command(app);
+  register_prune_command(app);
+  register_check_command(app);
   register_repair_command(app);
   register_unlock_command(app);
 

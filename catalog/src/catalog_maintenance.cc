@@ -230,8 +230,8 @@ std::vector<std::string> Catalog::dangling_references() const {
                         "WHERE r.id IS NULL LIMIT " +
                             std::to_string(kLimit));
     while (statement.step()) {
-      problems.push_back("snapshot " + statement.column_text(0) + " file '" + statement.column_text(1) +
-                         "': recipe " + hex(statement.column_blob(2)) + " is not in the catalog");
+      problems.push_back("snapshot " + statement.column_text(0) + " file '" + statement.column_text(1) + "': recipe " +
+                         hex(statement.column_blob(2)) + " is not in the catalog");
     }
   }
   {

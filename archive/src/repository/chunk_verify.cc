@@ -22,8 +22,7 @@ void decode_entry(std::span<const uint8_t> entry_bytes, const std::string& pack_
                                                    raw.size(), expected.raw_size));
   }
   if ((expected.flags & pack::kFlagCompressed) != 0) {
-    const size_t n =
-        ZSTD_decompressDCtx(decompression.context, raw.data(), raw.size(), stored.data(), stored.size());
+    const size_t n = ZSTD_decompressDCtx(decompression.context, raw.data(), raw.size(), stored.data(), stored.size());
     if (ZSTD_isError(n) || n != expected.raw_size) {
       throw Error(ErrorKind::kIntegrity,
                   fmt::format("in pack {} does not decompress to {} bytes: {}", pack_name, expected.raw_size,

@@ -6,9 +6,7 @@
 namespace certvault::maintenance {
 namespace {
 
-bool is_lower_hex(const std::string& text) {
-  return text.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
+bool is_lower_hex(const std::string& text) { return text.find_first_not_of("0123456789abcdef") == std::string::npos; }
 
 }  // namespace
 
@@ -24,8 +22,7 @@ std::optional<std::string> snapshot_id_of_manifest(const std::string& name) {
 
 std::optional<catalog::Digest> recipe_id_of_object(const std::string& name) {
   const std::string prefix = "recipes/", suffix = ".recipe";
-  if (name.size() != prefix.size() + 3 + 32 + suffix.size() || !name.starts_with(prefix) ||
-      !name.ends_with(suffix)) {
+  if (name.size() != prefix.size() + 3 + 32 + suffix.size() || !name.starts_with(prefix) || !name.ends_with(suffix)) {
     return std::nullopt;
   }
   const std::string hex = name.substr(prefix.size() + 3, 32);

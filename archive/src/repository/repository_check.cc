@@ -91,16 +91,17 @@ class Checker {
       }
       const uint64_t size = objects_.size(pack.name);
       if (size != pack.size) {
-        problem(fmt::format("pack {} is {} bytes, but the catalog recorded {} bytes (truncated or replaced)",
-                            pack.name, size, pack.size));
+        problem(fmt::format("pack {} is {} bytes, but the catalog recorded {} bytes (truncated or replaced)", pack.name,
+                            size, pack.size));
       }
       std::vector<pack::EntryInfo> entries;
       try {
         entries = pack::read_index(objects_, pack.name);
       } catch (const Error& e) {
-        problem(fmt::format("pack {}: its trailer index cannot be read, so none of its {} indexed chunks can be "
-                            "trusted: {}",
-                            pack.name, chunks.size(), e.what()));
+        problem(
+            fmt::format("pack {}: its trailer index cannot be read, so none of its {} indexed chunks can be "
+                        "trusted: {}",
+                        pack.name, chunks.size(), e.what()));
         bad_packs_.insert(pack.id);
         continue;
       }
@@ -170,12 +171,12 @@ class Checker {
         raw.resize(entry.raw_size);
         ++report_.chunks_read;
         try {
-          chunk_verify::decode_entry(std::span(bytes).subspan(entry.offset - entries[first].offset,
-                                                              pack::entry_span(entry)),
-                                     pack.name, entry, secret, decompression, raw);
+          chunk_verify::decode_entry(
+              std::span(bytes).subspan(entry.offset - entries[first].offset, pack::entry_span(entry)), pack.name, entry,
+              secret, decompression, raw);
         } catch (const Error& e) {
-          problem(fmt::format("pack {} at offset {}: chunk {} {}", pack.name, entry.offset, to_hex(entry.id),
-                              e.what()));
+          problem(
+              fmt::format("pack {} at offset {}: chunk {} {}", pack.name, entry.offset, to_hex(entry.id), e.what()));
           mark_bad_chunk(entry.id, fmt::format("is damaged in pack {} at offset {}", pack.name, entry.offset));
         }
       }
@@ -187,23 +188,26 @@ class Checker {
     for (const auto& name : objects_.list("packs/")) {
       if (catalog_.has_pack_named(name)) continue;
       report_.orphan_packs.push_back(name);
-      warning(fmt::format("pack {} ({} bytes) is not in the catalog (left by an interrupted backup or prune); "
-                          "`certvault prune` removes it",
-                          name, objects_.size(name)));
+      warning(
+          fmt::format("pack {} ({} bytes) is not in the catalog (left by an interrupted backup or prune); "
+                      "`certvault prune` removes it",
+                      name, objects_.size(name)));
     }
     for (const auto& name : objects_.list("snapshots/")) {
       const auto id = maintenance::snapshot_id_of_manifest(name);
       if (id && catalog_.has_snapshot(*id)) continue;
-      warning(fmt::format("manifest {} has no snapshot in the catalog (left by an interrupted forget or backup); "
-                          "`certvault prune` removes it",
-                          name));
+      warning(
+          fmt::format("manifest {} has no snapshot in the catalog (left by an interrupted forget or backup); "
+                      "`certvault prune` removes it",
+                      name));
     }
     for (const auto& name : objects_.list("recipes/")) {
       const auto id = maintenance::recipe_id_of_object(name);
       if (id && catalog_.has_recipe(*id)) continue;
-      warning(fmt::format("recipe object {} is not in the catalog (left by an interrupted backup or prune); "
-                          "`certvault prune` removes it",
-                          name));
+      warning(
+          fmt::format("recipe object {} is not in the catalog (left by an interrupted backup or prune); "
+                      "`certvault prune` removes it",
+                      name));
     }
   }
 
@@ -263,15 +267,16 @@ class Checker {
     for (const auto& recipe : broken_recipes_) {
       const auto files = catalog_.files_using_recipe(recipe, kMaxFilesPerRecipe);
       if (files.empty()) {
-        warning(fmt::format("recipe {} names chunks that cannot be read, but no snapshot uses it; `certvault prune` "
-                            "removes it",
-                            to_hex(recipe)));
+        warning(
+            fmt::format("recipe {} names chunks that cannot be read, but no snapshot uses it; `certvault prune` "
+                        "removes it",
+                        to_hex(recipe)));
         continue;
       }
       for (const auto& [snapshot_id, file] : files) locate_in_file(snapshot_id, file);
       if (files.size() == kMaxFilesPerRecipe) {
-        problem(fmt::format("recipe {}: more files than the {} above may be damaged", to_hex(recipe),
-                            kMaxFilesPerRecipe));
+        problem(
+            fmt::format("recipe {}: more files than the {} above may be damaged", to_hex(recipe), kMaxFilesPerRecipe));
       }
     }
     if (broken_recipe_count_ > broken_recipes_.size()) {

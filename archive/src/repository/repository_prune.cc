@@ -16,8 +16,9 @@ namespace {
 
 // Bytes a pack spends on something other than live chunks' entries and index records.
 uint64_t unused_bytes(const catalog::Catalog::PackUsage& usage) {
-  const uint64_t live = usage.live_stored_bytes + usage.live_chunks * (pack::kEntryHeaderSize + pack::kIndexRecordSize) +
-                        pack::kHeaderSize + pack::kFooterSize;
+  const uint64_t live = usage.live_stored_bytes +
+                        usage.live_chunks * (pack::kEntryHeaderSize + pack::kIndexRecordSize) + pack::kHeaderSize +
+                        pack::kFooterSize;
   return usage.pack.size > live ? usage.pack.size - live : 0;
 }
 
@@ -149,7 +150,8 @@ class Pruner {
       ++report_.packs_repacked;
       report_.chunks_removed += pack.chunks - pack.live_chunks;
       if (dry_) {
-        estimated_repack_bytes_ += pack.live_stored_bytes + pack.live_chunks * pack::kEntryHeaderSize;
+        estimated_repack_bytes_ +=
+            pack.live_stored_bytes + pack.live_chunks * (pack::kEntryHeaderSize + pack::kIndexRecordSize);
         continue;
       }
       if (!writer_) {

@@ -29,7 +29,7 @@ class Repository;
 
 struct CheckOptions {
   bool read_data = false;
-  double read_data_subset_percent = 0;  // 0: none (unless read_data); 100: all
+  double read_data_subset_percent = 0;               // 0: none (unless read_data); 100: all
   std::function<void(const std::string&)> progress;  // optional: one line per phase
 };
 
