@@ -20,5 +20,6 @@ void register_unlock_command(CLI::App& app);
 void register_show_command(CLI::App& app);
 void register_diff_command(CLI::App& app);
 void register_stats_command(CLI::App& app);
+void register_forget_command(CLI::App& app);
 
 }  // namespace certvault::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   register_show_command(app);
   register_diff_command(app);
   register_stats_command(app);
+  register_forget_command(app);
   register_export_command(app);
   register_prune_command(app);
   register_check_command(app);

@@ -180,6 +180,26 @@ TEST_CASE("forget on one folder's history keeps what the rules say") {
   CHECK(done.at("dry_run") == false);
   CHECK(r.count() == 2);
   CHECK(r.count("--tag gold") == 1);
+
+  // forget --prune: the stats before say what only the gold snapshot holds; prune frees it.
+  const auto before = r.cv_json("stats");
+  CHECK(before.at("indexed").at("chunks").get<uint64_t>() > before.at("referenced").at("chunks").get<uint64_t>());
+  const auto gold = r.cv_json("snapshots --tag gold").at(0).at("id").get<std::string>();
+  uint64_t gold_unique = 0;
+  for (const auto& usage : before.at("per_snapshot")) {
+    if (usage.at("id") == gold) gold_unique = usage.at("unique_pack_bytes").get<uint64_t>();
+  }
+  CHECK(gold_unique > 0);
+  const auto dry_prune = r.cv_json("forget --keep-last 1 --dry-run --prune");
+  CHECK(dry_prune.at("prune").at("dry_run") == true);
+  CHECK(r.count() == 2);
+  const auto pruned = r.cv_json("forget --keep-last 1 --prune");
+  CHECK(pruned.at("removed") == 1);
+  CHECK(pruned.at("prune").at("bytes_freed").get<uint64_t>() > 0);
+  const auto after = r.cv_json("stats");
+  CHECK(after.at("snapshots") == 1);
+  CHECK(after.at("indexed") == after.at("referenced"));
+  CHECK(r.cv("check").exit_code == 0);
 }
 
 TEST_CASE("incremental chains of the simulated CA: show, filters, forget refusal") {

@@ -120,24 +120,6 @@ std::unordered_map<std::string, std::vector<const catalog::SnapshotRecord*>> cha
   return chains;
 }
 
-// Snapshots that `incremental` needs to be restorable: its full, then the earlier links.
-std::vector<const catalog::SnapshotRecord*> needed_by(
-    const catalog::SnapshotRecord& incremental, const std::vector<const catalog::SnapshotRecord*>& group,
-    const std::unordered_map<std::string, std::vector<const catalog::SnapshotRecord*>>& chains) {
-  std::vector<const catalog::SnapshotRecord*> needed;
-  if (incremental.kind != "incremental" || !incremental.base_full) return needed;
-  for (const auto* s : group) {
-    if (s->id == *incremental.base_full) needed.push_back(s);
-  }
-  const auto chain = chains.find(*incremental.base_full);
-  if (chain == chains.end()) return needed;
-  for (const auto* link : chain->second) {
-    if (link == &incremental) break;
-    needed.push_back(link);
-  }
-  return needed;
-}
-
 // Incrementals that stop being restorable when `removed` goes.
 std::vector<const catalog::SnapshotRecord*> dependents_of(
     const catalog::SnapshotRecord& removed,
@@ -319,14 +301,21 @@ Plan plan_retention(const std::vector<catalog::SnapshotRecord>& snapshots, const
         }
       }
     }
-    // Chains last, newest incremental first, so each link names the newest snapshot that needs it.
-    const auto chains = chains_of(members);
-    for (size_t i = 0; i < members.size(); ++i) {
-      if (!group.decisions[i].keep) continue;
-      for (const auto* needed : needed_by(*members[i], members, chains)) {
-        auto& decision = group.decisions[index.at(needed)];
-        if (!decision.keep) keep(index.at(needed), "chain of " + short_id(members[i]->id));
+    // Chains last. Only the newest kept link of a chain matters: it needs everything older, so
+    // each link kept for the chain names the newest snapshot that needs it. Linear in the group.
+    std::unordered_map<std::string, size_t> index_of_id;
+    for (size_t i = 0; i < members.size(); ++i) index_of_id.emplace(members[i]->id, i);
+    for (const auto& [full_id, links] : chains_of(members)) {
+      auto newest_kept = std::find_if(links.rbegin(), links.rend(), [&](const catalog::SnapshotRecord* link) {
+        return group.decisions[index.at(link)].keep;
+      });
+      if (newest_kept == links.rend()) continue;
+      const std::string reason = "chain of " + short_id((*newest_kept)->id);
+      for (auto link = std::next(newest_kept); link != links.rend(); ++link) {
+        if (!group.decisions[index.at(*link)].keep) keep(index.at(*link), reason);
       }
+      const auto full = index_of_id.find(full_id);
+      if (full != index_of_id.end() && !group.decisions[full->second].keep) keep(full->second, reason);
     }
     plan.groups.push_back(std::move(group));
   }
