@@ -202,7 +202,8 @@ class Catalog {
     uint64_t chunks = 0, live_chunks = 0;
     uint64_t live_stored_bytes = 0;  // stored bytes of live chunks (entry headers not included)
   };
-  std::vector<PackUsage> pack_usage() const;  // after compute_live_set(); by pack id
+  // After compute_live_set(); by pack id.
+  std::vector<PackUsage> pack_usage() const;
   std::vector<ChunkLocation> live_chunks_in_pack(int64_t pack_id) const;  // by offset
   // One transaction: inserts `new_packs`, points `moved_chunks` (pack_id = index
   // into new_packs) at them, then deletes every other chunk row of `old_pack_ids`
