@@ -73,7 +73,7 @@ TEST_CASE("check passes an intact repository, listing leftover packs as warnings
   result = d.check("--json");
   INFO(result.output);
   CHECK(result.exit_code == 0);
-  const auto json = nlohmann::json::parse(result.output);
+  const auto json = json_in(result.output);
   CHECK(json.at("ok") == true);
   CHECK(json.at("orphan_packs") == nlohmann::json::array({leftover}));
 }

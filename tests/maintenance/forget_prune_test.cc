@@ -206,7 +206,7 @@ TEST_CASE("prune and check through the real binary") {
   auto result = certvault_test::certvault("prune " + repo_arg + " --dry-run --json");
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
-  const auto json = nlohmann::json::parse(result.output);
+  const auto json = json_in(result.output);
   CHECK(json.at("dry_run") == true);
   CHECK(json.at("packs_deleted") == 1);
 

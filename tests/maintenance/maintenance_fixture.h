@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -73,6 +74,17 @@ class MaintenanceRepo {
   TempFolder temp_{"maintenance"};
   mutable int exports_ = 0;
 };
+
+// The JSON object a command printed on stdout; `output` also holds its stderr
+// (warnings, progress), so take the text from the first line that opens an
+// object to the last closing brace.
+inline nlohmann::json json_in(const std::string& output) {
+  const size_t start = output.starts_with("{") ? 0 : output.find("\n{");
+  const size_t end = output.rfind('}');
+  REQUIRE(start != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  return nlohmann::json::parse(output.substr(start, end + 1 - start));
+}
 
 inline std::string joined(const std::vector<std::string>& lines) {
   std::string out;
