@@ -1,8 +1,8 @@
 // Read-side queries behind `snapshots`, `show`, `diff` and `stats`.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
-#include <unordered_map>
 
 #include "certvault/catalog/catalog.h"
 #include "statement.h"
@@ -44,14 +44,21 @@ void Catalog::attach_tags_and_restore_maps(std::vector<SnapshotRecord>& snapshot
     map.reset();
     return;
   }
-  std::unordered_map<std::string, SnapshotRecord*> by_id;
+  // Both tables are keyed by (snapshot_id, ...), so their full scans come out ordered by id: walk
+  // them in step with the records sorted by id (a merge join; no per-row hashing or seeking).
+  std::vector<SnapshotRecord*> by_id;
   by_id.reserve(snapshots.size());
-  for (auto& s : snapshots) by_id.emplace(s.id, &s);
+  for (auto& s : snapshots) by_id.push_back(&s);
+  std::sort(by_id.begin(), by_id.end(), [](auto* a, auto* b) { return a->id < b->id; });
   auto scan = [&](const char* sql, auto add) {
     Statement statement(db_, sql);
+    size_t next = 0;
+    std::string id;
     while (statement.step()) {
-      const auto found = by_id.find(statement.column_text(0));
-      if (found != by_id.end()) add(*found->second, statement);
+      id = statement.column_text(0);
+      while (next < by_id.size() && by_id[next]->id < id) ++next;
+      if (next == by_id.size()) break;
+      if (by_id[next]->id == id) add(*by_id[next], statement);
     }
   };
   scan("SELECT snapshot_id, tag FROM snapshot_tags ORDER BY snapshot_id, tag", add_tag);
