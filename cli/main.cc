@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   register_stats_command(app);
   register_forget_command(app);
   register_export_command(app);
+  register_restore_command(app);
+  register_verify_command(app);
   register_prune_command(app);
   register_check_command(app);
   register_repair_command(app);

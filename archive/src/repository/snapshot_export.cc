@@ -1,8 +1,6 @@
 #include "certvault/archive/snapshot_export.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 #include <zstd.h>
 
 #include <chrono>
@@ -13,73 +11,21 @@
 #include <unordered_map>
 
 #include "certvault/archive/error.h"
+#include "certvault/archive/export_destination.h"
 #include "certvault/archive/hex.h"
 #include "certvault/archive/repository.h"
 #include "certvault/archive/safe_path.h"
-#include "chunk_verify.h"
 #include "keyed_hash.h"
-#include "local_object_store_files.h"
 #include "pack.h"
 #include "recipe_store.h"
 
 namespace certvault {
 namespace {
 
-class OutputFile {
- public:
-  OutputFile(std::filesystem::path final_path) : final_(std::move(final_path)) {
-    temp_ = final_;
-    temp_ += ".certvault-partial";
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw_errno("cannot create " + temp_.string());
-  }
-  ~OutputFile() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      ::unlink(temp_.c_str());
-    }
-  }
-  void write(std::span<const uint8_t> bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw_errno("cannot write " + temp_.string());
-      }
-      bytes = bytes.subspan(static_cast<size_t>(n));
-    }
-  }
-  void commit() {
-    if (::fsync(fd_) != 0) throw_errno("fsync " + temp_.string());
-    if (::close(fd_) != 0) {
-      fd_ = -1;
-      throw_errno("close " + temp_.string());
-    }
-    fd_ = -1;
-    if (::rename(temp_.c_str(), final_.c_str()) != 0) throw_errno("rename " + temp_.string());
-  }
-
- private:
-  std::filesystem::path final_, temp_;
-  int fd_ = -1;
+struct DecompressionContext {
+  ZSTD_DCtx* context = ZSTD_createDCtx();
+  ~DecompressionContext() { ZSTD_freeDCtx(context); }
 };
-
-// safe_join() vets the names; this vets the folders already on disk: with
-// --force the target may hold a symlink that would lead a write elsewhere.
-void refuse_symlinks_below(const std::filesystem::path& target, const std::filesystem::path& destination) {
-  std::filesystem::path current = target;
-  const auto relative = destination.lexically_relative(target);
-  for (const auto& part : relative) {
-    current /= part;
-    std::error_code ec;
-    const auto status = std::filesystem::symlink_status(current, ec);
-    if (!ec && std::filesystem::is_symlink(status)) {
-      throw Error(ErrorKind::kRefused, fmt::format("export target {} contains a symbolic link at {}; refusing to "
-                                                   "write through it",
-                                                   target.string(), current.string()));
-    }
-  }
-}
 
 }  // namespace
 
@@ -101,7 +47,7 @@ std::vector<uint8_t> decode_batch(const ObjectStore& objects, std::span<const ui
                                   const std::string& snapshot_id, const catalog::FileRecord& file) {
   const auto bytes = objects.read(batch.pack_name, batch.pack_offset, batch.bytes);
   std::vector<uint8_t> out;
-  chunk_verify::DecompressionContext decompression;
+  DecompressionContext decompression;
   uint64_t position = 0;
   uint64_t file_offset = batch.file_offset;
   for (const auto& entry : batch.entries) {
@@ -109,15 +55,30 @@ std::vector<uint8_t> decode_batch(const ObjectStore& objects, std::span<const ui
       return fmt::format("snapshot {} file '{}' at offset {}: chunk {} {}", snapshot_id.substr(0, 12), file.path,
                          file_offset, to_hex(entry.id), what);
     };
-    const size_t start = out.size();
-    out.resize(start + entry.raw_size);
+    std::span<const uint8_t> stored;
     try {
-      chunk_verify::decode_entry(std::span(bytes).subspan(position, pack::entry_span(entry)), batch.pack_name, entry,
-                                 secret, decompression, std::span<uint8_t>(out.data() + start, entry.raw_size));
+      stored = pack::verify_entry(std::span(bytes).subspan(position, pack::entry_span(entry)), batch.pack_name, entry);
     } catch (const Error& e) {
-      throw Error(ErrorKind::kIntegrity, where(e.what()));
+      throw Error(ErrorKind::kIntegrity, where(fmt::format("unreadable: {}", e.what())));
     }
     position += pack::entry_span(entry);
+    const size_t start = out.size();
+    out.resize(start + entry.raw_size);
+    const std::span<uint8_t> raw(out.data() + start, entry.raw_size);
+    if ((entry.flags & pack::kFlagCompressed) != 0) {
+      const size_t n = ZSTD_decompressDCtx(decompression.context, raw.data(), raw.size(), stored.data(), stored.size());
+      if (ZSTD_isError(n) || n != entry.raw_size) {
+        throw Error(ErrorKind::kIntegrity,
+                    where(fmt::format("in pack {} does not decompress to {} bytes: {}", batch.pack_name, entry.raw_size,
+                                      ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size")));
+      }
+    } else {
+      std::copy(stored.begin(), stored.end(), raw.begin());
+    }
+    if (keyed_hash128(raw, secret) != entry.id) {
+      throw Error(ErrorKind::kIntegrity,
+                  where(fmt::format("in pack {} has content that does not match its id", batch.pack_name)));
+    }
     file_offset += entry.raw_size;
   }
   return out;
@@ -205,41 +166,47 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
   }
 }
 
-ExportResult export_snapshot(Repository& repository, const std::string& snapshot_id, const ExportOptions& options) {
-  const auto started = std::chrono::steady_clock::now();
-  if (!repository.catalog().snapshot(snapshot_id)) {
-    throw Error(ErrorKind::kUsage, fmt::format("snapshot {} does not exist", snapshot_id));
-  }
-  const auto files = repository.catalog().files(snapshot_id);
-  std::error_code ec;
-  if (std::filesystem::exists(options.target, ec)) {
-    if (!std::filesystem::is_directory(options.target, ec)) {
-      throw Error(ErrorKind::kRefused, fmt::format("export target {} is not a folder", options.target.string()));
-    }
-    if (!options.force && !std::filesystem::is_empty(options.target, ec)) {
-      throw Error(ErrorKind::kRefused,
-                  fmt::format("export target {} is not empty (use --force to overwrite)", options.target.string()));
-    }
-  }
-  // Validate every path before writing anything.
-  std::vector<std::filesystem::path> destinations;
-  for (const auto& file : files) destinations.push_back(safe_join(options.target, file.path));
+std::string export_file(Repository& repository, const std::string& snapshot_id, const catalog::FileRecord& file,
+                        const std::string& path, ExportDestination& destination) {
+  destination.begin_file(path, file.size);
+  XXH3_state_t state;
+  XXH3_128bits_reset(&state);
+  read_file_contents(repository, snapshot_id, file, [&](std::span<const uint8_t> bytes) {
+    XXH3_128bits_update(&state, bytes.data(), bytes.size());
+    destination.write(bytes);
+  });
+  destination.end_file();
+  return to_hex(to_bytes(XXH3_128bits_digest(&state)));
+}
 
+std::string export_bytes(std::span<const uint8_t> bytes, const std::string& path, ExportDestination& destination) {
+  destination.begin_file(path, bytes.size());
+  destination.write(bytes);
+  destination.end_file();
+  return to_hex(to_bytes(XXH3_128bits(bytes.data(), bytes.size())));
+}
+
+std::string plain_digest_hex(std::span<const uint8_t> bytes) {
+  return to_hex(to_bytes(XXH3_128bits(bytes.data(), bytes.size())));
+}
+
+ExportResult export_snapshot(Repository& repository, const std::string& snapshot_id, const ExportOptions& options,
+                             const std::string& tar) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto snapshot = repository.catalog().snapshot(snapshot_id);
+  if (!snapshot) throw Error(ErrorKind::kUsage, fmt::format("snapshot {} does not exist", snapshot_id));
+  const auto files = repository.catalog().files(snapshot_id);
+  // Validate every path before writing anything.
+  for (const auto& file : files) check_relative_path(file.path);
+  auto destination = tar.empty() ? make_folder_destination(options.target, options.force)
+                                 : make_tar_destination(tar, options.force, snapshot->created_unix);
   ExportResult result;
-  for (size_t i = 0; i < files.size(); ++i) {
-    const auto& destination = destinations[i];
-    refuse_symlinks_below(options.target, destination);
-    std::filesystem::create_directories(destination.parent_path(), ec);
-    if (ec)
-      throw Error(ErrorKind::kFailure,
-                  fmt::format("cannot create {}: {}", destination.parent_path().string(), ec.message()));
-    OutputFile output(destination);
-    read_file_contents(repository, snapshot_id, files[i], [&](std::span<const uint8_t> bytes) { output.write(bytes); });
-    output.commit();
-    local_files::fsync_folder(destination.parent_path(), "export");
+  for (const auto& file : files) {
+    export_file(repository, snapshot_id, file, file.path, *destination);
     ++result.files;
-    result.bytes += files[i].size;
+    result.bytes += file.size;
   }
+  destination->finish();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }
