@@ -9,7 +9,7 @@
 # Each generation: casim issues enough certificates to touch the given share of
 # pages (about 3 pages per certificate) and publishes a CRL; certvault takes a full
 # backup through the Certadm API (simulated library); restic, borg and zpaq each
-# back up the folder certutil -backupDB would write (see make_backup_folder).
+# back up the folder certutil -backupDB would write (see copy_database).
 # Every step runs alone, under /usr/bin/time. Writes a CSV, a PNG plot (gnuplot)
 # and a markdown summary.
 set -euo pipefail
@@ -148,13 +148,15 @@ measured() {
   read -r wall user sys rss < <(tail -1 "$timing")
   local size
   size=$(repo_size "$tool")
-  local input_bytes
-  input_bytes=$(du -sb "$input" | cut -f1)
+  local input_bytes=""  # certvault reads the CA itself, not the folder
+  [ "$tool" = certvault ] || input_bytes=$(folder_bytes "$input")
   printf '%s,%s,%s,%s,%.2f,%s,%s,%s,%s,%s\n' "$tool" "$step" "$gen" "$wall" "$(awk -v u="$user" -v s="$sys" 'BEGIN{print u + s}')" \
     "$rss" "$size" "$input_bytes" "$ok" "$note" >>"$csv"
   log "$tool $step gen $gen: ${wall}s wall, ${user}+${sys}s cpu, ${rss} KiB peak, repo $size bytes"
   return 0
 }
+
+folder_bytes() { if [ -e "$1" ]; then du -sb "$1" | cut -f1; else echo 0; fi; }
 
 repo_size() {
   case "$1" in
@@ -168,13 +170,21 @@ repo_size() {
 # The folder certutil -backupDB writes: DataBase/<CA>.edb, the logs the backup
 # holds (genLow..genHigh) and certbkxp.dat (the restore map: here the UTF-16LE
 # multi-string CertSrvRestoreGetDatabaseLocationsW returns), plus the dynamic files
-# under Dynamic/ as certvault stores them. The files are copied from the CA's folder
-# right after certvault's backup, while the CA is idle: they are the bytes the API
-# just delivered, taken independently of the tool under test (certvault's export
-# of the last snapshot is compared with them at the end). Logs are copied with -p
-# and the database is rewritten in place, so file-cache heuristics of the peers
-# (mtime, inode) see what they would see when certutil refreshes one folder.
-make_backup_folder() {
+# under Dynamic/ as certvault stores them. The files are copied from the CA's
+# folder while the CA is idle, independently of the tool under test (certvault's
+# export of the last snapshot is compared with them at the end): the database just
+# before certvault's backup (CertSrvBackupEnd then records the backup in its
+# header, and the log roll refreshes it, so a later copy would differ from what the
+# API delivered), the logs and dynamic files just after it (the backup closes
+# edb.log as its last generation). Logs are copied with -p and the database is
+# rewritten in place, so the peers' file caches (mtime, inode) see what they would
+# see when certutil refreshes one folder.
+copy_database() {
+  mkdir -p "$input/DataBase"
+  cp -p "$ca/CertLog/$ca_name.edb" "$input/DataBase/$ca_name.edb"
+}
+
+copy_logs_and_dynamic_files() {
   local low=$1 high=$2 g name
   mkdir -p "$input/DataBase" "$input/Dynamic"
   for f in "$input"/DataBase/edb*.log; do
@@ -183,17 +193,16 @@ make_backup_folder() {
     g=$((16#${name#edb}))
     if [ "$g" -lt "$low" ] || [ "$g" -gt "$high" ]; then rm -f "$f"; fi
   done
-  cp -p "$ca/CertLog/$ca_name.edb" "$input/DataBase/$ca_name.edb"
   for ((g = low; g <= high; g++)); do
     name=$(printf 'edb%05X.log' "$g")
     [ -e "$input/DataBase/$name" ] || cp -p "$ca/CertLog/$name" "$input/DataBase/$name"
   done
   cp -p "$ca"/CertEnroll/* "$input/Dynamic/"
-  { printf '\x82%s\0\x83%s\0\x44%s\0\0' "$ca/CertLog" "$ca/CertLog" "$ca/CertLog/$ca_name.edb"; } |
+  { printf '\xc2\x82%s\0\xc2\x83%s\0D%s\0\0' "$ca/CertLog" "$ca/CertLog" "$ca/CertLog/$ca_name.edb"; } |
     iconv -f UTF-8 -t UTF-16LE >"$input/DataBase/certbkxp.dat"
 }
 
-json_field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" | tail -1; }
+json_field() { sed -n "s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p" | tail -1; }
 
 # ---- the history -----------------------------------------------------------
 log "work folder $work; database $db_size, $generations generations, ${pages_percent}% of pages each"
@@ -217,13 +226,14 @@ for ((gen = 1; gen <= generations; gen++)); do
   "$casim" changed-pages "$ca" >"$work/changed-pages.txt"
   "$casim" changed-pages "$ca" --reset >/dev/null
 
+  copy_database
   measured certvault backup "$gen" "" -- "$certvault" backup --repo "$repos/certvault" --server "$ca" \
     --library "$simlib" --type full --json
-  backup_json=$(tail -1 "$work/logs/certvault-backup-$gen.out")
+  backup_json=$(cat "$work/logs/certvault-backup-$gen.out")
   low=$(echo "$backup_json" | json_field low)
   high=$(echo "$backup_json" | json_field high)
   [ -n "$low" ] && [ -n "$high" ] || fail "certvault backup of generation $gen gave no log range: $backup_json"
-  make_backup_folder "$low" "$high"
+  copy_logs_and_dynamic_files "$low" "$high"
 
   # The ideal: the first backup stores every page; later ones the pages casim
   # wrote since the previous backup. Plus the logs no earlier backup held.
@@ -236,7 +246,7 @@ for ((gen = 1; gen <= generations; gen++)); do
   ideal_step=$(echo "$ideal_json" | json_field total_bytes)
   changed=$(echo "$ideal_json" | json_field pages)
   ideal_total=$((ideal_total + ideal_step))
-  echo "ideal,backup,$gen,,,,$ideal_total,$(du -sb "$input" | cut -f1),1,$changed pages + ${#new_logs[@]} logs" >>"$csv"
+  echo "ideal,backup,$gen,,,,$ideal_total,$(folder_bytes "$input"),1,$changed pages + ${#new_logs[@]} logs" >>"$csv"
   previous_high=$high
 
   cd "$work"
@@ -284,7 +294,7 @@ for t in certvault restic borg zpaq; do
   echo "$t,compare,$last,,,,,,${identical[$t]},cmp of every restored file with the input" >>"$csv"
 done
 
-if "$certvault" forget --help >/dev/null 2>&1; then
+if "$certvault" --help 2>&1 | grep -Eq '^ +forget( |$)'; then
   measured certvault prune "$last" "forget --keep-last 3 --prune" -- \
     "$certvault" forget --repo "$repos/certvault" --keep-last 3 --prune
 else
@@ -301,7 +311,7 @@ gnuplot -e "csv='$csv'; out='$png'; title='$db_size database, $generations full 
 {
   echo "- database $db_size ($db_pages data pages), $generations generations, $certificates certificates per generation"
   echo "- versions: certvault $(git -C "$repo_root" rev-parse --short HEAD), $(restic version | cut -d' ' -f1-2)," \
-    "$(borg --version), zpaq $(zpaq 2>&1 | head -1 | awk '{print $2}'), zstd $(zstd --version | awk '{print $7}')"
+    "$(borg --version), zpaq $(zpaq 2>&1 | head -1 | awk '{print $2}'), zstd $(zstd --version | grep -o 'v[0-9.]*[0-9]' | head -1)"
   echo "- machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
   echo
   awk -f "$repo_root/bench/peers/summary.awk" "$csv"

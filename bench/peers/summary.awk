@@ -59,7 +59,7 @@ END {
     tool = tools[t]
     p = (wall[tool, "prune"] != "") ? sprintf("%s", note[tool, "prune"]) : note[tool, "prune"]
     printf "| %s | %s | %s | %.0f | %s | %s | %s | %s |\n", tool, wall[tool, "list"], wall[tool, "restore"],
-      rss[tool, "restore"] / 1024, identical[tool] == 1 ? "yes" : "**no**", p,
+      rss[tool, "restore"] / 1024, (identical[tool] == 1 ? "yes" : "**no**"), p,
       wall[tool, "prune"] == "" ? "–" : wall[tool, "prune"], mb(after[tool, "prune"])
   }
   print ""
@@ -77,13 +77,13 @@ END {
   }
   print "Targets (issue 9):\n"
   r = growth[cv] / growth["ideal"]
-  printf "- storage growth per full <= 1.5x the ideal: %.2fx — %s\n", r, r <= 1.5 ? "met" : "**not met**"
+  printf "- storage growth per full <= 1.5x the ideal: %.2fx — %s\n", r, (r <= 1.5 ? "met" : "**not met**")
   r = worst_peer_growth / growth[cv]
-  printf "- growth at least 5x smaller than restic's and borg's: the smaller of the two is %.1fx certvault's — %s\n", r, r >= 5 ? "met" : "**not met**"
+  printf "- growth at least 5x smaller than restic's and borg's: the smaller of the two is %.1fx certvault's — %s\n", r, (r >= 5 ? "met" : "**not met**")
   r = best_peer_wall / median(values["wall " cv])
-  printf "- full backup wall time at least 2x faster than restic and borg: the faster of the two takes %.1fx certvault's time — %s\n", r, r >= 2 ? "met" : "**not met**"
+  printf "- full backup wall time at least 2x faster than restic and borg: the faster of the two takes %.1fx certvault's time — %s\n", r, (r >= 2 ? "met" : "**not met**")
   printf "- restore at least as fast as the fastest peer (%s, %ss): certvault %ss — %s\n", best_restore_tool, best_restore,
-    wall[cv, "restore"], wall[cv, "restore"] + 0 <= best_restore + 0 ? "met" : "**not met**"
+    wall[cv, "restore"], (wall[cv, "restore"] + 0 <= best_restore + 0 ? "met" : "**not met**")
   printf "- peak RSS below every peer (any step): certvault %.0f MiB, lowest peer %s %.0f MiB — %s\n", max_rss[cv] / 1024,
-    lowest_rss_tool, lowest_peer_rss / 1024, max_rss[cv] < lowest_peer_rss ? "met" : "**not met**"
+    lowest_rss_tool, lowest_peer_rss / 1024, (max_rss[cv] < lowest_peer_rss + 0 ? "met" : "**not met**")
 }
