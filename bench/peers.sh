@@ -24,6 +24,7 @@ png=""
 summary=""
 tiny=0
 keep=0
+restore_runs=3
 build_dir=${BUILD_DIR:-$repo_root/build}
 
 usage() {
@@ -38,6 +39,7 @@ options:
   --csv FILE             default bench/results/peers.csv (--tiny: WORK/peers.csv)
   --png FILE             default docs/img/peers-size.png (--tiny: WORK/peers-size.png)
   --summary FILE         markdown summary; default WORK/peers.md
+  --restore-runs N       restores of the last snapshot per tool, for the median (default $restore_runs)
   --keep                 keep the work folder (default: delete the CA, repositories and restores at the end)
 EOF
 }
@@ -53,13 +55,14 @@ while [ $# -gt 0 ]; do
     --png) png=$2; shift ;;
     --summary) summary=$2; shift ;;
     --keep) keep=1 ;;
+    --restore-runs) restore_runs=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "peers.sh: unknown argument '$1' (--help lists the options)" >&2; exit 2 ;;
   esac
   shift
 done
 [[ "$generations" =~ ^[1-9][0-9]*$ ]] || { echo "peers.sh: --generations needs a positive integer, got '$generations'" >&2; exit 2; }
-[ "$generations" -ge 1 ] || exit 2
+[[ "$restore_runs" =~ ^[1-9][0-9]*$ ]] || { echo "peers.sh: --restore-runs needs a positive integer, got '$restore_runs'" >&2; exit 2; }
 
 log() { printf '[peers %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 fail() { echo "peers.sh: $*" >&2; exit 1; }
@@ -139,6 +142,7 @@ measured() {
   local tool=$1 step=$2 gen=$3 note=$4
   shift 5
   local out=$work/logs/$tool-$step-$gen.out ok=1
+  sync  # untimed: the previous step's dirty pages are not this step's to write back
   if ! /usr/bin/time -f '%e %U %S %M' -o "$timing" "$@" >"$out" 2>&1; then
     ok=0
     log "$tool $step (generation $gen) FAILED: $* (output: $out)"
@@ -263,14 +267,27 @@ measured restic list "$last" "" -- restic -r "$repos/restic" snapshots
 measured borg list "$last" "" -- borg list "$repos/borg"
 measured zpaq list "$last" "versions and files (zpaq list -all)" -- zpaq list "$repos/zpaq.zpaq" -all
 
-mkdir -p "$restores/borg"
-measured certvault restore "$last" "" -- "$certvault" export latest --repo "$repos/certvault" --to "$restores/certvault"
-measured restic restore "$last" "" -- restic -r "$repos/restic" restore latest --target "$restores/restic"
-cd "$restores/borg"
-measured borg restore "$last" "" -- borg extract "$repos/borg::g$last"
-cd "$work"
-measured zpaq restore "$last" "" -- zpaq extract "$repos/zpaq.zpaq" input -to "$restores/zpaq/input"
-cd "$repo_root"
+# Restores of the last snapshot, restore_runs times each (medians in the summary).
+# certvault export fsyncs every file it writes; the peers do not, so each restore
+# is followed by a separate, timed fsync of the restored files (sync FILE...) and
+# the summary reports both the tool alone and restore + fsync.
+restore_once() {
+  local tool=$1 run=$2
+  rm -rf "${restores:?}/$tool"
+  mkdir -p "$restores/$tool"
+  case "$tool" in
+    certvault)
+      measured certvault restore "$last" "run $run" -- "$certvault" export latest --repo "$repos/certvault" \
+        --to "$restores/certvault" ;;
+    restic) measured restic restore "$last" "run $run" -- restic -r "$repos/restic" restore latest --target "$restores/restic" ;;
+    borg) (cd "$restores/borg" && measured borg restore "$last" "run $run" -- borg extract "$repos/borg::g$last") ;;
+    zpaq) (cd "$work" && measured zpaq restore "$last" "run $run" -- zpaq extract "$repos/zpaq.zpaq" input -to "$restores/zpaq/input") ;;
+  esac
+  measured "$tool" restore_sync "$last" "run $run" -- sh -c 'find "$1" -type f -exec sync {} +' sh "$restores/$tool"
+}
+for ((run = 1; run <= restore_runs; run++)); do
+  for t in certvault restic borg zpaq; do restore_once "$t" "$run"; done
+done
 
 # Byte comparison of every restored file with the input folder; certvault keeps
 # the restore map in its manifest, not as certbkxp.dat.

@@ -24,6 +24,11 @@ NR > 1 {
     if ($9 != 1) failed[tool] = failed[tool] " backup " gen
   } else if (step == "compare") {
     identical[tool] = $9
+  } else if (step == "restore") {
+    add("restore " tool, $4); add("restore_rss " tool, $6); last_restore[tool] = $4
+    if ($6 + 0 > max_rss[tool]) max_rss[tool] = $6 + 0
+  } else if (step == "restore_sync") {
+    add("durable " tool, last_restore[tool] + $4)
   } else {
     wall[tool, step] = $4; rss[tool, step] = $6; after[tool, step] = $7; note[tool, step] = $10; ok[tool, step] = $9
     if ($6 + 0 > max_rss[tool]) max_rss[tool] = $6 + 0
@@ -52,15 +57,15 @@ END {
   printf "| ideal | | | | %s | | | | %s | %s | 1.00x | | %s |\n\n", mb(size["ideal", 1]), mb(growth["ideal"]),
     ratio(growth["ideal"], growth[cv]), mb(size["ideal", last])
 
-  print "After the last generation:\n"
-  print "| tool | list s | restore s | restore peak RSS MiB | restored = input (cmp) | prune keep last 3 | prune s | size after prune MB |"
-  print "|---|---|---|---|---|---|---|---|"
+  print "After the last generation (restores: median of every run; fsync = sync FILE... of the restored files, which certvault export does itself):\n"
+  print "| tool | list s | restore s | restore + fsync s | restore peak RSS MiB | restored = input (cmp) | prune keep last 3 | prune s | size after prune MB |"
+  print "|---|---|---|---|---|---|---|---|---|"
   for (t = 1; t <= ntools; t++) {
     tool = tools[t]
-    p = (wall[tool, "prune"] != "") ? sprintf("%s", note[tool, "prune"]) : note[tool, "prune"]
-    printf "| %s | %s | %s | %.0f | %s | %s | %s | %s |\n", tool, wall[tool, "list"], wall[tool, "restore"],
-      rss[tool, "restore"] / 1024, (identical[tool] == 1 ? "yes" : "**no**"), p,
-      wall[tool, "prune"] == "" ? "–" : wall[tool, "prune"], mb(after[tool, "prune"])
+    restore[tool] = median(values["restore " tool]); durable[tool] = median(values["durable " tool])
+    printf "| %s | %s | %s | %.2f | %.0f | %s | %s | %s | %s |\n", tool, wall[tool, "list"], restore[tool], durable[tool],
+      median(values["restore_rss " tool]) / 1024, (identical[tool] == 1 ? "yes" : "**no**"), note[tool, "prune"],
+      (wall[tool, "prune"] == "" ? "–" : wall[tool, "prune"]), mb(after[tool, "prune"])
   }
   print ""
 
@@ -72,7 +77,8 @@ END {
       if (worst_peer_growth == "" || growth[tool] + 0 < worst_peer_growth + 0) worst_peer_growth = growth[tool]
       w = median(values["wall " tool]); if (best_peer_wall == "" || w + 0 < best_peer_wall + 0) best_peer_wall = w
     }
-    if (best_restore == "" || wall[tool, "restore"] + 0 < best_restore + 0) { best_restore = wall[tool, "restore"]; best_restore_tool = tool }
+    if (best_restore == "" || durable[tool] + 0 < best_restore + 0) { best_restore = durable[tool]; best_restore_tool = tool }
+    if (best_plain == "" || restore[tool] + 0 < best_plain + 0) { best_plain = restore[tool]; best_plain_tool = tool }
     if (lowest_peer_rss == "" || max_rss[tool] < lowest_peer_rss + 0) { lowest_peer_rss = max_rss[tool]; lowest_rss_tool = tool }
   }
   print "Targets (issue 9):\n"
@@ -82,8 +88,9 @@ END {
   printf "- growth at least 5x smaller than restic's and borg's: the smaller of the two is %.1fx certvault's — %s\n", r, (r >= 5 ? "met" : "**not met**")
   r = best_peer_wall / median(values["wall " cv])
   printf "- full backup wall time at least 2x faster than restic and borg: the faster of the two takes %.1fx certvault's time — %s\n", r, (r >= 2 ? "met" : "**not met**")
-  printf "- restore at least as fast as the fastest peer (%s, %ss): certvault %ss — %s\n", best_restore_tool, best_restore,
-    wall[cv, "restore"], (wall[cv, "restore"] + 0 <= best_restore + 0 ? "met" : "**not met**")
+  printf "- restore at least as fast as the fastest peer, both ending with the files fsynced: fastest peer %s %.2fs, certvault %.2fs — %s (without the peers' fsync: fastest %s %.2fs, certvault %.2fs)\n",
+    best_restore_tool, best_restore, durable[cv], (durable[cv] + 0 <= best_restore + 0 ? "met" : "**not met**"),
+    best_plain_tool, best_plain, restore[cv]
   printf "- peak RSS below every peer (any step): certvault %.0f MiB, lowest peer %s %.0f MiB — %s\n", max_rss[cv] / 1024,
     lowest_rss_tool, lowest_peer_rss / 1024, (max_rss[cv] < lowest_peer_rss + 0 ? "met" : "**not met**")
 }
