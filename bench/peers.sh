@@ -142,7 +142,9 @@ measured() {
   local tool=$1 step=$2 gen=$3 note=$4
   shift 5
   local out=$work/logs/$tool-$step-$gen.out ok=1
-  sync  # untimed: the previous step's dirty pages are not this step's to write back
+  # Untimed: the previous step's dirty pages are not this step's to write back
+  # (except for restore_sync, whose job is exactly that).
+  [ "$step" = restore_sync ] || sync
   if ! /usr/bin/time -f '%e %U %S %M' -o "$timing" "$@" >"$out" 2>&1; then
     ok=0
     log "$tool $step (generation $gen) FAILED: $* (output: $out)"

@@ -26,6 +26,7 @@ set ylabel "MB added"
 set logscale y
 set yrange [*:*]
 set xrange [1.5:*]
+set key bottom left
 plot added("restic") using 1:($2/1e6) with linespoints lw 2 pt 7 title "restic", \
      added("borg") using 1:($2/1e6) with linespoints lw 2 pt 5 title "borg", \
      added("zpaq") using 1:($2/1e6) with linespoints lw 2 pt 9 title "zpaq", \
