@@ -24,9 +24,9 @@ plot rows("restic") using 1:($2/1e6) with linespoints lw 2 pt 7 title "restic", 
 set title "bytes added by each full after the first (log scale)"
 set ylabel "MB added"
 set logscale y
-set yrange [*:*]
+set yrange [0.2:2000]
 set xrange [1.5:*]
-set key bottom left
+set key bottom right horizontal
 plot added("restic") using 1:($2/1e6) with linespoints lw 2 pt 7 title "restic", \
      added("borg") using 1:($2/1e6) with linespoints lw 2 pt 5 title "borg", \
      added("zpaq") using 1:($2/1e6) with linespoints lw 2 pt 9 title "zpaq", \
