@@ -89,8 +89,8 @@ int run_ideal(int argc, char** argv) {
   }
   const Sizes page_sizes = database.empty() ? Sizes{} : compress_pages(database, pages);
   const Sizes file_sizes = compress_files(files);
-  fmt::print("ideal: {} pages -> {} bytes, {} files -> {} bytes, total {} bytes\n", page_sizes.count,
-             page_sizes.bytes, file_sizes.count, file_sizes.bytes, page_sizes.bytes + file_sizes.bytes);
+  fmt::print("ideal: {} pages -> {} bytes, {} files -> {} bytes, total {} bytes\n", page_sizes.count, page_sizes.bytes,
+             file_sizes.count, file_sizes.bytes, page_sizes.bytes + file_sizes.bytes);
   const nlohmann::json result = {{"pages", page_sizes.count},
                                  {"pages_bytes", page_sizes.bytes},
                                  {"files", file_sizes.count},
@@ -100,7 +100,8 @@ int run_ideal(int argc, char** argv) {
   return 0;
 }
 
-const ModeRegistration registration{{"ideal", "page-level storage ideal of one backup (for bench/peers.sh)", run_ideal}};
+const ModeRegistration registration{
+    {"ideal", "page-level storage ideal of one backup (for bench/peers.sh)", run_ideal}};
 
 }  // namespace
 }  // namespace certvault::bench
