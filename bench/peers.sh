@@ -85,11 +85,12 @@ install_missing() {
 }
 
 build_certvault() {
-  local targets=(certvault casim certadm_sim certvault-bench) t missing=0
+  local targets=(certvault casim certadm_sim certvault-bench)
+  local t absent=0
   for t in cli/certvault sim/casim sim/libcertadm_sim.so bench/certvault-bench; do
-    [ -x "$build_dir/$t" ] || missing=1
+    [ -x "$build_dir/$t" ] || absent=1
   done
-  [ $missing -eq 0 ] && return 0
+  [ $absent -eq 0 ] && return 0
   log "building ${targets[*]} in $build_dir"
   "$repo_root/scripts/install-deps.sh"
   cmake -S "$repo_root" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -238,7 +239,7 @@ for ((gen = 1; gen <= generations; gen++)); do
   backup_json=$(cat "$work/logs/certvault-backup-$gen.out")
   low=$(echo "$backup_json" | json_field low)
   high=$(echo "$backup_json" | json_field high)
-  [ -n "$low" ] && [ -n "$high" ] || fail "certvault backup of generation $gen gave no log range: $backup_json"
+  { [ -n "$low" ] && [ -n "$high" ]; } || fail "certvault backup of generation $gen gave no log range: $backup_json"
   copy_logs_and_dynamic_files "$low" "$high"
 
   # The ideal: the first backup stores every page; later ones the pages casim
@@ -285,6 +286,7 @@ restore_once() {
     borg) (cd "$restores/borg" && measured borg restore "$last" "run $run" -- borg extract "$repos/borg::g$last") ;;
     zpaq) (cd "$work" && measured zpaq restore "$last" "run $run" -- zpaq extract "$repos/zpaq.zpaq" input -to "$restores/zpaq/input") ;;
   esac
+  # shellcheck disable=SC2016 # $1 is expanded by sh
   measured "$tool" restore_sync "$last" "run $run" -- sh -c 'find "$1" -type f -exec sync {} +' sh "$restores/$tool"
 }
 for ((run = 1; run <= restore_runs; run++)); do
@@ -320,6 +322,7 @@ else
   echo "certvault,prune,$last,,,,,,0,not yet available (no certvault forget)" >>"$csv"
 fi
 measured restic prune "$last" "forget --keep-last 3 --prune" -- restic -r "$repos/restic" forget --keep-last 3 --prune
+# shellcheck disable=SC2016 # $1 is expanded by sh
 measured borg prune "$last" "prune --keep-last 3 then compact" -- \
   sh -c 'borg prune --keep-last 3 "$1" && borg compact "$1"' sh "$repos/borg"
 echo "zpaq,prune,$last,,,,,,0,zpaq has no prune (archives are append-only journals)" >>"$csv"
@@ -337,7 +340,7 @@ gnuplot -e "csv='$csv'; out='$png'; title='$db_size database, $generations full 
 } >"$summary"
 cat "$summary"
 log "CSV $csv, plot $png, summary $summary"
-if [ $keep -eq 0 ]; then rm -rf "$ca" "$input" "$repos" "$restores" "$work/home"; fi
+if [ $keep -eq 0 ]; then rm -rf "$ca" "$input" "$repos" "$restores" "${work:?}/home"; fi
 fail_count=0
 for t in certvault restic borg zpaq; do [ "${identical[$t]}" -eq 1 ] || fail_count=$((fail_count + 1)); done
 [ $fail_count -eq 0 ] || fail "$fail_count tool(s) did not restore the input byte for byte (see the log above)"
