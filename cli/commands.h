@@ -13,6 +13,8 @@ void register_init_command(CLI::App& app);
 void register_backup_command(CLI::App& app);
 void register_snapshots_command(CLI::App& app);
 void register_export_command(CLI::App& app);
+void register_restore_command(CLI::App& app);
+void register_verify_command(CLI::App& app);
 void register_repair_command(CLI::App& app);
 void register_unlock_command(CLI::App& app);
 

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   register_backup_command(app);
   register_snapshots_command(app);
   register_export_command(app);
+  register_restore_command(app);
+  register_verify_command(app);
   register_repair_command(app);
   register_unlock_command(app);
 

@@ -14,6 +14,7 @@
 #include "core/file_layer.h"
 #include "core/recovery.h"
 #include "core/restore_record.h"
+#include "core/scratch.h"
 #include "core/sim_error.h"
 #include "core/state.h"
 #include "core/utf.h"
@@ -171,6 +172,18 @@ int run(int argc, char** argv) {
   fault->add_flag("--clear", clear, "remove every fault");
   fault->add_flag("--list", list, "print the faults");
 
+  std::string scratch_target;
+  auto* scratch = app.add_subcommand("scratch", "create a stopped, empty copy of DIR's identity and ground truth "
+                                                "(the target of a verification restore)");
+  scratch->add_option("DIR", folder)->required();
+  scratch->add_option("--to", scratch_target, "folder to create")->required();
+
+  std::string backup_folder;
+  auto* restore_db = app.add_subcommand("restore-db", "what certutil -restoreDB does: copy a backup folder "
+                                                      "(DataBase/certbkxp.dat, <CA>.edb, logs) back and register it");
+  restore_db->add_option("BACKUP", backup_folder, "folder holding DataBase/")->required();
+  restore_db->add_option("DIR", folder)->required();
+
   auto* calls = app.add_subcommand("calls", "print DIR/.casim/calls.log");
   calls->add_option("DIR", folder)->required();
   bool clear_calls = false;
@@ -214,6 +227,13 @@ int run(int argc, char** argv) {
       fmt::print("started (recovery replayed generations {}..{}: {} records, {} applied)\n", report.first_generation,
                  report.last_generation, report.records, report.applied);
     }
+  } else if (scratch->parsed()) {
+    const auto target = std::filesystem::absolute(casim::path_from_utf8(scratch_target)).lexically_normal();
+    casim::make_scratch_ca(root, target);
+    fmt::print("created scratch CA folder {} (stopped, no database or logs)\n", scratch_target);
+  } else if (restore_db->parsed()) {
+    const auto [low, high] = casim::restore_backup_folder(casim::path_from_utf8(backup_folder), root);
+    fmt::print("restore registered: generations {}..{}; `casim start` recovers it\n", low, high);
   } else if (status->parsed()) {
     print_status(root);
   } else if (verify->parsed()) {

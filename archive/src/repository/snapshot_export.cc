@@ -1,8 +1,6 @@
 #include "certvault/archive/snapshot_export.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 #include <zstd.h>
 
 #include <chrono>
@@ -13,11 +11,11 @@
 #include <unordered_map>
 
 #include "certvault/archive/error.h"
+#include "certvault/archive/export_destination.h"
 #include "certvault/archive/hex.h"
 #include "certvault/archive/repository.h"
 #include "certvault/archive/safe_path.h"
 #include "keyed_hash.h"
-#include "local_object_store_files.h"
 #include "pack.h"
 #include "recipe_store.h"
 
@@ -28,62 +26,6 @@ struct DecompressionContext {
   ZSTD_DCtx* context = ZSTD_createDCtx();
   ~DecompressionContext() { ZSTD_freeDCtx(context); }
 };
-
-class OutputFile {
- public:
-  OutputFile(std::filesystem::path final_path) : final_(std::move(final_path)) {
-    temp_ = final_;
-    temp_ += ".certvault-partial";
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw_errno("cannot create " + temp_.string());
-  }
-  ~OutputFile() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      ::unlink(temp_.c_str());
-    }
-  }
-  void write(std::span<const uint8_t> bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw_errno("cannot write " + temp_.string());
-      }
-      bytes = bytes.subspan(static_cast<size_t>(n));
-    }
-  }
-  void commit() {
-    if (::fsync(fd_) != 0) throw_errno("fsync " + temp_.string());
-    if (::close(fd_) != 0) {
-      fd_ = -1;
-      throw_errno("close " + temp_.string());
-    }
-    fd_ = -1;
-    if (::rename(temp_.c_str(), final_.c_str()) != 0) throw_errno("rename " + temp_.string());
-  }
-
- private:
-  std::filesystem::path final_, temp_;
-  int fd_ = -1;
-};
-
-// safe_join() vets the names; this vets the folders already on disk: with
-// --force the target may hold a symlink that would lead a write elsewhere.
-void refuse_symlinks_below(const std::filesystem::path& target, const std::filesystem::path& destination) {
-  std::filesystem::path current = target;
-  const auto relative = destination.lexically_relative(target);
-  for (const auto& part : relative) {
-    current /= part;
-    std::error_code ec;
-    const auto status = std::filesystem::symlink_status(current, ec);
-    if (!ec && std::filesystem::is_symlink(status)) {
-      throw Error(ErrorKind::kRefused, fmt::format("export target {} contains a symbolic link at {}; refusing to "
-                                                   "write through it",
-                                                   target.string(), current.string()));
-    }
-  }
-}
 
 }  // namespace
 
@@ -224,41 +166,47 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
   }
 }
 
-ExportResult export_snapshot(Repository& repository, const std::string& snapshot_id, const ExportOptions& options) {
-  const auto started = std::chrono::steady_clock::now();
-  if (!repository.catalog().snapshot(snapshot_id)) {
-    throw Error(ErrorKind::kUsage, fmt::format("snapshot {} does not exist", snapshot_id));
-  }
-  const auto files = repository.catalog().files(snapshot_id);
-  std::error_code ec;
-  if (std::filesystem::exists(options.target, ec)) {
-    if (!std::filesystem::is_directory(options.target, ec)) {
-      throw Error(ErrorKind::kRefused, fmt::format("export target {} is not a folder", options.target.string()));
-    }
-    if (!options.force && !std::filesystem::is_empty(options.target, ec)) {
-      throw Error(ErrorKind::kRefused,
-                  fmt::format("export target {} is not empty (use --force to overwrite)", options.target.string()));
-    }
-  }
-  // Validate every path before writing anything.
-  std::vector<std::filesystem::path> destinations;
-  for (const auto& file : files) destinations.push_back(safe_join(options.target, file.path));
+std::string export_file(Repository& repository, const std::string& snapshot_id, const catalog::FileRecord& file,
+                        const std::string& path, ExportDestination& destination) {
+  destination.begin_file(path, file.size);
+  XXH3_state_t state;
+  XXH3_128bits_reset(&state);
+  read_file_contents(repository, snapshot_id, file, [&](std::span<const uint8_t> bytes) {
+    XXH3_128bits_update(&state, bytes.data(), bytes.size());
+    destination.write(bytes);
+  });
+  destination.end_file();
+  return to_hex(to_bytes(XXH3_128bits_digest(&state)));
+}
 
+std::string export_bytes(std::span<const uint8_t> bytes, const std::string& path, ExportDestination& destination) {
+  destination.begin_file(path, bytes.size());
+  destination.write(bytes);
+  destination.end_file();
+  return to_hex(to_bytes(XXH3_128bits(bytes.data(), bytes.size())));
+}
+
+std::string plain_digest_hex(std::span<const uint8_t> bytes) {
+  return to_hex(to_bytes(XXH3_128bits(bytes.data(), bytes.size())));
+}
+
+ExportResult export_snapshot(Repository& repository, const std::string& snapshot_id, const ExportOptions& options,
+                             const std::string& tar) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto snapshot = repository.catalog().snapshot(snapshot_id);
+  if (!snapshot) throw Error(ErrorKind::kUsage, fmt::format("snapshot {} does not exist", snapshot_id));
+  const auto files = repository.catalog().files(snapshot_id);
+  // Validate every path before writing anything.
+  for (const auto& file : files) check_relative_path(file.path);
+  auto destination = tar.empty() ? make_folder_destination(options.target, options.force)
+                                 : make_tar_destination(tar, options.force, snapshot->created_unix);
   ExportResult result;
-  for (size_t i = 0; i < files.size(); ++i) {
-    const auto& destination = destinations[i];
-    refuse_symlinks_below(options.target, destination);
-    std::filesystem::create_directories(destination.parent_path(), ec);
-    if (ec)
-      throw Error(ErrorKind::kFailure,
-                  fmt::format("cannot create {}: {}", destination.parent_path().string(), ec.message()));
-    OutputFile output(destination);
-    read_file_contents(repository, snapshot_id, files[i], [&](std::span<const uint8_t> bytes) { output.write(bytes); });
-    output.commit();
-    local_files::fsync_folder(destination.parent_path(), "export");
+  for (const auto& file : files) {
+    export_file(repository, snapshot_id, file, file.path, *destination);
     ++result.files;
-    result.bytes += files[i].size;
+    result.bytes += file.size;
   }
+  destination->finish();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

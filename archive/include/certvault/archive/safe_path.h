@@ -8,12 +8,27 @@
 
 namespace certvault {
 
-// Validates a relative, '/'-separated snapshot path and returns target/path.
-// Refused with Error(kRefused) naming the path and the rule: empty, absolute
-// ('/' or '\\' first), drive letters, UNC prefixes, '..' or '.' segments, empty
-// segments, backslashes, ':' (alternate data streams), control characters,
-// Windows reserved device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with any
-// extension) and segments ending in a dot or a space.
+// Validates a relative, '/'-separated snapshot path. Refused with
+// Error(kRefused) naming the path and the rule: empty, absolute ('/' or '\\'
+// first), drive letters, UNC prefixes, '..' or '.' segments, empty segments,
+// backslashes, ':' (alternate data streams), control characters, Windows
+// reserved device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with any
+// extension) and segments ending in a dot or a space. The same rules hold on
+// every platform, so an export made on Linux unpacks safely on Windows.
+void check_relative_path(std::string_view relative);
+
+// check_relative_path(relative), then target/relative.
 std::filesystem::path safe_join(const std::filesystem::path& target, std::string_view relative);
+
+// A location a restore writes to on purpose (from the stored restore map, the
+// dynamic file list or --relocate): it must be an absolute path of the target
+// system — "/..." on POSIX, "X:\..." or "X:/..." on Windows; UNC shares
+// ("\\server\share") are refused because a CA restores onto its own disks.
+// Refused with Error(kRefused): relative paths, '.' or '..' segments, empty
+// segments, control characters, ':' anywhere but after the drive letter,
+// reserved device names and segments ending in a dot or a space. `what` names
+// the source of the path in the message ("restore map entry 0x44", ...).
+// Returns the path with the platform's separators.
+std::filesystem::path check_restore_location(std::string_view absolute, std::string_view what);
 
 }  // namespace certvault

@@ -1,0 +1,108 @@
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "certvault/archive/api_restore.h"
+#include "certvault/archive/child_process.h"
+#include "certvault/archive/error.h"
+#include "cli_support.h"
+#include "commands.h"
+#include "progress_line.h"
+
+namespace certvault::cli {
+namespace {
+
+struct RestoreCommandOptions {
+  std::string repo, snapshot, server, library, casim;
+  std::vector<std::string> relocations;
+  bool start = false;
+  bool json = false;
+};
+
+// The Certadm API cannot start a stopped service; on the sim `casim start` does, on Windows the SCM.
+std::string start_service(const RestoreCommandOptions& options) {
+  if (!is_simulated_ca(options.server)) {
+    throw Error(ErrorKind::kUsage, fmt::format("--start: starting '{}' is not supported here; start the CA service "
+                                               "yourself (Windows: `net start certsvc`), it recovers the restore "
+                                               "before it serves",
+                                               options.server));
+  }
+  const auto casim = options.casim.empty() ? find_casim() : std::filesystem::path(options.casim);
+  if (casim.empty()) throw Error(ErrorKind::kUsage, "--start: casim was not found beside certvault (use --casim)");
+  const auto result = run_program({casim.string(), "start", options.server});
+  if (result.exit_code != 0) {
+    throw Error(ErrorKind::kApi,
+                fmt::format("the restore is registered, but starting the CA (recovery) failed: {}", result.output));
+  }
+  return result.output;
+}
+
+void run_restore(const RestoreCommandOptions& options) {
+  auto repository = open_repository(options.repo, LockMode::kShared);
+  const std::string id = repository->resolve(options.snapshot);
+  ApiRestoreOptions api;
+  api.server = options.server;
+  api.library = options.library;
+  for (const auto& text : options.relocations) api.relocations.push_back(parse_relocation(text));
+  if (!options.json) api.on_step = [](const std::string& line) { std::fprintf(stderr, "restore: %s\n", line.c_str()); };
+  const auto result = restore_through_api(*repository, id, api);
+  std::string started;
+  if (options.start) started = start_service(options);
+  if (options.json) {
+    nlohmann::json sets = nlohmann::json::array();
+    for (const auto& set : result.chain.sets) {
+      sets.push_back({{"snapshot", set.snapshot.id},
+                      {"kind", set.snapshot.kind},
+                      {"gen_low", set.generations.low},
+                      {"gen_high", set.generations.high}});
+    }
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& file : result.files) files.push_back({{"path", file.destination}, {"size", file.size}});
+    print_json({{"snapshot", id},
+                {"server", options.server},
+                {"sets", sets},
+                {"files", files},
+                {"bytes", result.bytes},
+                {"database", result.database_path},
+                {"log_folder", result.log_folder},
+                {"replaced_folder", result.replaced_folder.string()},
+                {"service_was_online", result.service_was_online},
+                {"started", options.start},
+                {"seconds", result.seconds}});
+    return;
+  }
+  std::printf("restored snapshot %s (%zu backup sets, generations 0x%X-0x%X): %zu files, %s in %.2f s\n",
+              id.substr(0, 12).c_str(), result.chain.sets.size(), result.chain.generations.low,
+              result.chain.generations.high, result.files.size(), format_bytes(result.bytes).c_str(), result.seconds);
+  if (!result.replaced_folder.empty()) {
+    std::printf("the previous database, logs and checkpoint are in %s\n", result.replaced_folder.string().c_str());
+  }
+  if (options.start) {
+    std::printf("%s", started.c_str());
+  } else {
+    std::printf(
+        "start the CA service now: it replays the logs (recovery) before it serves; then take a full "
+        "backup\n");
+  }
+}
+
+}  // namespace
+
+void register_restore_command(CLI::App& app) {
+  auto* command =
+      app.add_subcommand("restore", "put a CA snapshot back through the Certadm restore API (the CA is stopped)");
+  auto options = std::make_shared<RestoreCommandOptions>();
+  add_repo_option(*command, options->repo);
+  command->add_option("snapshot", options->snapshot, "snapshot id, unique prefix, or 'latest'")->required();
+  command->add_option("--server", options->server, "CA to restore (sim: its folder; Windows: the CA config)")
+      ->required();
+  command->add_option("--library", options->library, "Certadm library (default: certadm.dll / the sim beside us)");
+  command->add_option("--relocate", options->relocations,
+                      "OLD=NEW: restore paths starting with OLD under NEW instead (repeatable)");
+  command->add_flag("--start", options->start, "start the CA afterwards (sim: casim start)");
+  command->add_option("--casim", options->casim, "casim program for --start (default: beside certvault)");
+  command->add_flag("--json", options->json, "print a JSON summary");
+  command->callback([options] { run_restore(*options); });
+}
+
+}  // namespace certvault::cli

@@ -1,0 +1,305 @@
+// Export, restore and verify against the simulated CA, end to end through the real binaries.
+#include <catch2/catch.hpp>
+#include <regex>
+#include <set>
+
+#include "certvault/archive/api_backup.h"
+#include "certvault/archive/repository.h"
+#include "test_support.h"
+
+using certvault::LockMode;
+using certvault::Repository;
+using namespace certvault_test;
+
+namespace {
+
+CommandResult cli(const std::string& arguments) { return certvault_test::certvault(arguments); }
+
+struct Backup {
+  std::string id;
+  uint32_t gen_low = 0, gen_high = 0;
+};
+
+// A CA with a full backup and three incrementals, certificates issued between each.
+class BackedUpCa {
+ public:
+  BackedUpCa() {
+    casim("init " + quoted(ca().string()) + " --ca-name 'Contoso Root CA' --db-size 2MiB");
+    casim("issue " + quoted(ca().string()) + " --count 40");
+    REQUIRE(cli("init --repo " + quoted(repo().string())).exit_code == 0);
+    for (int i = 0; i < 4; ++i) {
+      backups.push_back(back_up(i == 0 ? "full" : "incremental"));
+      casim("issue " + quoted(ca().string()) + " --count 30");
+    }
+  }
+
+  std::filesystem::path ca() const { return temp_.path() / "ca"; }
+  std::filesystem::path repo() const { return temp_.path() / "repo"; }
+  std::filesystem::path scratch(const std::string& leaf) const { return temp_.path() / leaf; }
+  std::string repo_arg() const { return "--repo " + quoted(repo().string()) + " "; }
+  std::string sim_args() const {
+    return " --server " + quoted(ca().string()) + " --library " + quoted(sim_library().string());
+  }
+
+  Backup back_up(const std::string& type) {
+    const auto result = cli("backup " + repo_arg() + "--server " + quoted(ca().string()) + " --library " +
+                            quoted(sim_library().string()) + " --type " + type + " --json");
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    auto repository = Repository::open(repo(), LockMode::kShared);
+    const auto snapshot = repository->catalog().latest_snapshot({});
+    REQUIRE(snapshot);
+    return {snapshot->id, snapshot->gen_low.value_or(0), snapshot->gen_high.value_or(0)};
+  }
+
+  void wipe_certlog() const {
+    for (const auto& entry : std::filesystem::directory_iterator(ca() / "CertLog")) std::filesystem::remove(entry);
+  }
+
+  // casim start then casim verify; returns the generation verify compared against.
+  uint32_t recover_and_verify() const {
+    casim("start " + quoted(ca().string()));
+    const auto verify = run(quoted(casim_binary().string()) + " verify " + quoted(ca().string()));
+    INFO(verify.output);
+    REQUIRE(verify.exit_code == 0);
+    std::smatch match;
+    REQUIRE(std::regex_search(verify.output, match, std::regex("ground truth of generation (\\d+)")));
+    return static_cast<uint32_t>(std::stoul(match[1]));
+  }
+
+  void sql(const std::string& statement) const {
+    const auto result = run("sqlite3 " + quoted(Repository::catalog_path(repo()).string()) + " " + quoted(statement));
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+  }
+
+  std::vector<Backup> backups;
+
+ private:
+  TempFolder temp_{"restore"};
+};
+
+std::set<std::string> names_in(const std::filesystem::path& folder) {
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) names.insert(entry.path().filename().string());
+  return names;
+}
+
+std::string log_name(uint32_t generation) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "edb%05X.log", generation);
+  return name;
+}
+
+}  // namespace
+
+TEST_CASE("restore latest, then every earlier snapshot, recovers to each one's ground truth") {
+  BackedUpCa setup;
+  casim("stop " + quoted(setup.ca().string()));
+  setup.wipe_certlog();
+  auto restored = cli("restore latest " + setup.repo_arg() + setup.sim_args());
+  INFO(restored.output);
+  REQUIRE(restored.exit_code == 0);
+  CHECK(setup.recover_and_verify() == setup.backups.back().gen_high);
+
+  // Point in time: the CA is running a newer history; the restore stops it and moves its files aside.
+  for (int i = static_cast<int>(setup.backups.size()) - 2; i >= 0; --i) {
+    const auto& backup = setup.backups[static_cast<size_t>(i)];
+    INFO("snapshot " << i << " " << backup.id);
+    restored = cli("restore " + backup.id + " " + setup.repo_arg() + setup.sim_args() + " --start");
+    INFO(restored.output);
+    REQUIRE(restored.exit_code == 0);
+    CHECK_THAT(restored.output, Catch::Contains("certvault-replaced-"));
+    const auto verify = run(quoted(casim_binary().string()) + " verify " + quoted(setup.ca().string()));
+    INFO(verify.output);
+    REQUIRE(verify.exit_code == 0);
+    CHECK_THAT(verify.output, Catch::Contains("ground truth of generation " + std::to_string(backup.gen_high) + " "));
+  }
+  // The CA's call log shows the scenario in order.
+  const auto calls = run("cat " + quoted((setup.ca() / ".casim" / "calls.log").string())).output;
+  const auto prepare = calls.rfind("CertSrvRestorePrepareW 0x00000000");
+  const auto register_call = calls.rfind("CertSrvRestoreRegisterW 0x00000000");
+  const auto end = calls.rfind("CertSrvRestoreEnd 0x00000000");
+  CHECK(prepare != std::string::npos);
+  CHECK(prepare < register_call);
+  CHECK(register_call < end);
+}
+
+TEST_CASE("export of an incremental holds the base database, every log of the chain and the raw restore map") {
+  BackedUpCa setup;
+  const auto target = setup.scratch("export");
+  const auto exported = cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string()) + " --json");
+  INFO(exported.output);
+  REQUIRE(exported.exit_code == 0);
+  std::set<std::string> expected{"Contoso Root CA.edb", "certbkxp.dat"};
+  for (uint32_t g = setup.backups.front().gen_low; g <= setup.backups.back().gen_high; ++g)
+    expected.insert(log_name(g));
+  CHECK(names_in(target / "DataBase") == expected);
+  CHECK(names_in(target / "Dynamic") ==
+        std::set<std::string>{"Contoso Root CA.crt", "Contoso Root CA.crl", "Contoso Root CA+.crl"});
+  CHECK(std::filesystem::exists(target / "MANIFEST"));
+  auto repository = Repository::open(setup.repo(), LockMode::kShared);
+  const auto full = repository->catalog().snapshot(setup.backups.front().id);
+  CHECK(read_bytes(target / "DataBase" / "certbkxp.dat") == full->restore_map_raw);
+  // UTF-16LE with type codes: the first character of the first entry is 0x82, 0x83 or 0x44.
+  REQUIRE(full->restore_map_raw.size() > 4);
+  CHECK(full->restore_map_raw[1] == 0);
+  const auto manifest = read_bytes(target / "MANIFEST");
+  const std::string text(manifest.begin(), manifest.end());
+  CHECK_THAT(text, Catch::Contains(setup.backups.back().id));
+  CHECK_THAT(text, Catch::Contains("0x44 "));
+  CHECK_THAT(exported.output, Catch::Contains("\"xxh128\""));
+  // Nothing but the export itself is left beside it.
+  CHECK(names_in(setup.scratch("")).count("export") == 1);
+  for (const auto& name : names_in(setup.scratch(""))) CHECK(name.find("certvault-partial") == std::string::npos);
+
+  SECTION("an existing non-empty target is refused without --force") {
+    const auto again = cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string()));
+    CHECK(again.exit_code == 6);
+    CHECK(cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string()) + " --force").exit_code == 0);
+  }
+  SECTION("the tar stream unpacks to exactly the folder export") {
+    const auto tar = setup.scratch("x.tar");
+    const auto streamed = run(quoted(certvault_binary().string()) + " export latest " + setup.repo_arg() +
+                              "--tar - > " + quoted(tar.string()));
+    INFO(streamed.output);
+    REQUIRE(streamed.exit_code == 0);
+    std::filesystem::create_directories(setup.scratch("untarred"));
+    REQUIRE(run("tar -xf " + quoted(tar.string()) + " -C " + quoted(setup.scratch("untarred").string())).exit_code ==
+            0);
+    CHECK(folder_contents(setup.scratch("untarred")) == folder_contents(target));
+  }
+  SECTION("--layout sets writes one certutil folder per backup set") {
+    const auto sets = setup.scratch("sets");
+    REQUIRE(cli("export latest " + setup.repo_arg() + "--layout sets --to " + quoted(sets.string())).exit_code == 0);
+    CHECK(names_in(sets) == std::set<std::string>{"00-full", "01-incremental", "02-incremental", "03-incremental",
+                                                  "Dynamic", "MANIFEST"});
+    CHECK(names_in(sets / "00-full" / "DataBase").count("Contoso Root CA.edb") == 1);
+    CHECK(names_in(sets / "01-incremental" / "DataBase").count("Contoso Root CA.edb") == 0);
+    for (size_t i = 0; i < setup.backups.size(); ++i) {
+      const auto folder =
+          sets / (std::string(i == 0 ? "00-full" : "0" + std::to_string(i) + "-incremental")) / "DataBase";
+      for (uint32_t g = setup.backups[i].gen_low; g <= setup.backups[i].gen_high; ++g) {
+        INFO(folder << " " << log_name(g));
+        CHECK(read_bytes(folder / log_name(g)) == read_bytes(target / "DataBase" / log_name(g)));
+      }
+      CHECK(names_in(folder).count("certbkxp.dat") == 1);
+    }
+  }
+  SECTION("restore by hand from the export folder (the runbook's certutil route, casim restore-db on the sim)") {
+    casim("stop " + quoted(setup.ca().string()));
+    setup.wipe_certlog();
+    casim("restore-db " + quoted(target.string()) + " " + quoted(setup.ca().string()));
+    CHECK(setup.recover_and_verify() == setup.backups.back().gen_high);
+  }
+}
+
+TEST_CASE("a missing log in the chain is refused before anything is written or the CA is touched") {
+  BackedUpCa setup;
+  const auto& middle = setup.backups[2];
+  const std::string missing = log_name(middle.gen_low);
+  setup.sql("DELETE FROM files WHERE snapshot_id='" + middle.id + "' AND path='DataBase/" + missing + "'");
+  const auto target = setup.scratch("export");
+  const auto exported = cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string()));
+  INFO(exported.output);
+  CHECK(exported.exit_code == 6);
+  char generation[16];
+  std::snprintf(generation, sizeof(generation), "0x%X", middle.gen_low);
+  CHECK_THAT(exported.output, Catch::Contains("missing generations " + std::string(generation)));
+  CHECK_FALSE(std::filesystem::exists(target));
+  CHECK(names_in(setup.scratch("")) == std::set<std::string>{"ca", "repo"});
+
+  // An earlier snapshot of the same chain is still whole.
+  CHECK(cli("export " + setup.backups[1].id + " " + setup.repo_arg() + "--to " + quoted(target.string())).exit_code ==
+        0);
+
+  casim("calls " + quoted(setup.ca().string()) + " --clear");
+  const auto before = folder_contents(setup.ca() / "CertLog");
+  const auto restored = cli("restore latest " + setup.repo_arg() + setup.sim_args());
+  CHECK(restored.exit_code == 6);
+  CHECK_THAT(restored.output, Catch::Contains("missing generations"));
+  CHECK(folder_contents(setup.ca() / "CertLog") == before);
+  const auto calls = setup.ca() / ".casim" / "calls.log";
+  CHECK((!std::filesystem::exists(calls) || std::filesystem::file_size(calls) == 0));
+
+  const auto verified = cli("verify latest " + setup.repo_arg());
+  CHECK(verified.exit_code == 6);
+}
+
+TEST_CASE("unsafe names from a damaged catalog or restore map are refused (exit 6)") {
+  BackedUpCa setup;
+  const auto target = setup.scratch("export");
+  SECTION("a file path leading outside the export") {
+    setup.sql("UPDATE files SET path='../escaped.edb' WHERE role='database'");
+    const auto exported = cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string()));
+    CHECK(exported.exit_code == 6);
+    CHECK_THAT(exported.output, Catch::Contains("unsafe path"));
+    CHECK_FALSE(std::filesystem::exists(setup.scratch("escaped.edb")));
+  }
+  SECTION("a reserved device name") {
+    setup.sql("UPDATE files SET path='DataBase/NUL.log' WHERE role='log' AND log_generation=" +
+              std::to_string(setup.backups.back().gen_high));
+    CHECK(cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string())).exit_code == 6);
+    CHECK(cli("export latest " + setup.repo_arg() + "--tar " + quoted((target.string() + ".tar"))).exit_code == 6);
+    CHECK_FALSE(std::filesystem::exists(target.string() + ".tar"));
+  }
+  SECTION("a relative or '..' location in the restore map") {
+    setup.sql("UPDATE restore_map SET path='" + setup.ca().string() +
+              "/CertLog/../../elsewhere' WHERE type_code=" + std::to_string(0x82));
+    const auto restored = cli("restore latest " + setup.repo_arg() + setup.sim_args());
+    CHECK(restored.exit_code == 6);
+    CHECK_THAT(restored.output, Catch::Contains("'.' or '..' segment"));
+    setup.sql("UPDATE restore_map SET path='relative/CertLog' WHERE type_code=" + std::to_string(0x82));
+    CHECK(cli("restore latest " + setup.repo_arg() + setup.sim_args()).exit_code == 6);
+    CHECK_FALSE(std::filesystem::exists(setup.scratch("elsewhere")));
+  }
+}
+
+TEST_CASE("verify restores into a scratch simulated CA and leaves the CA alone") {
+  BackedUpCa setup;
+  const auto before = folder_contents(setup.ca());
+  const auto verified = cli("verify latest " + setup.repo_arg() + "--library " + quoted(sim_library().string()) +
+                            " --casim " + quoted(casim_binary().string()));
+  INFO(verified.output);
+  REQUIRE(verified.exit_code == 0);
+  CHECK_THAT(verified.output, Catch::Contains("scratch-restore"));
+  CHECK_THAT(verified.output,
+             Catch::Contains("ground truth of generation " + std::to_string(setup.backups.back().gen_high) + " "));
+  CHECK(folder_contents(setup.ca()) == before);
+
+  const auto chain = cli("verify " + setup.backups[1].id + " " + setup.repo_arg() + "--chain-only --json");
+  INFO(chain.output);
+  REQUIRE(chain.exit_code == 0);
+  CHECK_THAT(chain.output, Catch::Contains("\"chain-check\""));
+
+  SECTION("a corrupted pack fails the verification (exit 4)") {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(setup.repo() / "packs")) {
+      if (entry.path().extension() != ".pack") continue;
+      auto bytes = read_bytes(entry.path());
+      bytes[bytes.size() / 2] ^= 0x10;
+      write_bytes(entry.path(), bytes);
+    }
+    CHECK(cli("verify latest " + setup.repo_arg() + "--chain-only").exit_code == 4);
+  }
+}
+
+TEST_CASE("a failed restore step names the step and HRESULT, withdraws the registration, and can be rerun") {
+  BackedUpCa setup;
+  casim("fault " + quoted(setup.ca().string()) + " --fail CertSrvRestoreRegisterW --hresult 0x80070005 --nth 2");
+  const auto failed = cli("restore latest " + setup.repo_arg() + setup.sim_args());
+  INFO(failed.output);
+  CHECK(failed.exit_code == 5);
+  CHECK_THAT(failed.output, Catch::Contains("restore step 'register the incremental set"));
+  CHECK_THAT(failed.output, Catch::Contains("0x80070005"));
+  // The full set was registered, then withdrawn: the CA must not recover half a restore.
+  CHECK_FALSE(std::filesystem::exists(setup.ca() / ".casim" / "restore.json"));
+  for (const auto& entry : std::filesystem::directory_iterator(setup.ca() / "CertLog")) {
+    CHECK(entry.path().filename().string().find(".certvault-restore-") == std::string::npos);
+  }
+
+  casim("fault " + quoted(setup.ca().string()) + " --clear");
+  const auto rerun = cli("restore latest " + setup.repo_arg() + setup.sim_args());
+  INFO(rerun.output);
+  REQUIRE(rerun.exit_code == 0);
+  CHECK(setup.recover_and_verify() == setup.backups.back().gen_high);
+}
