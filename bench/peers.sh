@@ -26,6 +26,7 @@ tiny=0
 keep=0
 restore_runs=3
 build_dir=${BUILD_DIR:-$repo_root/build}
+case "$build_dir" in /*) ;; *) build_dir=$PWD/$build_dir ;; esac  # the script changes folders later
 
 usage() {
   sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
