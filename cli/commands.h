@@ -15,7 +15,13 @@ void register_snapshots_command(CLI::App& app);
 void register_export_command(CLI::App& app);
 void register_restore_command(CLI::App& app);
 void register_verify_command(CLI::App& app);
+void register_prune_command(CLI::App& app);
+void register_check_command(CLI::App& app);
 void register_repair_command(CLI::App& app);
 void register_unlock_command(CLI::App& app);
+void register_show_command(CLI::App& app);
+void register_diff_command(CLI::App& app);
+void register_stats_command(CLI::App& app);
+void register_forget_command(CLI::App& app);
 
 }  // namespace certvault::cli

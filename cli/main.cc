@@ -22,9 +22,15 @@ int main(int argc, char** argv) {
   register_init_command(app);
   register_backup_command(app);
   register_snapshots_command(app);
+  register_show_command(app);
+  register_diff_command(app);
+  register_stats_command(app);
+  register_forget_command(app);
   register_export_command(app);
   register_restore_command(app);
   register_verify_command(app);
+  register_prune_command(app);
+  register_check_command(app);
   register_repair_command(app);
   register_unlock_command(app);
 

@@ -2,61 +2,53 @@
 
 #include <cstdio>
 
+#include "certvault/archive/retention.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"
+#include "snapshot_json.h"
 
 namespace certvault::cli {
-
-namespace {
-std::string generations(const catalog::SnapshotRecord& s) {
-  if (!s.gen_low || !s.gen_high) return "-";
-  return fmt::format("0x{:X}-0x{:X}", *s.gen_low, *s.gen_high);
-}
-}  // namespace
 
 void register_snapshots_command(CLI::App& app) {
   auto* command = app.add_subcommand("snapshots", "list the snapshots in a repository");
   struct Options {
-    std::string repo;
+    std::string repo, server, type, tag, since;
     bool json = false;
   };
   auto options = std::make_shared<Options>();
   add_repo_option(*command, options->repo);
+  command->add_option("--server", options->server, "only snapshots of this server (as given to backup --server)");
+  command->add_option("--type", options->type, "only this type")
+      ->check(CLI::IsMember({"full", "incremental", "folder"}));
+  command->add_option("--tag", options->tag, "only snapshots with this tag");
+  command->add_option("--since", options->since,
+                      "only snapshots taken at or after this UTC time: 2026-11-24, 2026-11-24T10:30Z, or 7d, 12h, 1m");
   command->add_flag("--json", options->json, "print JSON");
   command->callback([options] {
+    catalog::SnapshotFilter filter;
+    if (!options->server.empty()) filter.server = options->server;
+    if (!options->type.empty()) filter.kind = options->type;
+    if (!options->tag.empty()) filter.tag = options->tag;
+    // Parsed before the repository opens, so a typo fails fast and touches nothing.
+    if (!options->since.empty()) filter.since_unix = retention::parse_time_spec(options->since, unix_now());
     auto repository = open_repository(options->repo, LockMode::kShared);
-    const auto snapshots = repository->catalog().snapshots();
+    const auto snapshots = repository->catalog().snapshots(filter);
     if (options->json) {
       nlohmann::json list = nlohmann::json::array();
-      for (const auto& s : snapshots) {
-        list.push_back({{"id", s.id},
-                        {"time", format_utc(s.created_unix)},
-                        {"time_unix", s.created_unix},
-                        {"kind", s.kind},
-                        {"source", s.source},
-                        {"server", s.server},
-                        {"ca_name", s.ca_name},
-                        {"tags", s.tags},
-                        {"parent", s.parent ? nlohmann::json(*s.parent) : nlohmann::json(nullptr)},
-                        {"base_full", s.base_full ? nlohmann::json(*s.base_full) : nlohmann::json(nullptr)},
-                        {"gen_low", s.gen_low ? nlohmann::json(*s.gen_low) : nlohmann::json(nullptr)},
-                        {"gen_high", s.gen_high ? nlohmann::json(*s.gen_high) : nlohmann::json(nullptr)},
-                        {"logical_bytes", s.logical_size},
-                        {"added_bytes", s.added_size}});
-      }
+      for (const auto& s : snapshots) list.push_back(snapshot_json(s));
       print_json(list);
       return;
     }
-    std::printf("%-12s  %-20s  %-11s  %-17s  %10s  %10s  %s\n", "id", "time (UTC)", "type", "log generations", "size",
-                "added", "source");
+    std::string out = fmt::format("{:<12}  {:<20}  {:<11}  {:<17}  {:>10}  {:>10}  {}\n", "id", "time (UTC)", "type",
+                                  "log generations", "size", "added", "server/CA or folder");
     for (const auto& s : snapshots) {
-      const std::string source = s.ca_name.empty() ? s.source : s.ca_name + " @ " + s.source;
-      std::printf("%-12s  %-20s  %-11s  %-17s  %10s  %10s  %s\n", s.id.substr(0, 12).c_str(),
-                  format_utc(s.created_unix).c_str(), s.kind.c_str(), generations(s).c_str(),
-                  format_bytes(s.logical_size).c_str(), format_bytes(s.added_size).c_str(), source.c_str());
+      out += fmt::format("{:<12}  {:<20}  {:<11}  {:<17}  {:>10}  {:>10}  {}\n", s.id.substr(0, 12),
+                         format_utc(s.created_unix), s.kind, log_generations(s), format_bytes(s.logical_size),
+                         format_bytes(s.added_size), origin(s));
     }
-    std::printf("%zu snapshot%s\n", snapshots.size(), snapshots.size() == 1 ? "" : "s");
+    out += fmt::format("{} snapshot{}\n", snapshots.size(), snapshots.size() == 1 ? "" : "s");
+    std::fwrite(out.data(), 1, out.size(), stdout);
   });
 }
 

@@ -317,20 +317,12 @@ SnapshotRecord Catalog::read_snapshot_row(Statement& statement) const {
   const auto raw = statement.column_blob(12);
   s.restore_map_raw.assign(raw.begin(), raw.end());
   s.manifest = statement.column_text(13);
-  const std::string tags = statement.column_text(14);
-  for (size_t start = 0; start < tags.size();) {
-    const size_t end = tags.find('\n', start);
-    s.tags.push_back(tags.substr(start, end - start));
-    start = end + 1;
-  }
-  return s;
+  return s;  // tags and restore map: attach_tags_and_restore_maps()
 }
 
 static constexpr const char* kSnapshotColumns =
     "SELECT s.id, s.created_unix, s.kind, s.source, s.server, s.ca_name, s.parent, s.base_full, s.gen_low, "
-    "s.gen_high, s.logical_size, s.added_size, s.restore_map_raw, s.manifest, "
-    "(SELECT coalesce(group_concat(tag, char(10)), '') || CASE WHEN count(*) > 0 THEN char(10) ELSE '' END "
-    "FROM (SELECT tag FROM snapshot_tags t WHERE t.snapshot_id = s.id ORDER BY tag)) FROM snapshots s ";
+    "s.gen_high, s.logical_size, s.added_size, s.restore_map_raw, s.manifest FROM snapshots s ";
 
 std::vector<SnapshotRecord> Catalog::query_snapshots(const SnapshotFilter& filter, const char* order,
                                                      bool with_restore_map) const {
@@ -349,9 +341,7 @@ std::vector<SnapshotRecord> Catalog::query_snapshots(const SnapshotFilter& filte
   if (filter.since_unix) statement.bind_int64(statement.parameter(":since"), *filter.since_unix);
   std::vector<SnapshotRecord> snapshots;
   while (statement.step()) snapshots.push_back(read_snapshot_row(statement));
-  if (with_restore_map) {
-    for (auto& snapshot : snapshots) snapshot.restore_map = restore_map(snapshot.id);
-  }
+  attach_tags_and_restore_maps(snapshots, with_restore_map);
   return snapshots;
 }
 
@@ -379,9 +369,10 @@ std::optional<SnapshotRecord> Catalog::snapshot(const std::string& id) const {
   Statement statement(db_, std::string(kSnapshotColumns) + "WHERE s.id = ?");
   statement.bind_text(1, id);
   if (!statement.step()) return std::nullopt;
-  auto record = read_snapshot_row(statement);
-  record.restore_map = restore_map(id);
-  return record;
+  std::vector<SnapshotRecord> records{read_snapshot_row(statement)};
+  statement.reset();
+  attach_tags_and_restore_maps(records, true);
+  return std::move(records.front());
 }
 
 std::vector<std::string> Catalog::snapshot_ids_with_prefix(const std::string& prefix) const {

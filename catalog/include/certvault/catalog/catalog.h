@@ -23,6 +23,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 struct sqlite3;
@@ -180,6 +181,74 @@ class Catalog {
                     const std::vector<MissingFile>& missing);
   void finish_rebuild();  // commits
 
+  // Maintenance (forget, prune, check); see catalog_maintenance.cc.
+  // Deletes the snapshots' rows (files, tags, restore map, missing files) in one
+  // transaction; ids without a row are skipped. Truncation records stay: they
+  // are history and exist nowhere else.
+  void delete_snapshots(const std::vector<std::string>& ids);
+  bool has_snapshot(const std::string& id) const;
+  bool has_pack_named(const std::string& name) const;
+  // The live set, in temporary tables of this connection: recipes reachable
+  // from files (delta bases included) and the chunk ids they name.
+  // `chunk_ids_of` returns the ids a recipe's own body lists (a delta's new
+  // ids; its copied runs are named by its base, which is live too).
+  struct LiveSetSize {
+    uint64_t recipes = 0, dead_recipes = 0, chunks = 0;
+  };
+  LiveSetSize compute_live_set(const std::function<std::vector<ChunkId>(const RecipeRecord&)>& chunk_ids_of);
+  uint64_t delete_dead_recipes();  // rows not in the live set; returns how many
+  struct PackUsage {
+    PackRecord pack;
+    uint64_t chunks = 0, live_chunks = 0;
+    uint64_t live_stored_bytes = 0;  // stored bytes of live chunks (entry headers not included)
+  };
+  // After compute_live_set(); by pack id.
+  std::vector<PackUsage> pack_usage() const;
+  std::vector<ChunkLocation> live_chunks_in_pack(int64_t pack_id) const;  // by offset
+  // One transaction: inserts `new_packs`, points `moved_chunks` (pack_id = index
+  // into new_packs) at them, then deletes every other chunk row of `old_pack_ids`
+  // and those packs' rows.
+  void replace_packs(const std::vector<int64_t>& old_pack_ids, const std::vector<PackRecord>& new_packs,
+                     const std::vector<ChunkLocation>& moved_chunks);
+  void drop_live_set();
+  // For check: problems SQL finds by itself, each a complete sentence.
+  std::vector<std::string> dangling_references() const;
+  std::vector<ChunkLocation> chunks_in_pack(int64_t pack_id) const;  // by offset
+  // Streams every recipe row (body included).
+  void for_each_recipe(const std::function<void(const RecipeRecord&)>& visit) const;
+  // Files whose recipe is `recipe` or a delta built on it: (snapshot id, file).
+  std::vector<std::pair<std::string, FileRecord>> files_using_recipe(const Digest& recipe, size_t limit) const;
+
+  // Queries for snapshots/show/diff/stats (catalog_queries.cc).
+  struct ChunkTotals {
+    uint64_t chunks = 0, raw_bytes = 0, stored_bytes = 0;  // stored: compressed, entry headers not included
+  };
+  struct PackTotals {
+    uint64_t packs = 0, bytes = 0;
+  };
+  // A recipe that files refer to, how many snapshots refer to it, and which one when only one does.
+  struct RecipeUse {
+    Digest recipe{};
+    uint64_t snapshots = 0;
+    std::string only_snapshot;  // empty unless snapshots == 1
+  };
+  ChunkTotals chunk_totals() const;  // every indexed chunk
+  PackTotals pack_totals() const;
+  std::vector<RecipeUse> recipe_uses() const;  // one row per distinct recipe that some file names
+  // A chunk ownership tally in a TEMP table of this connection, for bytes unique to
+  // each snapshot without holding every chunk id in memory. Owners are the caller's
+  // numbers (>= 0); a chunk tallied under two owners becomes shared. `in_focus`
+  // marks chunks of the snapshots the caller is reporting on.
+  void begin_chunk_tally();
+  void tally_chunks(const std::vector<ChunkId>& ids, int64_t owner, bool in_focus);
+  struct OwnerTotals {
+    int64_t owner = 0;
+    ChunkTotals totals;
+  };
+  std::vector<OwnerTotals> chunk_tally_unique_totals();  // per owner, its chunks no other owner has
+  ChunkTotals chunk_tally_focus_totals();                // distinct chunks marked in_focus
+  void end_chunk_tally();                                // drops the table
+
   // Size of the database files (catalog.db + WAL), for measurements.
   uint64_t size_on_disk() const;
   // SQLite's integrity_check: "ok" or the problems it lists.
@@ -196,6 +265,8 @@ class Catalog {
   std::vector<SnapshotRecord> query_snapshots(const SnapshotFilter& filter, const char* order,
                                               bool with_restore_map) const;
   std::vector<RestoreMapEntry> restore_map(const std::string& snapshot_id) const;
+  // Tags and restore maps of listed snapshots, in a few queries rather than a few per snapshot.
+  void attach_tags_and_restore_maps(std::vector<SnapshotRecord>& snapshots, bool with_restore_map) const;
 
   struct Statements;
   bool rebuilding_ = false;

@@ -1,0 +1,58 @@
+// `certvault prune`: frees the space of data no snapshot needs any more.
+//
+// Contract:
+// - Needs the exclusive lock (Error(kRefused) otherwise), so no backup runs:
+//   every chunk not reachable from a snapshot in the catalog is garbage,
+//   including what crashed backups left behind.
+// - Live set: snapshots -> files -> recipes (a delta recipe keeps its whole
+//   base chain) -> chunks. Computed inside SQLite temporary tables, so memory
+//   stays bounded by one pack's index, not by the repository's chunk count.
+// - Removes: leftover temp files; manifests with no snapshot row; recipes no
+//   file needs (rows, then objects, plus recipe objects not in the catalog);
+//   packs with no live chunk; packs not in the catalog. Repacks packs whose
+//   unused share (bytes of chunks nothing needs / pack size) exceeds
+//   `max_unused_percent`: their live chunks are copied, still compressed and
+//   re-verified, into new packs.
+// - Crash-safe order (docs/design.md): top-down (manifests, recipes, packs),
+//   and for every pack change: new packs written, fsynced and committed in the
+//   catalog before an old pack object is deleted; catalog rows go before the
+//   objects they describe. A crash at any point leaves a repository that
+//   `check` passes (leftovers are warnings) and a rerun finishes the work.
+// - dry_run: computes and reports the same figures, changes nothing.
+// - A live chunk that cannot be read back intact stops prune with
+//   Error(kIntegrity) before anything of its pack is deleted.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace certvault {
+
+class Repository;
+
+struct PruneOptions {
+  double max_unused_percent = 10;  // repack a pack when more than this share of it is unused
+  bool dry_run = false;
+  std::function<void(const std::string&)> progress;  // optional: one line per phase
+};
+
+struct PruneReport {
+  bool dry_run = false;
+  uint64_t snapshots = 0;
+  uint64_t live_recipes = 0, live_chunks = 0;
+  uint64_t packs_before = 0, pack_bytes_before = 0;  // catalog packs + orphan packs
+  uint64_t packs_after = 0, pack_bytes_after = 0;
+  uint64_t packs_deleted = 0;   // catalog packs with no live chunk
+  uint64_t packs_repacked = 0;  // old packs whose live chunks were copied
+  uint64_t packs_written = 0;   // new packs the repack wrote
+  uint64_t chunks_removed = 0;  // index rows of chunks nothing needs, in deleted or repacked packs
+  uint64_t recipes_removed = 0;
+  uint64_t orphan_packs_removed = 0, orphan_manifests_removed = 0, orphan_recipes_removed = 0;
+  uint64_t temporaries_removed = 0;
+  uint64_t bytes_freed = 0;  // pack bytes before - after (a dry run's estimate)
+};
+
+PruneReport prune_repository(Repository& repository, const PruneOptions& options);
+
+}  // namespace certvault

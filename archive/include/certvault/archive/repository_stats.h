@@ -1,0 +1,47 @@
+// Space accounting for `certvault stats`: logical bytes, bytes in packs,
+// deduplication and compression, and the bytes only one snapshot holds.
+//
+// Contract:
+// - Reads the catalog only (shared lock is enough); writes nothing but a TEMP
+//   table of its own connection, so memory stays bounded by the number of
+//   distinct recipes, not chunks.
+// - A chunk is unique to a snapshot when every recipe that names it (delta
+//   recipes name their bases' chunks through the base) is used by that
+//   snapshot alone. Unique pack bytes count the chunk's pack entry (header and
+//   compressed data): what prune would free if that snapshot were forgotten.
+// - With a focus snapshot, "referenced" totals are that snapshot's distinct
+//   chunks; without, every chunk any snapshot references.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certvault/catalog/catalog.h"
+
+namespace certvault {
+
+class Repository;
+
+struct SnapshotUsage {
+  std::string id;
+  uint64_t logical_bytes = 0;
+  uint64_t added_bytes = 0;  // pack bytes its backup wrote
+  uint64_t unique_chunks = 0, unique_raw_bytes = 0, unique_stored_bytes = 0, unique_pack_bytes = 0;
+};
+
+struct RepositoryStats {
+  uint64_t snapshots = 0;
+  uint64_t logical_bytes = 0;                // sum of file sizes over the snapshots reported on
+  catalog::Catalog::ChunkTotals referenced;  // distinct chunks they reference
+  catalog::Catalog::ChunkTotals indexed;     // every chunk in the index (unreferenced ones wait for prune)
+  catalog::Catalog::PackTotals packs;
+  double dedup_ratio = 0;                   // logical bytes / referenced raw bytes
+  double compression_ratio = 0;             // referenced raw bytes / referenced stored bytes
+  std::vector<SnapshotUsage> per_snapshot;  // oldest first; only the focus snapshot when one is given
+};
+
+RepositoryStats compute_stats(Repository& repository, const std::optional<std::string>& snapshot_id = std::nullopt);
+
+}  // namespace certvault

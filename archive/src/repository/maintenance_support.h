@@ -1,0 +1,23 @@
+// Helpers shared by prune and check: object names back to ids, and the chunk
+// ids a recipe row itself names.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certvault/catalog/catalog.h"
+
+namespace certvault::maintenance {
+
+// "snapshots/<32 hex>.snap" -> the id; nullopt for any other name.
+std::optional<std::string> snapshot_id_of_manifest(const std::string& name);
+// "recipes/<2 hex>/<32 hex>.recipe" -> the id; nullopt for any other name.
+std::optional<catalog::Digest> recipe_id_of_object(const std::string& name);
+
+// The chunk ids a recipe's own body lists: all of them for a full recipe, the
+// new ids for a delta (its copied runs are listed by its base chain, which is
+// live whenever the delta is). Throws Error(kIntegrity) on a malformed body.
+std::vector<catalog::ChunkId> chunk_ids_named_by(const catalog::RecipeRecord& recipe);
+
+}  // namespace certvault::maintenance

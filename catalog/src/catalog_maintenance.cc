@@ -1,0 +1,289 @@
+// The catalog's part of forget, prune and check. The live set lives in
+// temporary tables of this connection, so its size costs disk pages in
+// SQLite's temp store, not RAM in the process, however large the repository.
+#include <sqlite3.h>
+
+#include <cstring>
+
+#include "certvault/catalog/catalog.h"
+#include "statement.h"
+
+namespace certvault::catalog {
+namespace {
+
+template <size_t N>
+std::array<uint8_t, N> column_array(const Statement& statement, int column, const char* what) {
+  const auto bytes = statement.column_blob(column);
+  if (bytes.size() != N) {
+    throw CatalogError(std::string("catalog: ") + what + " has " + std::to_string(bytes.size()) + " bytes, expected " +
+                       std::to_string(N));
+  }
+  std::array<uint8_t, N> out{};
+  std::memcpy(out.data(), bytes.data(), N);
+  return out;
+}
+
+std::string hex(std::span<const uint8_t> bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (const uint8_t byte : bytes) {
+    out += digits[byte >> 4];
+    out += digits[byte & 15];
+  }
+  return out;
+}
+
+RecipeRecord read_recipe(const Statement& statement) {
+  RecipeRecord record;
+  record.id = column_array<16>(statement, 0, "recipe id");
+  if (!statement.column_is_null(1)) record.base = column_array<16>(statement, 1, "recipe base");
+  record.depth = static_cast<uint32_t>(statement.column_int64(2));
+  record.chunk_count = static_cast<uint64_t>(statement.column_int64(3));
+  record.logical_size = static_cast<uint64_t>(statement.column_int64(4));
+  const auto body = statement.column_blob(5);
+  record.body.assign(body.begin(), body.end());
+  return record;
+}
+
+ChunkLocation read_location(const Statement& statement) {
+  ChunkLocation location;
+  location.id = column_array<16>(statement, 0, "chunk id");
+  location.pack_id = statement.column_int64(1);
+  location.offset = static_cast<uint64_t>(statement.column_int64(2));
+  location.stored_size = static_cast<uint32_t>(statement.column_int64(3));
+  location.raw_size = static_cast<uint32_t>(statement.column_int64(4));
+  location.flags = static_cast<uint16_t>(statement.column_int64(5));
+  return location;
+}
+
+uint64_t count(sqlite3* db, const char* sql) {
+  Statement statement(db, sql);
+  statement.step();
+  return static_cast<uint64_t>(statement.column_int64(0));
+}
+
+}  // namespace
+
+void Catalog::delete_snapshots(const std::vector<std::string>& ids) {
+  Transaction transaction(db_, "delete snapshots");
+  // Explicit deletes rather than relying on ON DELETE CASCADE: the rows that
+  // go are then visible here, and truncations (no foreign key) visibly stay.
+  for (const char* sql : {"DELETE FROM files WHERE snapshot_id = ?", "DELETE FROM snapshot_tags WHERE snapshot_id = ?",
+                          "DELETE FROM restore_map WHERE snapshot_id = ?",
+                          "DELETE FROM missing_files WHERE snapshot_id = ?", "DELETE FROM snapshots WHERE id = ?"}) {
+    Statement statement(db_, sql);
+    for (const auto& id : ids) {
+      statement.reset();
+      statement.bind_text(1, id);
+      statement.run();
+    }
+  }
+  transaction.commit();
+}
+
+bool Catalog::has_snapshot(const std::string& id) const {
+  Statement statement(db_, "SELECT 1 FROM snapshots WHERE id = ?");
+  statement.bind_text(1, id);
+  return statement.step();
+}
+
+bool Catalog::has_pack_named(const std::string& name) const {
+  Statement statement(db_, "SELECT 1 FROM packs WHERE name = ?");
+  statement.bind_text(1, name);
+  return statement.step();
+}
+
+Catalog::LiveSetSize Catalog::compute_live_set(
+    const std::function<std::vector<ChunkId>(const RecipeRecord&)>& chunk_ids_of) {
+  drop_live_set();
+  execute(db_,
+          "CREATE TEMP TABLE live_recipes(id BLOB PRIMARY KEY) WITHOUT ROWID; "
+          "CREATE TEMP TABLE live_chunks(id BLOB PRIMARY KEY) WITHOUT ROWID",
+          "create live-set tables");
+  Transaction transaction(db_, "compute live set");
+  execute(db_,
+          "WITH RECURSIVE live(id) AS (SELECT recipe FROM files UNION "
+          "SELECT r.base FROM recipes r JOIN live ON r.id = live.id WHERE r.base IS NOT NULL) "
+          "INSERT INTO temp.live_recipes SELECT id FROM live",
+          "collect live recipes");
+  Statement recipes(db_,
+                    "SELECT r.id, r.base, r.depth, r.chunk_count, r.logical_size, r.body FROM recipes r "
+                    "JOIN temp.live_recipes l ON l.id = r.id");
+  Statement insert(db_, "INSERT OR IGNORE INTO temp.live_chunks(id) VALUES (?)");
+  while (recipes.step()) {
+    for (const auto& id : chunk_ids_of(read_recipe(recipes))) {
+      insert.reset();
+      insert.bind_blob(1, id);
+      insert.run();
+    }
+  }
+  transaction.commit();
+  LiveSetSize size;
+  size.recipes = count(db_, "SELECT COUNT(*) FROM recipes WHERE id IN (SELECT id FROM temp.live_recipes)");
+  size.dead_recipes = count(db_, "SELECT COUNT(*) FROM recipes WHERE id NOT IN (SELECT id FROM temp.live_recipes)");
+  size.chunks = count(db_, "SELECT COUNT(*) FROM temp.live_chunks");
+  return size;
+}
+
+uint64_t Catalog::delete_dead_recipes() {
+  Transaction transaction(db_, "delete unreferenced recipes");
+  execute(db_, "DELETE FROM recipes WHERE id NOT IN (SELECT id FROM temp.live_recipes)", "delete unreferenced recipes");
+  const auto deleted = static_cast<uint64_t>(sqlite3_changes(db_));
+  transaction.commit();
+  return deleted;
+}
+
+std::vector<Catalog::PackUsage> Catalog::pack_usage() const {
+  Statement statement(db_,
+                      "SELECT p.id, p.name, p.size, p.entry_count, p.created_unix, COUNT(c.id), COUNT(l.id), "
+                      "COALESCE(SUM(CASE WHEN l.id IS NOT NULL THEN c.stored_size ELSE 0 END), 0) "
+                      "FROM packs p LEFT JOIN chunks c ON c.pack_id = p.id "
+                      "LEFT JOIN temp.live_chunks l ON l.id = c.id GROUP BY p.id ORDER BY p.id");
+  std::vector<PackUsage> usage;
+  while (statement.step()) {
+    PackUsage pack;
+    pack.pack = {statement.column_int64(0), statement.column_text(1), static_cast<uint64_t>(statement.column_int64(2)),
+                 static_cast<uint32_t>(statement.column_int64(3)), statement.column_int64(4)};
+    pack.chunks = static_cast<uint64_t>(statement.column_int64(5));
+    pack.live_chunks = static_cast<uint64_t>(statement.column_int64(6));
+    pack.live_stored_bytes = static_cast<uint64_t>(statement.column_int64(7));
+    usage.push_back(std::move(pack));
+  }
+  return usage;
+}
+
+std::vector<ChunkLocation> Catalog::live_chunks_in_pack(int64_t pack_id) const {
+  Statement statement(db_,
+                      "SELECT c.id, c.pack_id, c.offset, c.stored_size, c.raw_size, c.flags FROM chunks c "
+                      "JOIN temp.live_chunks l ON l.id = c.id WHERE c.pack_id = ? ORDER BY c.offset");
+  statement.bind_int64(1, pack_id);
+  std::vector<ChunkLocation> chunks;
+  while (statement.step()) chunks.push_back(read_location(statement));
+  return chunks;
+}
+
+std::vector<ChunkLocation> Catalog::chunks_in_pack(int64_t pack_id) const {
+  Statement statement(db_,
+                      "SELECT id, pack_id, offset, stored_size, raw_size, flags FROM chunks WHERE pack_id = ? "
+                      "ORDER BY offset");
+  statement.bind_int64(1, pack_id);
+  std::vector<ChunkLocation> chunks;
+  while (statement.step()) chunks.push_back(read_location(statement));
+  return chunks;
+}
+
+void Catalog::replace_packs(const std::vector<int64_t>& old_pack_ids, const std::vector<PackRecord>& new_packs,
+                            const std::vector<ChunkLocation>& moved_chunks) {
+  Transaction transaction(db_, "replace packs");
+  std::vector<int64_t> new_ids;
+  for (const auto& pack : new_packs) new_ids.push_back(insert_pack_row(pack));
+  Statement move(db_,
+                 "UPDATE chunks SET pack_id = ?, offset = ?, stored_size = ?, raw_size = ?, flags = ? WHERE id = ?");
+  for (const auto& chunk : moved_chunks) {
+    if (chunk.pack_id < 0 || static_cast<size_t>(chunk.pack_id) >= new_ids.size()) {
+      throw CatalogError("catalog: replace packs: chunk " + hex(chunk.id) + " names new pack index " +
+                         std::to_string(chunk.pack_id) + " of " + std::to_string(new_ids.size()));
+    }
+    move.reset();
+    move.bind_int64(1, new_ids[static_cast<size_t>(chunk.pack_id)])
+        .bind_int64(2, static_cast<int64_t>(chunk.offset))
+        .bind_int64(3, chunk.stored_size)
+        .bind_int64(4, chunk.raw_size)
+        .bind_int64(5, chunk.flags)
+        .bind_blob(6, chunk.id);
+    move.run();
+  }
+  Statement delete_chunks(db_, "DELETE FROM chunks WHERE pack_id = ?");
+  Statement delete_pack(db_, "DELETE FROM packs WHERE id = ?");
+  for (const int64_t id : old_pack_ids) {
+    delete_chunks.reset();
+    delete_chunks.bind_int64(1, id);
+    delete_chunks.run();
+    delete_pack.reset();
+    delete_pack.bind_int64(1, id);
+    delete_pack.run();
+  }
+  transaction.commit();
+}
+
+void Catalog::drop_live_set() {
+  execute(db_, "DROP TABLE IF EXISTS temp.live_recipes; DROP TABLE IF EXISTS temp.live_chunks", "drop live-set tables");
+}
+
+std::vector<std::string> Catalog::dangling_references() const {
+  constexpr int kLimit = 100;  // per kind: a broken catalog can have millions
+  std::vector<std::string> problems;
+  {
+    Statement statement(db_,
+                        "SELECT c.id, c.pack_id, c.offset FROM chunks c LEFT JOIN packs p ON p.id = c.pack_id "
+                        "WHERE p.id IS NULL LIMIT " +
+                            std::to_string(kLimit));
+    while (statement.step()) {
+      problems.push_back("chunk " + hex(statement.column_blob(0)) + " is indexed in pack id " +
+                         std::to_string(statement.column_int64(1)) + " at offset " +
+                         std::to_string(statement.column_int64(2)) + ", but no such pack is in the catalog");
+    }
+  }
+  {
+    Statement statement(db_,
+                        "SELECT f.snapshot_id, f.path, f.recipe FROM files f LEFT JOIN recipes r ON r.id = f.recipe "
+                        "WHERE r.id IS NULL LIMIT " +
+                            std::to_string(kLimit));
+    while (statement.step()) {
+      problems.push_back("snapshot " + statement.column_text(0) + " file '" + statement.column_text(1) + "': recipe " +
+                         hex(statement.column_blob(2)) + " is not in the catalog");
+    }
+  }
+  {
+    Statement statement(db_,
+                        "SELECT r.id, r.base FROM recipes r LEFT JOIN recipes b ON b.id = r.base "
+                        "WHERE r.base IS NOT NULL AND b.id IS NULL LIMIT " +
+                            std::to_string(kLimit));
+    while (statement.step()) {
+      problems.push_back("recipe " + hex(statement.column_blob(0)) + " is a delta of recipe " +
+                         hex(statement.column_blob(1)) + ", which is not in the catalog");
+    }
+  }
+  {
+    Statement statement(db_,
+                        "SELECT f.snapshot_id, f.path FROM files f LEFT JOIN snapshots s ON s.id = f.snapshot_id "
+                        "WHERE s.id IS NULL LIMIT " +
+                            std::to_string(kLimit));
+    while (statement.step()) {
+      problems.push_back("file '" + statement.column_text(1) + "' belongs to snapshot " + statement.column_text(0) +
+                         ", which is not in the catalog");
+    }
+  }
+  return problems;
+}
+
+void Catalog::for_each_recipe(const std::function<void(const RecipeRecord&)>& visit) const {
+  Statement statement(db_, "SELECT id, base, depth, chunk_count, logical_size, body FROM recipes");
+  while (statement.step()) visit(read_recipe(statement));
+}
+
+std::vector<std::pair<std::string, FileRecord>> Catalog::files_using_recipe(const Digest& recipe, size_t limit) const {
+  Statement statement(db_,
+                      "WITH RECURSIVE dependents(id) AS (SELECT ? UNION "
+                      "SELECT r.id FROM recipes r JOIN dependents d ON r.base = d.id) "
+                      "SELECT snapshot_id, seq, path, role, type_code, api_path, size, digest, recipe, log_generation "
+                      "FROM files WHERE recipe IN (SELECT id FROM dependents) ORDER BY snapshot_id, seq LIMIT ?");
+  statement.bind_blob(1, recipe).bind_int64(2, static_cast<int64_t>(limit));
+  std::vector<std::pair<std::string, FileRecord>> files;
+  while (statement.step()) {
+    FileRecord f;
+    f.seq = static_cast<uint32_t>(statement.column_int64(1));
+    f.path = statement.column_text(2);
+    f.role = statement.column_text(3);
+    f.type_code = static_cast<uint16_t>(statement.column_int64(4));
+    f.api_path = statement.column_text(5);
+    f.size = static_cast<uint64_t>(statement.column_int64(6));
+    f.digest = column_array<16>(statement, 7, "file digest");
+    f.recipe = column_array<16>(statement, 8, "file recipe");
+    if (!statement.column_is_null(9)) f.log_generation = static_cast<uint32_t>(statement.column_int64(9));
+    files.emplace_back(statement.column_text(0), std::move(f));
+  }
+  return files;
+}
+
+}  // namespace certvault::catalog

@@ -1,0 +1,142 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cstdio>
+
+#include "certvault/archive/error.h"
+#include "certvault/archive/repository_prune.h"
+#include "certvault/archive/retention.h"
+#include "certvault/archive/snapshot_forget.h"
+#include "cli_support.h"
+#include "commands.h"
+#include "progress_line.h"
+#include "prune_report.h"
+#include "snapshot_json.h"
+
+namespace certvault::cli {
+
+namespace {
+
+struct ForgetOptions {
+  std::string repo;
+  retention::Policy policy;
+  std::string keep_within, now;
+  std::vector<std::string> ids;
+  bool with_chain = false, dry_run = false, prune = false, json = false;
+};
+
+std::string plan_text(const retention::Plan& plan, bool dry_run) {
+  std::string out;
+  for (const auto& group : plan.groups) {
+    size_t kept = 0;
+    for (const auto& d : group.decisions) kept += d.keep ? 1 : 0;
+    out += fmt::format("{}: keep {}, remove {}\n", group.name, kept, group.decisions.size() - kept);
+    for (const auto& d : group.decisions) {
+      const auto& s = *d.snapshot;
+      const std::string why =
+          d.reasons.empty() ? std::string("no rule keeps it") : fmt::format("{}", fmt::join(d.reasons, ", "));
+      out += fmt::format("  {:<6}  {}  {}  {:<11}  {}\n", d.keep ? "keep" : "remove", s.id.substr(0, 12),
+                         format_utc(s.created_unix), s.kind, why);
+    }
+  }
+  out += fmt::format("{} {} snapshot{}, keep {}\n", dry_run ? "would remove" : "removed", plan.removed(),
+                     plan.removed() == 1 ? "" : "s", plan.kept());
+  return out;
+}
+
+nlohmann::json plan_json(const retention::Plan& plan) {
+  nlohmann::json groups = nlohmann::json::array();
+  for (const auto& group : plan.groups) {
+    nlohmann::json decisions = nlohmann::json::array();
+    for (const auto& d : group.decisions) {
+      auto entry = snapshot_json(*d.snapshot);
+      entry["keep"] = d.keep;
+      entry["reasons"] = d.reasons;
+      decisions.push_back(std::move(entry));
+    }
+    groups.push_back({{"group", group.name}, {"snapshots", decisions}});
+  }
+  return groups;
+}
+
+void run_forget(ForgetOptions& options) {
+  const bool has_rules = !options.policy.empty() || !options.keep_within.empty();
+  if (!options.ids.empty() && has_rules) {
+    throw Error(ErrorKind::kUsage, "give either snapshot ids or --keep-* rules, not both");
+  }
+  if (options.ids.empty() && !options.keep_within.empty()) {
+    options.policy.keep_within = retention::parse_duration(options.keep_within);
+    options.policy.keep_within_text = options.keep_within;
+  }
+  const int64_t now = options.now.empty() ? unix_now() : retention::parse_time_spec(options.now, unix_now());
+  if (options.ids.empty() && options.policy.empty()) {
+    throw Error(ErrorKind::kUsage,
+                "forget needs snapshot ids or at least one --keep-* rule: an empty policy would forget everything");
+  }
+  // prune needs the exclusive lock even for a dry run; a dry forget alone reads only.
+  const bool read_only = options.dry_run && !options.prune;
+  auto repository = open_repository(options.repo, read_only ? LockMode::kShared : LockMode::kExclusive);
+  const auto snapshots = repository->catalog().snapshots();
+  retention::Plan plan;
+  if (options.ids.empty()) {
+    plan = retention::plan_retention(snapshots, options.policy, now);
+  } else {
+    std::vector<std::string> ids;
+    for (const auto& spec : options.ids) ids.push_back(repository->resolve(spec));
+    plan = retention::plan_forget_ids(snapshots, ids, options.with_chain);
+  }
+  const auto removed = plan.removed_ids();
+  if (!options.dry_run && !removed.empty()) forget_snapshots(*repository, removed);
+  if (!options.json) {
+    // The plan first: prune may take a while, and the plan is what the operator checks.
+    const std::string out = plan_text(plan, options.dry_run);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+  }
+  std::optional<PruneReport> pruned;
+  if (options.prune) {
+    PruneOptions prune_options;
+    prune_options.dry_run = options.dry_run;
+    pruned = prune_repository(*repository, prune_options);
+  }
+  if (options.json) {
+    nlohmann::json json = {{"dry_run", options.dry_run},
+                           {"now", format_utc(now)},
+                           {"kept", plan.kept()},
+                           {"removed", plan.removed()},
+                           {"groups", plan_json(plan)}};
+    if (pruned) json["prune"] = prune_report_json(*pruned);
+    print_json(json);
+  } else if (pruned) {
+    print_prune_report(*pruned);
+  }
+}
+
+}  // namespace
+
+void register_forget_command(CLI::App& app) {
+  auto* command = app.add_subcommand(
+      "forget", "remove snapshots by retention policy (--keep-*) or by id; chains of incrementals stay restorable");
+  auto options = std::make_shared<ForgetOptions>();
+  add_repo_option(*command, options->repo);
+  auto& policy = options->policy;
+  command->add_option("--keep-last", policy.keep_last, "keep the N newest snapshots of each server/folder");
+  command->add_option("--keep-hourly", policy.keep_hourly, "keep the newest snapshot of each of the last N hours");
+  command->add_option("--keep-daily", policy.keep_daily, "... of each of the last N days (UTC)");
+  command->add_option("--keep-weekly", policy.keep_weekly, "... of each of the last N ISO weeks");
+  command->add_option("--keep-monthly", policy.keep_monthly, "... of each of the last N months");
+  command->add_option("--keep-yearly", policy.keep_yearly, "... of each of the last N years");
+  command->add_option("--keep-within", options->keep_within,
+                      "keep every snapshot newer than this duration before now, e.g. 1y2m3d4h, 30d");
+  command->add_option("--keep-tag", policy.keep_tags, "keep every snapshot with this tag (repeatable)");
+  command->add_option("ids", options->ids, "snapshot ids or unique prefixes to forget (instead of --keep-*)");
+  command->add_flag("--with-chain", options->with_chain,
+                    "with ids: also forget the incrementals that need a named snapshot");
+  command->add_flag("--dry-run,-n", options->dry_run, "show what would be kept and removed; change nothing");
+  command->add_flag("--prune", options->prune, "run prune afterwards to free the space");
+  command->add_option("--now", options->now, "reference time for the rules (default: the current time; UTC)");
+  command->add_flag("--json", options->json, "print JSON");
+  command->callback([options] { run_forget(*options); });
+}
+
+}  // namespace certvault::cli
