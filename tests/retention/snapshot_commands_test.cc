@@ -156,7 +156,8 @@ TEST_CASE("stats: unique bytes equal what a snapshot added when nothing else sha
     CHECK(by_id.at("removed") == 1);
     CHECK(r.count() == 2);
     // a2 still holds a's data: a2's chunks are now unique to it.
-    for (const auto& usage : r.cv_json("stats").at("per_snapshot")) CHECK(usage.at("unique_pack_bytes") > 0);
+    const auto remaining = r.cv_json("stats");  // named: a range-for over a temporary's member would dangle
+    for (const auto& usage : remaining.at("per_snapshot")) CHECK(usage.at("unique_pack_bytes") > 0);
     (void)a2;
   }
 }

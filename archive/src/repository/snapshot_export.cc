@@ -15,20 +15,12 @@
 #include "certvault/archive/hex.h"
 #include "certvault/archive/repository.h"
 #include "certvault/archive/safe_path.h"
+#include "chunk_verify.h"
 #include "keyed_hash.h"
 #include "pack.h"
 #include "recipe_store.h"
 
 namespace certvault {
-namespace {
-
-struct DecompressionContext {
-  ZSTD_DCtx* context = ZSTD_createDCtx();
-  ~DecompressionContext() { ZSTD_freeDCtx(context); }
-};
-
-}  // namespace
-
 namespace {
 
 // A run of chunks that sit back to back in one pack: read with one I/O.
@@ -47,7 +39,7 @@ std::vector<uint8_t> decode_batch(const ObjectStore& objects, std::span<const ui
                                   const std::string& snapshot_id, const catalog::FileRecord& file) {
   const auto bytes = objects.read(batch.pack_name, batch.pack_offset, batch.bytes);
   std::vector<uint8_t> out;
-  DecompressionContext decompression;
+  chunk_verify::DecompressionContext decompression;
   uint64_t position = 0;
   uint64_t file_offset = batch.file_offset;
   for (const auto& entry : batch.entries) {
@@ -55,30 +47,15 @@ std::vector<uint8_t> decode_batch(const ObjectStore& objects, std::span<const ui
       return fmt::format("snapshot {} file '{}' at offset {}: chunk {} {}", snapshot_id.substr(0, 12), file.path,
                          file_offset, to_hex(entry.id), what);
     };
-    std::span<const uint8_t> stored;
-    try {
-      stored = pack::verify_entry(std::span(bytes).subspan(position, pack::entry_span(entry)), batch.pack_name, entry);
-    } catch (const Error& e) {
-      throw Error(ErrorKind::kIntegrity, where(fmt::format("unreadable: {}", e.what())));
-    }
-    position += pack::entry_span(entry);
     const size_t start = out.size();
     out.resize(start + entry.raw_size);
-    const std::span<uint8_t> raw(out.data() + start, entry.raw_size);
-    if ((entry.flags & pack::kFlagCompressed) != 0) {
-      const size_t n = ZSTD_decompressDCtx(decompression.context, raw.data(), raw.size(), stored.data(), stored.size());
-      if (ZSTD_isError(n) || n != entry.raw_size) {
-        throw Error(ErrorKind::kIntegrity,
-                    where(fmt::format("in pack {} does not decompress to {} bytes: {}", batch.pack_name, entry.raw_size,
-                                      ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size")));
-      }
-    } else {
-      std::copy(stored.begin(), stored.end(), raw.begin());
+    try {
+      chunk_verify::decode_entry(std::span(bytes).subspan(position, pack::entry_span(entry)), batch.pack_name, entry,
+                                 secret, decompression, std::span<uint8_t>(out.data() + start, entry.raw_size));
+    } catch (const Error& e) {
+      throw Error(ErrorKind::kIntegrity, where(e.what()));
     }
-    if (keyed_hash128(raw, secret) != entry.id) {
-      throw Error(ErrorKind::kIntegrity,
-                  where(fmt::format("in pack {} has content that does not match its id", batch.pack_name)));
-    }
+    position += pack::entry_span(entry);
     file_offset += entry.raw_size;
   }
   return out;
