@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <ctime>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "certvault/archive/error.h"
 #include "repository_lock_os.h"
@@ -66,6 +68,18 @@ bool holder_is_dead(const LockRecord& record) {
                                               repository.string()));
 }
 
+// A writer takes the lock first and writes its record just after, so a busy
+// lock with no record yet may be a writer that is starting: give it a moment
+// to name itself before the message says who holds the lock.
+std::optional<LockRecord> read_holder_record(std::intptr_t fd) {
+  auto record = parse_record(lock_os::read_text(fd));
+  for (int attempt = 0; !record && attempt < 25; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    record = parse_record(lock_os::read_text(fd));
+  }
+  return record;
+}
+
 }  // namespace
 
 std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::path& repository, LockMode mode,
@@ -73,7 +87,7 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
   const auto path = lock_path(repository);
   const std::intptr_t fd = lock_os::open_lock_file(path);
   try {
-    if (!lock_os::try_lock(fd, mode, path)) throw_busy(repository, mode, parse_record(lock_os::read_text(fd)));
+    if (!lock_os::try_lock(fd, mode, path)) throw_busy(repository, mode, read_holder_record(fd));
     // We hold the flock, so any record left in the file belongs to a holder
     // that ended without releasing (killed, power loss).
     const std::string leftover = lock_os::read_text(fd);
