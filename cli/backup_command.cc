@@ -114,15 +114,19 @@ void register_backup_command(CLI::App& app) {
                                      "CA to back up through the Certadm API (CA folder for the simulated CA, "
                                      "CA config string on Windows)");
   folder->excludes(server);
-  command->add_option("--type", options->type, "full, incremental (logs only) or auto")->capture_default_str()
+  command->add_option("--type", options->type, "full, incremental (logs only) or auto")
+      ->capture_default_str()
       ->check(CLI::IsMember({"full", "incremental", "auto"}));
-  command->add_option("--full-every", options->full_every_days,
-                      "with --type auto: take a full when the last one is older than this many days")->capture_default_str();
+  command
+      ->add_option("--full-every", options->full_every_days,
+                   "with --type auto: take a full when the last one is older than this many days")
+      ->capture_default_str();
   command->add_flag("--keep-logs", options->keep_logs, "do not truncate the CA's logs after the snapshot commits");
   command->add_option("--library", options->library,
                       "Certadm library to load (default: certadm.dll on Windows, libcertadm_sim.so elsewhere)");
   command->add_option("--tag", options->tags, "tag the snapshot (repeatable)");
-  command->add_option("--read-buffer-kib", options->read_buffer_kib, "CertSrvBackupRead buffer size")->capture_default_str();
+  command->add_option("--read-buffer-kib", options->read_buffer_kib, "CertSrvBackupRead buffer size")
+      ->capture_default_str();
   command->add_flag("--json", options->json, "print a JSON summary");
   command->callback([options] {
     if (!options->folder.empty()) return run_folder_backup(*options);

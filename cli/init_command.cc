@@ -15,7 +15,8 @@ void register_init_command(CLI::App& app) {
   };
   auto options = std::make_shared<Options>();
   add_repo_option(*command, options->repo);
-  command->add_option("--chunk-avg", options->chunk_avg, "average chunk size in bytes (power of two)")->capture_default_str();
+  command->add_option("--chunk-avg", options->chunk_avg, "average chunk size in bytes (power of two)")
+      ->capture_default_str();
   command->add_option("--compression", options->compression, "zstd level 1..19")->capture_default_str();
   command->add_option("--pack-size-mib", options->pack_mib, "target pack file size in MiB")->capture_default_str();
   command->callback([options] {

@@ -173,14 +173,16 @@ int run(int argc, char** argv) {
   fault->add_flag("--list", list, "print the faults");
 
   std::string scratch_target;
-  auto* scratch = app.add_subcommand("scratch", "create a stopped, empty copy of DIR's identity and ground truth "
-                                                "(the target of a verification restore)");
+  auto* scratch = app.add_subcommand("scratch",
+                                     "create a stopped, empty copy of DIR's identity and ground truth "
+                                     "(the target of a verification restore)");
   scratch->add_option("DIR", folder)->required();
   scratch->add_option("--to", scratch_target, "folder to create")->required();
 
   std::string backup_folder;
-  auto* restore_db = app.add_subcommand("restore-db", "what certutil -restoreDB does: copy a backup folder "
-                                                      "(DataBase/certbkxp.dat, <CA>.edb, logs) back and register it");
+  auto* restore_db = app.add_subcommand("restore-db",
+                                        "what certutil -restoreDB does: copy a backup folder "
+                                        "(DataBase/certbkxp.dat, <CA>.edb, logs) back and register it");
   restore_db->add_option("BACKUP", backup_folder, "folder holding DataBase/")->required();
   restore_db->add_option("DIR", folder)->required();
 

@@ -30,11 +30,11 @@ struct Registration {
 }  // namespace certvault::fuzz
 
 #ifdef CERTVAULT_LIBFUZZER
-#define CERTVAULT_FUZZ_TARGET(name, seeds_fn, run_fn)                         \
-  extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {  \
-    run_fn(data, size);                                                       \
-    return 0;                                                                 \
-  }                                                                           \
+#define CERTVAULT_FUZZ_TARGET(name, seeds_fn, run_fn)                       \
+  extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) { \
+    run_fn(data, size);                                                     \
+    return 0;                                                               \
+  }                                                                         \
   [[maybe_unused]] static const auto name##_seeds = &seeds_fn
 #else
 #define CERTVAULT_FUZZ_TARGET(name, seeds_fn, run_fn)              \

@@ -1,10 +1,10 @@
 // A fresh folder per test, removed afterwards.
 #pragma once
 
-#include "test_support.h"
-
 #include <filesystem>
 #include <string>
+
+#include "test_support.h"
 
 namespace certvault::testing {
 using TempFolder = certvault_test::TempFolder;

@@ -1,9 +1,8 @@
-#include "certvault/archive/child_process.h"
-
 #include <sys/wait.h>
 
 #include <cstdio>
 
+#include "certvault/archive/child_process.h"
 #include "certvault/archive/error.h"
 
 namespace certvault {

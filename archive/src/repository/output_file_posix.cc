@@ -1,11 +1,10 @@
-#include "certvault/archive/output_file.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "certvault/archive/error.h"
+#include "certvault/archive/output_file.h"
 #include "local_object_store_files.h"
 
 namespace certvault {

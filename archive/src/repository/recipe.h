@@ -16,8 +16,8 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <string>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "keyed_hash.h"

@@ -1,6 +1,4 @@
 // The file layer on POSIX (file_layer_win32.cc is its Windows twin).
-#include "core/file_layer.h"
-
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
@@ -11,6 +9,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "core/file_layer.h"
 #include "core/sim_error.h"
 #include "core/utf.h"
 
