@@ -6,54 +6,17 @@
 #include <cstring>
 
 #include "certvault/catalog/catalog.h"
+#include "row_readers.h"
 #include "statement.h"
 
 namespace certvault::catalog {
 namespace {
 
-template <size_t N>
-std::array<uint8_t, N> column_array(const Statement& statement, int column, const char* what) {
-  const auto bytes = statement.column_blob(column);
-  if (bytes.size() != N) {
-    throw CatalogError(std::string("catalog: ") + what + " has " + std::to_string(bytes.size()) + " bytes, expected " +
-                       std::to_string(N));
-  }
-  std::array<uint8_t, N> out{};
-  std::memcpy(out.data(), bytes.data(), N);
-  return out;
-}
-
-std::string hex(std::span<const uint8_t> bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (const uint8_t byte : bytes) {
-    out += digits[byte >> 4];
-    out += digits[byte & 15];
-  }
-  return out;
-}
-
 RecipeRecord read_recipe(const Statement& statement) {
   RecipeRecord record;
-  record.id = column_array<16>(statement, 0, "recipe id");
-  if (!statement.column_is_null(1)) record.base = column_array<16>(statement, 1, "recipe base");
-  record.depth = static_cast<uint32_t>(statement.column_int64(2));
-  record.chunk_count = static_cast<uint64_t>(statement.column_int64(3));
-  record.logical_size = static_cast<uint64_t>(statement.column_int64(4));
-  const auto body = statement.column_blob(5);
-  record.body.assign(body.begin(), body.end());
+  record.id = blob_array<16>(statement, 0, "recipe id");
+  read_recipe_fields(statement, 1, record);
   return record;
-}
-
-ChunkLocation read_location(const Statement& statement) {
-  ChunkLocation location;
-  location.id = column_array<16>(statement, 0, "chunk id");
-  location.pack_id = statement.column_int64(1);
-  location.offset = static_cast<uint64_t>(statement.column_int64(2));
-  location.stored_size = static_cast<uint32_t>(statement.column_int64(3));
-  location.raw_size = static_cast<uint32_t>(statement.column_int64(4));
-  location.flags = static_cast<uint16_t>(statement.column_int64(5));
-  return location;
 }
 
 uint64_t count(sqlite3* db, const char* sql) {
@@ -181,7 +144,7 @@ void Catalog::replace_packs(const std::vector<int64_t>& old_pack_ids, const std:
                  "UPDATE chunks SET pack_id = ?, offset = ?, stored_size = ?, raw_size = ?, flags = ? WHERE id = ?");
   for (const auto& chunk : moved_chunks) {
     if (chunk.pack_id < 0 || static_cast<size_t>(chunk.pack_id) >= new_ids.size()) {
-      throw CatalogError("catalog: replace packs: chunk " + hex(chunk.id) + " names new pack index " +
+      throw CatalogError("catalog: replace packs: chunk " + hex_of(chunk.id) + " names new pack index " +
                          std::to_string(chunk.pack_id) + " of " + std::to_string(new_ids.size()));
     }
     move.reset();
@@ -219,7 +182,7 @@ std::vector<std::string> Catalog::dangling_references() const {
                         "WHERE p.id IS NULL LIMIT " +
                             std::to_string(kLimit));
     while (statement.step()) {
-      problems.push_back("chunk " + hex(statement.column_blob(0)) + " is indexed in pack id " +
+      problems.push_back("chunk " + hex_of(statement.column_blob(0)) + " is indexed in pack id " +
                          std::to_string(statement.column_int64(1)) + " at offset " +
                          std::to_string(statement.column_int64(2)) + ", but no such pack is in the catalog");
     }
@@ -231,7 +194,7 @@ std::vector<std::string> Catalog::dangling_references() const {
                             std::to_string(kLimit));
     while (statement.step()) {
       problems.push_back("snapshot " + statement.column_text(0) + " file '" + statement.column_text(1) + "': recipe " +
-                         hex(statement.column_blob(2)) + " is not in the catalog");
+                         hex_of(statement.column_blob(2)) + " is not in the catalog");
     }
   }
   {
@@ -240,8 +203,8 @@ std::vector<std::string> Catalog::dangling_references() const {
                         "WHERE r.base IS NOT NULL AND b.id IS NULL LIMIT " +
                             std::to_string(kLimit));
     while (statement.step()) {
-      problems.push_back("recipe " + hex(statement.column_blob(0)) + " is a delta of recipe " +
-                         hex(statement.column_blob(1)) + ", which is not in the catalog");
+      problems.push_back("recipe " + hex_of(statement.column_blob(0)) + " is a delta of recipe " +
+                         hex_of(statement.column_blob(1)) + ", which is not in the catalog");
     }
   }
   {
@@ -270,19 +233,7 @@ std::vector<std::pair<std::string, FileRecord>> Catalog::files_using_recipe(cons
                       "FROM files WHERE recipe IN (SELECT id FROM dependents) ORDER BY snapshot_id, seq LIMIT ?");
   statement.bind_blob(1, recipe).bind_int64(2, static_cast<int64_t>(limit));
   std::vector<std::pair<std::string, FileRecord>> files;
-  while (statement.step()) {
-    FileRecord f;
-    f.seq = static_cast<uint32_t>(statement.column_int64(1));
-    f.path = statement.column_text(2);
-    f.role = statement.column_text(3);
-    f.type_code = static_cast<uint16_t>(statement.column_int64(4));
-    f.api_path = statement.column_text(5);
-    f.size = static_cast<uint64_t>(statement.column_int64(6));
-    f.digest = column_array<16>(statement, 7, "file digest");
-    f.recipe = column_array<16>(statement, 8, "file recipe");
-    if (!statement.column_is_null(9)) f.log_generation = static_cast<uint32_t>(statement.column_int64(9));
-    files.emplace_back(statement.column_text(0), std::move(f));
-  }
+  while (statement.step()) files.emplace_back(statement.column_text(0), read_file(statement, 1));
   return files;
 }
 

@@ -6,23 +6,12 @@
 
 #include "catalog_schema.h"
 #include "certvault/catalog/catalog.h"
+#include "row_readers.h"
 #include "statement.h"
 
 namespace certvault::catalog {
 
 namespace {
-
-template <size_t N>
-std::array<uint8_t, N> blob_array(const Statement& statement, int column, const char* what) {
-  const auto bytes = statement.column_blob(column);
-  if (bytes.size() != N) {
-    throw CatalogError(std::string("catalog: ") + what + " has " + std::to_string(bytes.size()) + " bytes, expected " +
-                       std::to_string(N));
-  }
-  std::array<uint8_t, N> out{};
-  std::memcpy(out.data(), bytes.data(), N);
-  return out;
-}
 
 // "catalog: X: why" becomes "catalog: <operation>: X: why", so that the caller sees what it asked for.
 [[noreturn]] void rethrow_within(const std::string& operation, const CatalogError& error) {
@@ -123,11 +112,7 @@ std::optional<ChunkLocation> Catalog::find_chunk(const ChunkId& id) const {
   if (!statement.step()) return std::nullopt;
   ChunkLocation location;
   location.id = id;
-  location.pack_id = statement.column_int64(0);
-  location.offset = static_cast<uint64_t>(statement.column_int64(1));
-  location.stored_size = static_cast<uint32_t>(statement.column_int64(2));
-  location.raw_size = static_cast<uint32_t>(statement.column_int64(3));
-  location.flags = static_cast<uint16_t>(statement.column_int64(4));
+  read_location_fields(statement, 0, location);
   return location;
 }
 
@@ -160,16 +145,7 @@ std::vector<PackRecord> Catalog::packs() const {
 
 void Catalog::for_each_chunk(const std::function<void(const ChunkLocation&)>& visit) const {
   Statement statement(db_, "SELECT id, pack_id, offset, stored_size, raw_size, flags FROM chunks");
-  while (statement.step()) {
-    ChunkLocation location;
-    location.id = blob_array<16>(statement, 0, "chunk id");
-    location.pack_id = statement.column_int64(1);
-    location.offset = static_cast<uint64_t>(statement.column_int64(2));
-    location.stored_size = static_cast<uint32_t>(statement.column_int64(3));
-    location.raw_size = static_cast<uint32_t>(statement.column_int64(4));
-    location.flags = static_cast<uint16_t>(statement.column_int64(5));
-    visit(location);
-  }
+  while (statement.step()) visit(read_location(statement));
 }
 
 std::optional<RecipeRecord> Catalog::recipe(const Digest& id) const {
@@ -179,12 +155,7 @@ std::optional<RecipeRecord> Catalog::recipe(const Digest& id) const {
   if (!statement.step()) return std::nullopt;
   RecipeRecord record;
   record.id = id;
-  if (!statement.column_is_null(0)) record.base = blob_array<16>(statement, 0, "recipe base");
-  record.depth = static_cast<uint32_t>(statement.column_int64(1));
-  record.chunk_count = static_cast<uint64_t>(statement.column_int64(2));
-  record.logical_size = static_cast<uint64_t>(statement.column_int64(3));
-  const auto body = statement.column_blob(4);
-  record.body.assign(body.begin(), body.end());
+  read_recipe_fields(statement, 0, record);
   return record;
 }
 
@@ -392,19 +363,7 @@ std::vector<FileRecord> Catalog::files(const std::string& snapshot_id) const {
                       "WHERE snapshot_id = ? ORDER BY seq");
   statement.bind_text(1, snapshot_id);
   std::vector<FileRecord> files;
-  while (statement.step()) {
-    FileRecord f;
-    f.seq = static_cast<uint32_t>(statement.column_int64(0));
-    f.path = statement.column_text(1);
-    f.role = statement.column_text(2);
-    f.type_code = static_cast<uint16_t>(statement.column_int64(3));
-    f.api_path = statement.column_text(4);
-    f.size = static_cast<uint64_t>(statement.column_int64(5));
-    f.digest = blob_array<16>(statement, 6, "file digest");
-    f.recipe = blob_array<16>(statement, 7, "file recipe");
-    if (!statement.column_is_null(8)) f.log_generation = static_cast<uint32_t>(statement.column_int64(8));
-    files.push_back(std::move(f));
-  }
+  while (statement.step()) files.push_back(read_file(statement, 0));
   return files;
 }
 
