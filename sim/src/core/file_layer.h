@@ -81,5 +81,6 @@ void remove_file(const fs::path& path);  // a missing file is not an error
 void rename_file(const fs::path& from, const fs::path& to);
 void create_directories(const fs::path& path);
 std::vector<std::string> list_file_names(const fs::path& folder);  // UTF-8 names, regular files only
+unsigned long current_process_id();                                // for temporary names
 
 }  // namespace casim::files

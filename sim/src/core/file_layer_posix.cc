@@ -147,31 +147,6 @@ void FileLock::release() {
   handle_ = -1;
 }
 
-std::vector<uint8_t> read_bytes(const fs::path& path) {
-  File file(path, OpenMode::kRead);
-  std::vector<uint8_t> bytes(file.size());
-  file.read_exact(0, bytes);
-  return bytes;
-}
-
-std::string read_text(const fs::path& path) {
-  const auto bytes = read_bytes(path);
-  return std::string(bytes.begin(), bytes.end());
-}
-
-void write_bytes(const fs::path& path, std::span<const uint8_t> bytes) {
-  File file(path, OpenMode::kCreate);
-  file.resize(0);
-  file.write_at(0, bytes);
-}
-
-void write_text_atomic(const fs::path& path, const std::string& text) {
-  fs::path temporary = path;
-  temporary += fmt::format(".tmp{}", ::getpid());
-  write_bytes(temporary, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
-  rename_file(temporary, path);
-}
-
 void append_text(const fs::path& path, const std::string& text) {
   const int handle = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (handle < 0) fail("open for append", path, errno);
@@ -189,11 +164,6 @@ void append_text(const fs::path& path, const std::string& text) {
   ::close(handle);
 }
 
-bool exists(const fs::path& path) {
-  std::error_code error;
-  return fs::exists(path, error);
-}
-
 void remove_file(const fs::path& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail("remove", path, errno);
 }
@@ -206,21 +176,6 @@ void rename_file(const fs::path& from, const fs::path& to) {
   }
 }
 
-void create_directories(const fs::path& path) {
-  std::error_code error;
-  fs::create_directories(path, error);
-  if (error) fail("create folder", path, error.value());
-}
-
-std::vector<std::string> list_file_names(const fs::path& folder) {
-  std::vector<std::string> names;
-  std::error_code error;
-  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-    std::error_code type_error;
-    if (it->is_regular_file(type_error)) names.push_back(path_to_utf8(it->path().filename()));
-  }
-  if (error) fail("list folder", folder, error.value());
-  return names;
-}
+unsigned long current_process_id() { return static_cast<unsigned long>(::getpid()); }
 
 }  // namespace casim::files

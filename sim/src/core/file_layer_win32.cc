@@ -196,31 +196,6 @@ void FileLock::release() {
   handle_ = kNoHandle;
 }
 
-std::vector<uint8_t> read_bytes(const fs::path& path) {
-  File file(path, OpenMode::kRead);
-  std::vector<uint8_t> bytes(file.size());
-  file.read_exact(0, bytes);
-  return bytes;
-}
-
-std::string read_text(const fs::path& path) {
-  const auto bytes = read_bytes(path);
-  return std::string(bytes.begin(), bytes.end());
-}
-
-void write_bytes(const fs::path& path, std::span<const uint8_t> bytes) {
-  File file(path, OpenMode::kCreate);
-  file.resize(0);
-  file.write_at(0, bytes);
-}
-
-void write_text_atomic(const fs::path& path, const std::string& text) {
-  fs::path temporary = path;
-  temporary += fmt::format(".tmp{}", GetCurrentProcessId());
-  write_bytes(temporary, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
-  rename_file(temporary, path);
-}
-
 void append_text(const fs::path& path, const std::string& text) {
   // FILE_APPEND_DATA without FILE_WRITE_DATA: every write goes to the end, as O_APPEND.
   const HANDLE handle = CreateFileW(system_name(path).c_str(), FILE_APPEND_DATA | SYNCHRONIZE,
@@ -240,11 +215,6 @@ void append_text(const fs::path& path, const std::string& text) {
   CloseHandle(handle);
 }
 
-bool exists(const fs::path& path) {
-  std::error_code error;
-  return fs::exists(path, error);
-}
-
 void remove_file(const fs::path& path) {
   if (!DeleteFileW(system_name(path).c_str())) {
     const DWORD error = GetLastError();
@@ -260,25 +230,6 @@ void rename_file(const fs::path& from, const fs::path& to) {
   }
 }
 
-void create_directories(const fs::path& path) {
-  std::error_code error;
-  fs::create_directories(path, error);
-  if (error) {
-    throw SimError(certadm_sim::kEFail, fmt::format("create folder {}: {}", path_to_utf8(path), error.message()));
-  }
-}
-
-std::vector<std::string> list_file_names(const fs::path& folder) {
-  std::vector<std::string> names;
-  std::error_code error;
-  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-    std::error_code type_error;
-    if (it->is_regular_file(type_error)) names.push_back(path_to_utf8(it->path().filename()));
-  }
-  if (error) {
-    throw SimError(certadm_sim::kEFail, fmt::format("list folder {}: {}", path_to_utf8(folder), error.message()));
-  }
-  return names;
-}
+unsigned long current_process_id() { return GetCurrentProcessId(); }
 
 }  // namespace casim::files
