@@ -4,6 +4,7 @@
 
 #include "certvault/archive/api_backup.h"
 #include "certvault/archive/folder_backup.h"
+#include "certvault/archive/os_file.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -28,7 +29,7 @@ struct BackupOptions {
 void run_folder_backup(const BackupOptions& options) {
   auto repository = open_repository(options.repo, LockMode::kExclusive);
   FolderBackupOptions folder;
-  folder.folder = options.folder;
+  folder.folder = os::path_from_utf8(options.folder);
   folder.tags = options.tags;
   folder.on_skip = [](const std::string& path, const std::string& reason) {
     warn(fmt::format("skipped {}: {}", path, reason));
@@ -53,7 +54,7 @@ void run_server_backup(const BackupOptions& options) {
   auto repository = open_repository(options.repo, LockMode::kExclusive);
   ApiBackupOptions api;
   api.server = options.server;
-  api.library = options.library;
+  api.library = os::path_from_utf8(options.library);
   api.type = options.type == "full"          ? RequestedBackupType::kFull
              : options.type == "incremental" ? RequestedBackupType::kIncremental
                                              : RequestedBackupType::kAuto;

@@ -2,6 +2,7 @@
 
 #include "certvault/archive/ca_export.h"
 #include "certvault/archive/error.h"
+#include "certvault/archive/os_file.h"
 #include "certvault/archive/snapshot_export.h"
 #include "cli_support.h"
 #include "commands.h"
@@ -59,7 +60,8 @@ void run_export(const ExportCommandOptions& options) {
   const std::string id = repository->resolve(options.snapshot);
   const auto snapshot = repository->catalog().snapshot(id);
   if (snapshot && snapshot->kind == "folder") {
-    const auto result = export_snapshot(*repository, id, {options.target, options.force}, options.tar);
+    const auto result =
+        export_snapshot(*repository, id, {os::path_from_utf8(options.target), options.force}, options.tar);
     if (options.json) {
       print_json({{"snapshot", id}, {"files", result.files}, {"bytes", result.bytes}, {"seconds", result.seconds}});
     } else if (options.tar != "-") {
@@ -70,7 +72,7 @@ void run_export(const ExportCommandOptions& options) {
     return;
   }
   CaExportOptions ca;
-  ca.folder = options.target;
+  ca.folder = os::path_from_utf8(options.target);
   ca.tar = options.tar;
   ca.force = options.force;
   ca.layout = options.layout == "sets" ? ExportLayout::kSets : ExportLayout::kCertutil;

@@ -5,6 +5,7 @@
 #include "certvault/archive/api_restore.h"
 #include "certvault/archive/child_process.h"
 #include "certvault/archive/error.h"
+#include "certvault/archive/os_file.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"
@@ -27,7 +28,7 @@ std::string start_service(const RestoreCommandOptions& options) {
                                                "before it serves",
                                                options.server));
   }
-  const auto casim = options.casim.empty() ? find_casim() : std::filesystem::path(options.casim);
+  const auto casim = options.casim.empty() ? find_casim() : os::path_from_utf8(options.casim);
   if (casim.empty()) throw Error(ErrorKind::kUsage, "--start: casim was not found beside certvault (use --casim)");
   const auto result = run_program({casim.string(), "start", options.server});
   if (result.exit_code != 0) {
@@ -42,7 +43,7 @@ void run_restore(const RestoreCommandOptions& options) {
   const std::string id = repository->resolve(options.snapshot);
   ApiRestoreOptions api;
   api.server = options.server;
-  api.library = options.library;
+  api.library = os::path_from_utf8(options.library);
   for (const auto& text : options.relocations) api.relocations.push_back(parse_relocation(text));
   if (!options.json) api.on_step = [](const std::string& line) { std::fprintf(stderr, "restore: %s\n", line.c_str()); };
   const auto result = restore_through_api(*repository, id, api);

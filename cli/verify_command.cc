@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "certvault/archive/os_file.h"
 #include "certvault/archive/snapshot_verify.h"
 #include "cli_support.h"
 #include "commands.h"
@@ -18,8 +19,8 @@ void run_verify(const VerifyCommandOptions& options) {
   auto repository = open_repository(options.repo, LockMode::kShared);
   const std::string id = repository->resolve(options.snapshot);
   VerifyOptions verify;
-  verify.library = options.library;
-  verify.casim = options.casim;
+  verify.library = os::path_from_utf8(options.library);
+  verify.casim = os::path_from_utf8(options.casim);
   verify.chain_only = options.chain_only;
   const auto report = verify_snapshot(*repository, id, verify);
   if (options.json) {

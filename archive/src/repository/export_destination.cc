@@ -9,6 +9,7 @@
 
 #include "certvault/archive/error.h"
 #include "certvault/archive/hex.h"
+#include "certvault/archive/os_file.h"
 #include "certvault/archive/output_file.h"
 #include "certvault/archive/safe_path.h"
 #include "certvault/archive/tar_writer.h"
@@ -206,7 +207,7 @@ std::unique_ptr<ExportDestination> make_tar_destination(const std::string& tar_p
     return std::make_unique<TarDestination>([](std::span<const uint8_t> bytes) { write_standard_output(bytes); },
                                             mtime_unix, "standard output");
   }
-  return std::make_unique<TarFileDestination>(tar_path, force, mtime_unix);
+  return std::make_unique<TarFileDestination>(os::path_from_utf8(tar_path), force, mtime_unix);
 }
 
 }  // namespace certvault
