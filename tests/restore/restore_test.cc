@@ -3,6 +3,8 @@
 #include <set>
 
 #include "certvault/archive/api_backup.h"
+#include "certvault/archive/api_restore.h"
+#include "certvault/archive/error.h"
 #include "certvault/archive/repository.h"
 #include "test_support.h"
 
@@ -303,4 +305,51 @@ TEST_CASE("a failed restore step names the step and HRESULT, withdraws the regis
   INFO(rerun.output);
   REQUIRE(rerun.exit_code == 0);
   CHECK(setup.recover_and_verify() == setup.backups.back().gen_high);
+}
+
+TEST_CASE("an export never replaces the repository, a folder holding it, or the current folder") {
+  BackedUpCa setup;
+  const auto before = folder_contents(setup.repo());
+  SECTION("--force on the folder that holds the repository") {
+    const auto result =
+        cli("export latest " + setup.repo_arg() + "--to " + quoted(setup.repo().parent_path().string()) + " --force");
+    INFO(result.output);
+    CHECK(result.exit_code == 6);
+    CHECK_THAT(result.output, Catch::Contains("overlaps the repository"));
+  }
+  SECTION("a target inside the repository") {
+    const auto result = cli("export latest " + setup.repo_arg() + "--to " + quoted((setup.repo() / "out").string()));
+    INFO(result.output);
+    CHECK(result.exit_code == 6);
+    CHECK(!std::filesystem::exists(setup.repo() / "out"));
+  }
+  SECTION("--to . --force from a folder with the user's files") {
+    const auto work = setup.scratch("work");
+    std::filesystem::create_directories(work);
+    write_bytes(work / "notes.txt", random_bytes(100, 1));
+    const auto result = run("cd " + quoted(work.string()) + " && " + quoted(certvault_binary().string()) +
+                            " export latest " + setup.repo_arg() + "--to . --force");
+    INFO(result.output);
+    CHECK(result.exit_code == 6);
+    CHECK(std::filesystem::exists(work / "notes.txt"));
+  }
+  CHECK(folder_contents(setup.repo()) == before);
+}
+
+TEST_CASE("a confined restore refuses destinations outside its folder before touching the CA") {
+  BackedUpCa setup;
+  const auto before = folder_contents(setup.ca());
+  auto repository = Repository::open(setup.repo(), LockMode::kShared);
+  certvault::ApiRestoreOptions options;
+  options.server = setup.ca().string();
+  options.library = sim_library();
+  options.confine_to = setup.scratch("elsewhere");
+  try {
+    certvault::restore_through_api(*repository, setup.backups.back().id, options);
+    FAIL("the restore was not refused");
+  } catch (const certvault::Error& error) {
+    CHECK(error.kind() == certvault::ErrorKind::kRefused);
+    CHECK_THAT(error.what(), Catch::Contains("outside"));
+  }
+  CHECK(folder_contents(setup.ca()) == before);
 }

@@ -12,6 +12,7 @@
 
 #include "certvault/archive/certadm.h"
 #include "certvault/archive/error.h"
+#include "certvault/archive/os_file.h"
 #include "certvault/archive/output_file.h"
 #include "certvault/archive/repository.h"
 #include "certvault/archive/safe_path.h"
@@ -166,13 +167,22 @@ class Restore {
   }
 
   fs::path location(const std::string& path, const std::string& what) {
-    return check_restore_location(relocate(path, options_.relocations), what);
+    const fs::path destination = check_restore_location(relocate(path, options_.relocations), what);
+    if (!options_.confine_to.empty()) {
+      const auto relative = destination.lexically_normal().lexically_relative(options_.confine_to.lexically_normal());
+      if (relative.empty() || *relative.begin() == "..") {
+        throw Error(ErrorKind::kRefused, fmt::format("{} restores to {}, outside {}; refusing to write there", what,
+                                                     os::display(destination), os::display(options_.confine_to)));
+      }
+    }
+    return destination;
   }
 
   void resolve_locations() {
     const auto& full = result_.chain.full().snapshot;
     std::optional<std::string> log_folder, checkpoint_folder;
     std::vector<std::string> map_databases;
+    std::string first_database_original;
     for (const auto& entry : full.restore_map) {
       if (entry.type_code == CSBFT_LOG_DIR) log_folder = entry.path;
       if (entry.type_code == CSBFT_CHECKPOINT_DIR) checkpoint_folder = entry.path;
@@ -192,7 +202,10 @@ class Restore {
       map_.emplace_back(original, relocated);
       plan(result_.chain.full().snapshot.id, record, destination);
       database_names_.insert(destination.filename().string());
-      if (result_.database_path.empty()) result_.database_path = relocated;
+      if (result_.database_path.empty()) {
+        result_.database_path = relocated;
+        first_database_original = original;
+      }
       database_folder_ = destination.parent_path();
     }
     std::transform(database_names_.begin(), database_names_.end(), std::inserter(lower_names_, lower_names_.end()),
@@ -201,7 +214,8 @@ class Restore {
                                     [](unsigned char c) { return std::tolower(c); });
                      return name;
                    });
-    if (!log_folder) log_folder = fs::path(result_.database_path).parent_path().string();
+    // The fallback is taken from the stored (unrelocated) path: it is relocated below like the rest.
+    if (!log_folder) log_folder = first_database_original.substr(0, first_database_original.find_last_of("/\\"));
     if (!checkpoint_folder) checkpoint_folder = *log_folder;
     result_.log_folder = relocate(*log_folder, options_.relocations);
     result_.checkpoint_folder = relocate(*checkpoint_folder, options_.relocations);
@@ -223,6 +237,14 @@ class Restore {
   }
 
   void plan(const std::string& set_id, const catalog::FileRecord& record, const fs::path& destination) {
+    // Two files for one place (a damaged catalog, or names that differ only in case on
+    // Windows) would silently overwrite each other: refuse before anything is written.
+    std::string key = destination.lexically_normal().generic_string();
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!planned_destinations_.insert(key).second) {
+      throw Error(ErrorKind::kRefused, fmt::format("two files of the snapshot restore to {} ('{}' is the second)",
+                                                   os::display(destination), record.path));
+    }
     StagedFile file;
     file.destination = destination;
     file.staged = destination.parent_path() / (".certvault-restore-" + destination.filename().string());
@@ -307,7 +329,7 @@ class Restore {
   std::vector<std::pair<std::string, std::string>> map_;
   std::vector<StagedFile> staged_;
   std::vector<catalog::FileRecord> records_;
-  std::set<std::string> database_names_, lower_names_;
+  std::set<std::string> database_names_, lower_names_, planned_destinations_;
   fs::path log_folder_path_, checkpoint_folder_path_, database_folder_;
 };
 

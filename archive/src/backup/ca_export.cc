@@ -104,8 +104,9 @@ CaExportReport export_ca_snapshot(Repository& repository, const std::string& sna
   // The chain is checked (and plan_export() run once) before the destination exists.
   auto chain = plan_chain(repository.catalog(), snapshot_id);
   plan_export(chain, options.layout);
-  auto destination = options.tar.empty() ? make_folder_destination(options.folder, options.force)
-                                         : make_tar_destination(options.tar, options.force, chain.target.created_unix);
+  auto destination = options.tar.empty() ? make_folder_destination(options.folder, options.force, repository.root())
+                                         : make_tar_destination(options.tar, options.force, chain.target.created_unix,
+                                                                repository.root());
   return write_export(repository, std::move(chain), options.layout, *destination);
 }
 

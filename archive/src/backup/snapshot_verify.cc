@@ -86,6 +86,9 @@ void scratch_restore(Repository& repository, const std::string& snapshot_id, con
   restore.server = ca.string();
   restore.library = options.library;
   restore.relocations.push_back({stored_root(report.chain), ca.string()});
+  // Anything the relocation does not move (a database or dynamic file stored outside the
+  // CA's folder) would land in the live CA's folders: refuse instead.
+  restore.confine_to = scratch.path();
   restore.on_step = options.on_step;
   const auto restored = restore_through_api(repository, snapshot_id, restore);
   report.files = restored.files.size();

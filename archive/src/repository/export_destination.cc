@@ -35,6 +35,35 @@ fs::path absolute_target(const fs::path& target) {
   return path;
 }
 
+bool is_within(const fs::path& inner, const fs::path& outer) {
+  const auto relative = inner.lexically_relative(outer);
+  return !relative.empty() && *relative.begin() != "..";
+}
+
+fs::path canonical_or_self(const fs::path& path) {
+  std::error_code ec;
+  auto resolved = fs::weakly_canonical(path, ec);
+  return ec ? path.lexically_normal() : resolved;
+}
+
+// An export never lands in the repository, and --force never replaces a folder
+// holding the repository or the current folder (`--to . --force`, `--to .. --force`).
+void check_placement(const fs::path& target, const fs::path& repository) {
+  const auto resolved_target = canonical_or_self(target);
+  const auto resolved_repository = canonical_or_self(repository);
+  if (is_within(resolved_target, resolved_repository) || is_within(resolved_repository, resolved_target)) {
+    throw Error(ErrorKind::kRefused,
+                fmt::format("export target {} overlaps the repository {}; choose a folder outside it",
+                            os::display(target), os::display(repository)));
+  }
+  std::error_code ec;
+  const auto current = canonical_or_self(fs::current_path(ec));
+  if (!ec && is_within(current, resolved_target)) {
+    throw Error(ErrorKind::kRefused, fmt::format("export target {} holds the current folder {}; refusing to replace it",
+                                                 os::display(target), os::display(current)));
+  }
+}
+
 // Checks the target and returns whether it exists (as a folder or file to replace).
 bool check_target(const fs::path& target, bool want_folder, bool force) {
   std::error_code ec;
@@ -88,7 +117,8 @@ void move_into_place(const fs::path& staged, const fs::path& target, bool target
 
 class FolderDestination : public ExportDestination {
  public:
-  FolderDestination(const fs::path& target, bool force) : target_(absolute_target(target)) {
+  FolderDestination(const fs::path& target, bool force, const fs::path& repository) : target_(absolute_target(target)) {
+    check_placement(target_, repository);
     target_exists_ = check_target(target_, true, force);
     std::error_code ec;
     fs::create_directories(target_.parent_path(), ec);
@@ -167,7 +197,9 @@ class TarDestination : public ExportDestination {
 // A tar file on disk: streamed into a temporary name beside it, renamed on finish().
 class TarFileDestination : public ExportDestination {
  public:
-  TarFileDestination(const fs::path& target, bool force, int64_t mtime) : target_(absolute_target(target)) {
+  TarFileDestination(const fs::path& target, bool force, int64_t mtime, const fs::path& repository)
+      : target_(absolute_target(target)) {
+    check_placement(target_, repository);
     target_exists_ = check_target(target_, false, force);
     staging_ = target_.parent_path() / ("." + target_.filename().string() + ".certvault-partial-" + random_suffix());
     file_.emplace(staging_);
@@ -193,8 +225,9 @@ class TarFileDestination : public ExportDestination {
 
 }  // namespace
 
-std::unique_ptr<ExportDestination> make_folder_destination(const fs::path& target, bool force) {
-  return std::make_unique<FolderDestination>(target, force);
+std::unique_ptr<ExportDestination> make_folder_destination(const fs::path& target, bool force,
+                                                           const fs::path& repository) {
+  return std::make_unique<FolderDestination>(target, force, repository);
 }
 
 std::unique_ptr<ExportDestination> make_tar_stream(std::function<void(std::span<const uint8_t>)> sink,
@@ -202,12 +235,13 @@ std::unique_ptr<ExportDestination> make_tar_stream(std::function<void(std::span<
   return std::make_unique<TarDestination>(std::move(sink), mtime_unix, "tar stream");
 }
 
-std::unique_ptr<ExportDestination> make_tar_destination(const std::string& tar_path, bool force, int64_t mtime_unix) {
+std::unique_ptr<ExportDestination> make_tar_destination(const std::string& tar_path, bool force, int64_t mtime_unix,
+                                                        const fs::path& repository) {
   if (tar_path == "-") {
     return std::make_unique<TarDestination>([](std::span<const uint8_t> bytes) { write_standard_output(bytes); },
                                             mtime_unix, "standard output");
   }
-  return std::make_unique<TarFileDestination>(os::path_from_utf8(tar_path), force, mtime_unix);
+  return std::make_unique<TarFileDestination>(os::path_from_utf8(tar_path), force, mtime_unix, repository);
 }
 
 }  // namespace certvault

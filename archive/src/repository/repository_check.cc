@@ -58,6 +58,8 @@ class Checker {
       problem(fmt::format("{} (checking {} stopped here)", e.what(), name));
     } catch (const Error& e) {
       problem(fmt::format("{} (checking {} stopped here)", e.what(), name));
+    } catch (const std::exception& e) {  // e.g. a filesystem error: still a finding, and the other phases run
+      problem(fmt::format("{} (checking {} stopped here)", e.what(), name));
     }
   }
 

@@ -175,8 +175,8 @@ ExportResult export_snapshot(Repository& repository, const std::string& snapshot
   const auto files = repository.catalog().files(snapshot_id);
   // Validate every path before writing anything.
   for (const auto& file : files) check_relative_path(file.path);
-  auto destination = tar.empty() ? make_folder_destination(options.target, options.force)
-                                 : make_tar_destination(tar, options.force, snapshot->created_unix);
+  auto destination = tar.empty() ? make_folder_destination(options.target, options.force, repository.root())
+                                 : make_tar_destination(tar, options.force, snapshot->created_unix, repository.root());
   ExportResult result;
   for (const auto& file : files) {
     export_file(repository, snapshot_id, file, file.path, *destination);

@@ -59,6 +59,9 @@ struct ApiRestoreOptions {
   std::string server;
   std::filesystem::path library;  // empty: certadm::Library::default_path()
   std::vector<Relocation> relocations;
+  // When set, every destination (after relocation) must lie inside this folder, or the
+  // restore is refused before anything is written (verify's scratch restore sets it).
+  std::filesystem::path confine_to;
   std::function<void(const std::string&)> on_step;  // one line per step, for the CLI
 };
 

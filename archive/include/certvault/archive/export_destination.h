@@ -35,12 +35,16 @@ class ExportDestination {
   virtual std::string description() const = 0;
 };
 
-// Refuses (Error(kRefused)) a target that is not a folder, or a non-empty one without `force`.
-std::unique_ptr<ExportDestination> make_folder_destination(const std::filesystem::path& target, bool force);
+// Refuses (Error(kRefused)) a target that is not a folder, a non-empty one without `force`, one
+// that overlaps `repository` (inside it or holding it), or one that holds the current folder.
+std::unique_ptr<ExportDestination> make_folder_destination(const std::filesystem::path& target, bool force,
+                                                           const std::filesystem::path& repository);
 
 // `tar_path` "-" streams to standard output; otherwise a file written under a
 // temporary name and renamed on finish(), like the folder.
-std::unique_ptr<ExportDestination> make_tar_destination(const std::string& tar_path, bool force, int64_t mtime_unix);
+// A tar file target obeys the same placement rules as a folder.
+std::unique_ptr<ExportDestination> make_tar_destination(const std::string& tar_path, bool force, int64_t mtime_unix,
+                                                        const std::filesystem::path& repository);
 
 // Streams a tar to `sink` (tests, benchmarks).
 std::unique_ptr<ExportDestination> make_tar_stream(std::function<void(std::span<const uint8_t>)> sink,
