@@ -63,6 +63,8 @@ TEST_CASE("relative snapshot paths: every unsafe form is refused") {
                            "PRN",
                            "a/NUL",
                            "CONIN$",
+                           "COM\xC2\xB9",
+                           "lpt\xC2\xB3.log",
                            "name.",
                            "name ",
                            "a./b",
@@ -105,4 +107,23 @@ TEST_CASE("relocation replaces whole leading segments only") {
   CHECK_THROWS_AS(parse_relocation("no-equals"), Error);
   CHECK_THROWS_AS(parse_relocation("=/x"), Error);
   CHECK_THROWS_AS(parse_relocation("/x="), Error);
+}
+
+TEST_CASE("export paths: case-only twins and a file that is also a folder are refused") {
+  auto refused = [](const std::vector<std::string>& paths, const std::string& expected) {
+    INFO("paths: " << paths.size());
+    try {
+      check_distinct_paths(paths, "snapshot x");
+      FAIL("accepted");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::kRefused);
+      CHECK_THAT(std::string(e.what()), Catch::Contains(expected));
+    }
+  };
+  refused({"DataBase/edb00005.log", "DataBase/EDB00005.LOG"}, "same file on Windows");
+  refused({"Dynamic/a", "Dynamic/a.b", "Dynamic/a/b"}, "also a folder");
+  refused({"x/y/z", "X/Y"}, "also a folder");
+  CHECK_NOTHROW(check_distinct_paths({"DataBase/a.edb", "DataBase/edb00001.log", "DataBase/edb00001.log.x", "Dynamic/a",
+                                      "Dynamic/a.b", "Dynamic/ab/c", "COM\xC2\xB9" "4"},
+                                     "snapshot x"));
 }

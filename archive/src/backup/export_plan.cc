@@ -208,13 +208,10 @@ std::vector<PlannedFile> plan_export(const SnapshotChain& chain, ExportLayout la
   for (const auto& record : chain.dynamic_files) {
     files.push_back(from_snapshot("Dynamic/" + base_name(record.path), target_set, record));
   }
-  std::set<std::string> unique;
-  for (const auto& file : files) {
-    if (!unique.insert(file.path).second) {
-      throw Error(ErrorKind::kRefused, fmt::format("snapshot {}: two files would be exported as '{}'",
-                                                   short_id(chain.target.id), file.path));
-    }
-  }
+  std::vector<std::string> paths;
+  paths.reserve(files.size());
+  for (const auto& file : files) paths.push_back(file.path);
+  check_distinct_paths(paths, fmt::format("snapshot {}", short_id(chain.target.id)));
   return files;
 }
 

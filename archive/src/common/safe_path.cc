@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <string>
+#include <vector>
 
 #include "certvault/archive/error.h"
 #include "certvault/archive/os_file.h"
@@ -31,7 +32,11 @@ bool is_reserved_device_name(std::string_view segment) {
   std::transform(base.begin(), base.end(), base.begin(), [](unsigned char c) { return std::toupper(c); });
   static constexpr std::array<std::string_view, 6> kPlain = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"};
   if (std::find(kPlain.begin(), kPlain.end(), base) != kPlain.end()) return true;
-  return base.size() == 4 && (base.starts_with("COM") || base.starts_with("LPT")) && base[3] >= '1' && base[3] <= '9';
+  if (!base.starts_with("COM") && !base.starts_with("LPT")) return false;
+  const std::string_view number = std::string_view(base).substr(3);
+  if (number.size() == 1) return number[0] >= '1' && number[0] <= '9';
+  // Windows also reserves COM and LPT followed by a superscript 1, 2 or 3 (UTF-8 below).
+  return number == "\xC2\xB9" || number == "\xC2\xB2" || number == "\xC2\xB3";
 }
 
 // The rules every segment of every path obeys, relative or absolute.
@@ -60,6 +65,36 @@ void check_relative_path(std::string_view relative) {
     const size_t end = std::min(relative.find('/', start), relative.size());
     check_segment(relative, relative.substr(start, end - start));
     start = end + 1;
+  }
+}
+
+void check_distinct_paths(const std::vector<std::string>& paths, std::string_view what) {
+  // Compared without ASCII case, as NTFS and a tar unpacked on Windows would.
+  std::vector<std::string> folded;
+  folded.reserve(paths.size());
+  for (const auto& path : paths) {
+    std::string key = path;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    folded.push_back(std::move(key));
+  }
+  std::vector<size_t> order(paths.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return folded[a] < folded[b]; });
+  for (size_t i = 1; i < order.size(); ++i) {
+    const auto& previous = folded[order[i - 1]];
+    const auto& current = folded[order[i]];
+    if (current == previous) {
+      throw Error(ErrorKind::kRefused, fmt::format("{}: '{}' and '{}' would be the same file on Windows", what,
+                                                   printable(paths[order[i - 1]]), printable(paths[order[i]])));
+    }
+    // In sorted order a folder prefix "a" is followed, possibly not at once, by "a/..."; the
+    // entries between sort below "a/" too ("a.b", "a-b"), so scan forward while they share "a".
+    for (size_t j = i; j < order.size() && folded[order[j]].starts_with(previous); ++j) {
+      if (folded[order[j]].size() > previous.size() && folded[order[j]][previous.size()] == '/') {
+        throw Error(ErrorKind::kRefused, fmt::format("{}: '{}' is a file and also a folder of '{}'", what,
+                                                     printable(paths[order[i - 1]]), printable(paths[order[j]])));
+      }
+    }
   }
 }
 

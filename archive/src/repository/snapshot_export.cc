@@ -174,7 +174,12 @@ ExportResult export_snapshot(Repository& repository, const std::string& snapshot
   if (!snapshot) throw Error(ErrorKind::kUsage, fmt::format("snapshot {} does not exist", snapshot_id));
   const auto files = repository.catalog().files(snapshot_id);
   // Validate every path before writing anything.
-  for (const auto& file : files) check_relative_path(file.path);
+  std::vector<std::string> paths;
+  for (const auto& file : files) {
+    check_relative_path(file.path);
+    paths.push_back(file.path);
+  }
+  check_distinct_paths(paths, fmt::format("snapshot {}", snapshot_id.substr(0, 12)));
   auto destination = tar.empty() ? make_folder_destination(options.target, options.force, repository.root())
                                  : make_tar_destination(tar, options.force, snapshot->created_unix, repository.root());
   ExportResult result;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace certvault {
 
@@ -16,6 +18,10 @@ namespace certvault {
 // extension) and segments ending in a dot or a space. The same rules hold on
 // every platform, so an export made on Linux unpacks safely on Windows.
 void check_relative_path(std::string_view relative);
+
+// Refuses (Error(kRefused), message prefixed by `what`) two paths that name the same
+// file when case is ignored, or a path that is both a file and a folder of another path.
+void check_distinct_paths(const std::vector<std::string>& paths, std::string_view what);
 
 // check_relative_path(relative), then target/relative.
 std::filesystem::path safe_join(const std::filesystem::path& target, std::string_view relative);
