@@ -11,8 +11,8 @@
 
 #include "bench_mode.h"
 #include "bench_support.h"
-#include "certvault/archive/api_backup.h"
-#include "certvault/archive/repository.h"
+#include "certvault/operations/api_backup.h"
+#include "certvault/repository/repository.h"
 
 namespace certvault::bench {
 namespace {

@@ -12,9 +12,9 @@
 
 #include "bench_mode.h"
 #include "bench_support.h"
-#include "certvault/archive/folder_backup.h"
-#include "certvault/archive/repository.h"
-#include "certvault/archive/snapshot_export.h"
+#include "certvault/operations/folder_backup.h"
+#include "certvault/operations/snapshot_export.h"
+#include "certvault/repository/repository.h"
 
 namespace certvault::bench {
 namespace {

@@ -12,8 +12,8 @@
 
 #include "bench_mode.h"
 #include "bench_support.h"
-#include "certvault/archive/retention.h"
 #include "certvault/catalog/catalog.h"
+#include "certvault/operations/retention.h"
 
 namespace certvault::bench {
 namespace {

@@ -10,11 +10,11 @@
 
 #include "bench_mode.h"
 #include "bench_support.h"
-#include "certvault/archive/api_backup.h"
-#include "certvault/archive/api_restore.h"
-#include "certvault/archive/ca_export.h"
-#include "certvault/archive/export_destination.h"
-#include "certvault/archive/repository.h"
+#include "certvault/operations/api_backup.h"
+#include "certvault/operations/api_restore.h"
+#include "certvault/operations/ca_export.h"
+#include "certvault/operations/export_destination.h"
+#include "certvault/repository/repository.h"
 
 namespace certvault::bench {
 namespace {

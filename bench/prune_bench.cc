@@ -15,9 +15,9 @@
 
 #include "bench_mode.h"
 #include "bench_support.h"
-#include "certvault/archive/repository.h"
-#include "certvault/archive/snapshot_forget.h"
-#include "certvault/archive/snapshot_writer.h"
+#include "certvault/repository/repository.h"
+#include "certvault/repository/snapshot_forget.h"
+#include "certvault/repository/snapshot_writer.h"
 
 namespace certvault::bench {
 namespace {

@@ -2,9 +2,9 @@
 
 #include <cstdio>
 
-#include "certvault/archive/api_backup.h"
-#include "certvault/archive/folder_backup.h"
-#include "certvault/archive/os_file.h"
+#include "certvault/base/os_file.h"
+#include "certvault/operations/api_backup.h"
+#include "certvault/operations/folder_backup.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "exit_codes.h"

@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "certvault/archive/error.h"
-#include "certvault/archive/repository_check.h"
+#include "certvault/base/error.h"
+#include "certvault/repository/check.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "exit_codes.h"

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "certvault/archive/os_file.h"
+#include "certvault/base/os_file.h"
 
 namespace certvault::cli {
 

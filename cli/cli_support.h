@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "certvault/archive/repository.h"
+#include "certvault/repository/repository.h"
 
 namespace certvault::cli {
 

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "certvault/archive/error.h"
+#include "certvault/base/error.h"
 #include "exit_codes.h"
 
 namespace certvault::cli {

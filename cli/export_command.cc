@@ -1,9 +1,9 @@
 #include <cstdio>
 
-#include "certvault/archive/ca_export.h"
-#include "certvault/archive/error.h"
-#include "certvault/archive/os_file.h"
-#include "certvault/archive/snapshot_export.h"
+#include "certvault/base/error.h"
+#include "certvault/base/os_file.h"
+#include "certvault/operations/ca_export.h"
+#include "certvault/operations/snapshot_export.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"

@@ -3,10 +3,10 @@
 
 #include <cstdio>
 
-#include "certvault/archive/error.h"
-#include "certvault/archive/repository_prune.h"
-#include "certvault/archive/retention.h"
-#include "certvault/archive/snapshot_forget.h"
+#include "certvault/base/error.h"
+#include "certvault/operations/retention.h"
+#include "certvault/repository/prune.h"
+#include "certvault/repository/snapshot_forget.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"

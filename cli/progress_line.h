@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "certvault/archive/api_backup.h"
+#include "certvault/operations/api_backup.h"
 
 namespace certvault::cli {
 

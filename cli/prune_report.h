@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "certvault/archive/repository_prune.h"
+#include "certvault/repository/prune.h"
 
 namespace certvault::cli {
 

@@ -1,6 +1,6 @@
 #include <cstdio>
 
-#include "certvault/archive/repository_repair.h"
+#include "certvault/repository/repair.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "exit_codes.h"

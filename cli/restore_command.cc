@@ -2,10 +2,10 @@
 
 #include <cstdio>
 
-#include "certvault/archive/api_restore.h"
-#include "certvault/archive/child_process.h"
-#include "certvault/archive/error.h"
-#include "certvault/archive/os_file.h"
+#include "certvault/base/child_process.h"
+#include "certvault/base/error.h"
+#include "certvault/base/os_file.h"
+#include "certvault/operations/api_restore.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"

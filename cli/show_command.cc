@@ -3,7 +3,7 @@
 
 #include <cstdio>
 
-#include "certvault/archive/error.h"
+#include "certvault/base/error.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"

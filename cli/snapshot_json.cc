@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "certvault/archive/hex.h"
+#include "certvault/base/hex.h"
 #include "cli_support.h"
 
 namespace certvault::cli {

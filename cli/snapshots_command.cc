@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "certvault/archive/retention.h"
+#include "certvault/operations/retention.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "certvault/archive/repository_stats.h"
+#include "certvault/repository/stats.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"

@@ -1,7 +1,7 @@
 #include <cstdio>
 
-#include "certvault/archive/os_file.h"
-#include "certvault/archive/snapshot_verify.h"
+#include "certvault/base/os_file.h"
+#include "certvault/operations/snapshot_verify.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"

@@ -1,14 +1,15 @@
 // Backups of the simulated CA through the Certadm binding, end to end.
-#include "certvault/archive/api_backup.h"
+#include "certvault/operations/api_backup.h"
 
 #include <catch2/catch.hpp>
 #include <set>
 #include <thread>
 
-#include "certvault/archive/error.h"
-#include "certvault/archive/object_store.h"
-#include "certvault/archive/repository.h"
-#include "certvault/archive/snapshot_export.h"
+#include "certvault/base/error.h"
+#include "certvault/operations/snapshot_export.h"
+#include "certvault/repository/object_store.h"
+#include "certvault/repository/repository.h"
+#include "certvault/repository/snapshot_reader.h"
 #include "test_support.h"
 
 using namespace certvault;

@@ -1,10 +1,10 @@
-#include "certvault/archive/ese_headers.h"
+#include "certvault/operations/ese_headers.h"
 
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <vector>
 
-#include "certvault/archive/error.h"
+#include "certvault/base/error.h"
 
 using namespace certvault;
 

@@ -1,4 +1,4 @@
-#include "certvault/archive/log_chain.h"
+#include "certvault/operations/log_chain.h"
 
 #include <catch2/catch.hpp>
 

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "certvault/archive/certadm.h"
+#include "certvault/certadm/certadm.h"
 #include "sim_fixture.h"
 
 using namespace certvault;

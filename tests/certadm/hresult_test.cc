@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "certvault/archive/certadm_error.h"
+#include "certvault/certadm/api_error.h"
 
 using namespace certvault;
 using namespace certvault::certadm;

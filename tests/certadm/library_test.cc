@@ -1,9 +1,10 @@
+#include "certvault/certadm/library.h"
+
 #include <dlfcn.h>
 
 #include <catch2/catch.hpp>
 
-#include "certvault/archive/certadm_library.h"
-#include "certvault/archive/error.h"
+#include "certvault/base/error.h"
 #include "sim_fixture.h"
 
 using namespace certvault;

@@ -1,7 +1,7 @@
 // Errors, names and contexts through the binding against the simulated CA.
 #include <catch2/catch.hpp>
 
-#include "certvault/archive/certadm.h"
+#include "certvault/certadm/certadm.h"
 #include "sim_fixture.h"
 
 using namespace certvault;

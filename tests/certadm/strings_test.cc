@@ -1,9 +1,10 @@
+#include "certvault/certadm/strings.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include "certvault/archive/certadm_strings.h"
-#include "certvault/archive/error.h"
+#include "certvault/base/error.h"
 
 using namespace certvault;
 using namespace certvault::certadm;

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <type_traits>
 
-#include "certvault/archive/certadm.h"
+#include "certvault/certadm/certadm.h"
 
 using namespace certvault;
 using namespace certvault::certadm;

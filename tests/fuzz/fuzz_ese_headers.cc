@@ -1,6 +1,6 @@
 #include <span>
 
-#include "certvault/archive/ese_headers.h"
+#include "certvault/operations/ese_headers.h"
 #include "fuzz_target.h"
 
 namespace {

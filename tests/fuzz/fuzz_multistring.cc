@@ -1,8 +1,8 @@
 // Multi-strings and UTF-16 from the Certadm API (name lists, restore map).
 #include <span>
 
-#include "certvault/archive/certadm_strings.h"
-#include "certvault/archive/error.h"
+#include "certvault/base/error.h"
+#include "certvault/certadm/strings.h"
 #include "fuzz_target.h"
 
 namespace {

@@ -3,10 +3,9 @@
 #include <cstring>
 #include <span>
 
-#include "certvault/archive/object_store.h"
+#include "certvault/repository/object_store.h"
 #include "fuzz_target.h"
-// pack.h is private to archive/; the relative path keeps the fuzz CMakeLists untouched.
-#include "../../archive/src/repository/pack.h"
+#include "pack.h"
 
 namespace {
 // A well-formed index+footer of two back-to-back entries: mutations of the

@@ -3,8 +3,8 @@
 #include <span>
 #include <string>
 
-#include "certvault/archive/error.h"
-#include "certvault/archive/repository.h"
+#include "certvault/base/error.h"
+#include "certvault/repository/repository.h"
 #include "framed_object.h"
 #include "fuzz_target.h"
 #include "keyed_hash.h"

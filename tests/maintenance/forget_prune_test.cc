@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "certvault/archive/error.h"
+#include "certvault/base/error.h"
 #include "maintenance_fixture.h"
 
 using namespace certvault;

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "certvault/archive/folder_backup.h"
-#include "certvault/archive/repository.h"
-#include "certvault/archive/repository_check.h"
-#include "certvault/archive/repository_prune.h"
-#include "certvault/archive/snapshot_export.h"
-#include "certvault/archive/snapshot_forget.h"
+#include "certvault/operations/folder_backup.h"
+#include "certvault/operations/snapshot_export.h"
+#include "certvault/repository/check.h"
+#include "certvault/repository/prune.h"
+#include "certvault/repository/repository.h"
+#include "certvault/repository/snapshot_forget.h"
 #include "test_support.h"
 
 namespace certvault_test {

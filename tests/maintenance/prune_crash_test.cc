@@ -2,8 +2,8 @@
 // clean, with at most warnings about leftovers, and a rerun finishes the work.
 #include <catch2/catch.hpp>
 
-#include "certvault/archive/error.h"
-#include "certvault/archive/object_store.h"
+#include "certvault/base/error.h"
+#include "certvault/repository/object_store.h"
 #include "maintenance_fixture.h"
 
 using namespace certvault;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "certvault/archive/error.h"
-#include "certvault/archive/object_store.h"
+#include "certvault/base/error.h"
+#include "certvault/repository/object_store.h"
 #include "temp_folder.h"
 
 using namespace certvault;

@@ -1,9 +1,9 @@
-#include "certvault/archive/object_store.h"
+#include "certvault/repository/object_store.h"
 
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "certvault/archive/error.h"
+#include "certvault/base/error.h"
 #include "temp_folder.h"
 
 using namespace certvault;

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
-#include "certvault/archive/error.h"
-#include "certvault/archive/object_store.h"
+#include "certvault/base/error.h"
+#include "certvault/repository/object_store.h"
 #include "temp_folder.h"
 
 using namespace certvault;

@@ -1,12 +1,11 @@
-#include "certvault/archive/repository_lock.h"
-
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "certvault/archive/error.h"
+#include "certvault/base/error.h"
+#include "certvault/repository/lock.h"
 #include "temp_folder.h"
 
 using namespace certvault;

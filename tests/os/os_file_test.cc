@@ -1,13 +1,13 @@
 // os_file.h: the one file interface behind the commit protocol, on this system's half
 // (os_file_posix.cc here; the wine test drives os_file_win32.cc through certvault.exe).
-#include "certvault/archive/os_file.h"
+#include "certvault/base/os_file.h"
 
 #include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "certvault/archive/error.h"
+#include "certvault/base/error.h"
 #include "test_support.h"
 
 using certvault::Error;

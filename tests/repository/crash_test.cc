@@ -8,8 +8,8 @@
 #include <set>
 #include <thread>
 
-#include "certvault/archive/error.h"
-#include "certvault/archive/repository_repair.h"
+#include "certvault/base/error.h"
+#include "certvault/repository/repair.h"
 #include "repository_fixture.h"
 
 using namespace certvault;

@@ -4,10 +4,10 @@
 #include <functional>
 #include <memory>
 
-#include "certvault/archive/folder_backup.h"
-#include "certvault/archive/repository.h"
-#include "certvault/archive/snapshot_export.h"
-#include "certvault/archive/snapshot_writer.h"
+#include "certvault/operations/folder_backup.h"
+#include "certvault/operations/snapshot_export.h"
+#include "certvault/repository/repository.h"
+#include "certvault/repository/snapshot_writer.h"
 #include "test_support.h"
 
 namespace certvault_test {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "certvault/archive/error.h"
+#include "certvault//base/error.h"
+#include "certvault/repository/snapshot_reader.h"
 #include "repository_fixture.h"
 
 using namespace certvault;

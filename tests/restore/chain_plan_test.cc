@@ -1,7 +1,7 @@
 // The generation arithmetic of a restore chain, without a repository.
 #include <catch2/catch.hpp>
 
-#include "certvault/archive/export_plan.h"
+#include "certvault/operations/export_plan.h"
 
 using namespace certvault;
 

@@ -1,9 +1,9 @@
 // Names from the API, the restore map or a damaged catalog never lead outside the target.
 #include <catch2/catch.hpp>
 
-#include "certvault/archive/api_restore.h"
-#include "certvault/archive/error.h"
-#include "certvault/archive/safe_path.h"
+#include "certvault/base/error.h"
+#include "certvault/base/safe_path.h"
+#include "certvault/operations/api_restore.h"
 
 using namespace certvault;
 
@@ -123,7 +123,9 @@ TEST_CASE("export paths: case-only twins and a file that is also a folder are re
   refused({"DataBase/edb00005.log", "DataBase/EDB00005.LOG"}, "same file on Windows");
   refused({"Dynamic/a", "Dynamic/a.b", "Dynamic/a/b"}, "also a folder");
   refused({"x/y/z", "X/Y"}, "also a folder");
-  CHECK_NOTHROW(check_distinct_paths({"DataBase/a.edb", "DataBase/edb00001.log", "DataBase/edb00001.log.x", "Dynamic/a",
-                                      "Dynamic/a.b", "Dynamic/ab/c", "COM\xC2\xB9" "4"},
-                                     "snapshot x"));
+  CHECK_NOTHROW(check_distinct_paths(
+      {"DataBase/a.edb", "DataBase/edb00001.log", "DataBase/edb00001.log.x", "Dynamic/a", "Dynamic/a.b", "Dynamic/ab/c",
+       "COM\xC2\xB9"
+       "4"},
+      "snapshot x"));
 }

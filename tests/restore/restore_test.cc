@@ -2,10 +2,10 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "certvault/archive/api_backup.h"
-#include "certvault/archive/api_restore.h"
-#include "certvault/archive/error.h"
-#include "certvault/archive/repository.h"
+#include "certvault/base/error.h"
+#include "certvault/operations/api_backup.h"
+#include "certvault/operations/api_restore.h"
+#include "certvault/repository/repository.h"
 #include "test_support.h"
 
 using certvault::LockMode;

@@ -1,9 +1,9 @@
 // The tar writer, read back by the system's tar.
-#include "certvault/archive/tar_writer.h"
+#include "certvault/operations/tar_writer.h"
 
 #include <catch2/catch.hpp>
 
-#include "certvault/archive/error.h"
+#include "certvault/base/error.h"
 #include "test_support.h"
 
 using namespace certvault;

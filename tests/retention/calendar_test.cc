@@ -1,8 +1,8 @@
 // UTC calendar arithmetic behind retention: durations, time specs, ISO weeks.
 #include <catch2/catch.hpp>
 
-#include "certvault/archive/error.h"
-#include "certvault/archive/retention.h"
+#include "certvault/base/error.h"
+#include "certvault/operations/retention.h"
 
 using namespace certvault;
 using namespace certvault::retention;

@@ -5,8 +5,8 @@
 #include <random>
 #include <set>
 
-#include "certvault/archive/error.h"
-#include "certvault/archive/retention.h"
+#include "certvault/base/error.h"
+#include "certvault/operations/retention.h"
 
 using namespace certvault;
 using namespace certvault::retention;

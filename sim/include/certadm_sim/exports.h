@@ -4,12 +4,12 @@
 // Contract: the archiver never includes this header; it loads the library by path
 // and resolves these names (the same way it loads certadm.dll). Tests that link
 // certadm_sim call them directly. The static_asserts keep every signature equal
-// to the function-pointer types of certadm_abi.h.
+// to the function-pointer types of certvault/certadm/abi.h.
 #pragma once
 
 #include <type_traits>
 
-#include "certvault/archive/certadm_abi.h"
+#include "certvault/certadm/abi.h"
 
 CERTADM_EXPORT HRESULT CERTADM_CALL CertSrvIsServerOnlineW(const WCHAR* server, CertadmBool* online);
 CERTADM_EXPORT HRESULT CERTADM_CALL CertSrvBackupPrepareW(const WCHAR* server, ULONG grbitJet, ULONG backupFlags,

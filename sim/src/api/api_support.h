@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "certadm_sim/hresults.h"
-#include "certvault/archive/certadm_abi.h"
+#include "certvault/certadm/abi.h"
 #include "core/sessions.h"
 
 namespace casim::api {

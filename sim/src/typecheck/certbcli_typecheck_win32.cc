@@ -3,7 +3,7 @@
 // mingw-w64, in the spirit of the header's own _CERTBCLI_TYPECHECK.
 //
 // Any signature drift fails the build here, three ways:
-// 1. certadm_abi.h (without CERTADM_SIM_EXPORTS) includes <certbcli.h>; the
+// 1. certvault/certadm/abi.h (without CERTADM_SIM_EXPORTS) includes <certbcli.h>; the
 //    sim's exports.h then redeclares the seventeen functions with C linkage.
 //    A C function redeclared with a different type is an error ("conflicting
 //    declaration"), so each of the sim's signatures must be the header's.
@@ -20,7 +20,7 @@
 #include <type_traits>
 
 #include "certadm_sim/exports.h"
-#include "certvault/archive/certadm_abi.h"
+#include "certvault/certadm/abi.h"
 
 #ifndef __CERTBCLI_H__
 #error "certbcli.h must be the header in use here"

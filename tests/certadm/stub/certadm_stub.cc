@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "certvault/archive/certadm_abi.h"
+#include "certvault/certadm/abi.h"
 
 namespace {
 

@@ -1,0 +1,35 @@
+// certvault::Error — the one exception type certvault throws.
+//
+// Contract: what() is a complete sentence for an administrator: it names the
+// operation that failed and why (function, HRESULT in hex and its meaning,
+// path, offset — whatever applies). kind() lets the CLI choose an exit code
+// without parsing text.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace certvault {
+
+enum class ErrorKind {
+  kFailure,    // I/O or unexpected state
+  kUsage,      // a bad argument value
+  kLocked,     // repository lock held by someone else (or stale)
+  kIntegrity,  // corruption or verification failure
+  kApi,        // the Certadm API / the CA reported a failure
+  kRefused,    // a safety rule refused the operation
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  ErrorKind kind() const noexcept { return kind_; }
+
+ private:
+  ErrorKind kind_;
+};
+
+// Throws Error(kFailure) naming `what` and the current errno's text.
+[[noreturn]] void throw_errno(const std::string& what);
+
+}  // namespace certvault

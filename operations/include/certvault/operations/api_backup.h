@@ -1,0 +1,70 @@
+// Backing up a live CA through the Certadm API into a repository.
+//
+// Contract: back_up_server() runs the backup scenario of certbcli.h (online
+// check, prepare, restore map, database files, logs, dynamic files) and
+// streams every byte CertSrvBackupRead returns straight into the repository's
+// chunker — no temporary copy on disk. It commits the snapshot, and only then,
+// unless keep_logs is set, truncates the CA's logs with the CommittedSnapshot
+// as proof and records the result in the catalog. Any failure before the
+// commit ends the Certadm session (CertSrvBackupEnd), truncates nothing, leaves
+// no visible snapshot, and throws an Error naming the function, HRESULT, file
+// and offset. A failed truncation after a good commit is reported in the
+// result (the snapshot is safe), not thrown.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certvault/operations/log_chain.h"
+
+namespace certvault {
+
+class Repository;
+
+enum class RequestedBackupType { kFull, kIncremental, kAuto };
+
+struct BackupProgress {
+  std::string file;               // path as the API gave it
+  uint64_t file_done = 0;         // bytes of this file read so far
+  uint64_t file_size = 0;         // its size, from CertSrvBackupOpenFile
+  uint64_t total_done = 0;        // bytes read in this backup so far
+  uint64_t total_expected = 0;    // best estimate of all bytes to read (grows as lists arrive)
+  uint64_t new_bytes_stored = 0;  // bytes written to packs so far (after dedup and compression)
+  double elapsed_seconds = 0;
+};
+
+struct ApiBackupOptions {
+  std::string server;             // CA folder (simulated CA) or CA config string (Windows)
+  std::filesystem::path library;  // empty: certadm::Library::default_path()
+  RequestedBackupType type = RequestedBackupType::kAuto;
+  std::chrono::seconds full_every = std::chrono::hours(24 * 7);
+  bool keep_logs = false;
+  std::vector<std::string> tags;
+  uint32_t read_buffer_bytes = 1u << 20;                   // chosen by `certvault-bench api` (see docs/benchmarks.md)
+  std::function<void(const BackupProgress&)> on_progress;  // called at most every ~100 ms
+};
+
+struct ApiBackupResult {
+  std::string snapshot_id;
+  BackupKind kind = BackupKind::kFull;
+  std::string kind_reason;  // why --type auto chose it, or "requested"
+  std::string ca_name;
+  uint32_t files = 0;
+  uint64_t logical_bytes = 0;
+  uint64_t new_bytes_stored = 0;
+  std::optional<GenerationRange> log_range;
+  std::vector<std::string> missing_dynamic_files;  // "path: reason"
+  bool logs_truncated = false;
+  std::string truncation_error;       // set when the truncation after commit failed
+  std::vector<std::string> warnings;  // problems after the commit that did not endanger the snapshot
+  double seconds = 0;
+};
+
+ApiBackupResult back_up_server(Repository& repository, const ApiBackupOptions& options);
+
+}  // namespace certvault

@@ -1,0 +1,411 @@
+#include "certvault/operations/api_backup.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <set>
+
+#include "certvault/base/error.h"
+#include "certvault/base/os_file.h"
+#include "certvault/certadm/certadm.h"
+#include "certvault/operations/ese_headers.h"
+#include "certvault/repository/repository.h"
+#include "certvault/repository/snapshot_writer.h"
+
+namespace certvault {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// ESE error codes as Certadm returns them (0xC800xxxx): the CA refusing a
+// logs-only backup because it has no full backup or its log chain is broken.
+constexpr HRESULT kJetMissingFullBackup = static_cast<HRESULT>(0xC8000230);   // -560
+constexpr HRESULT kJetInvalidLogSequence = static_cast<HRESULT>(0xC8000203);  // -515
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.find_last_of("/\\");
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string role_for(uint16_t type_code) {
+  switch (type_code) {
+    case CSBFT_CERTSERVER_DATABASE:
+      return "database";
+    case CSBFT_LOG:
+      return "log";
+    case CSBFT_PATCH_FILE:
+      return "patch";
+    case CSBFT_CHECKPOINT_DIR:
+      return "checkpoint";
+    default:
+      return "other";
+  }
+}
+
+int64_t now_unix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+struct ServerHistory {
+  std::optional<catalog::SnapshotRecord> last_full;
+  std::optional<catalog::SnapshotRecord> latest;  // newest full or incremental
+  bool chain_intact = false;                      // from last_full through latest
+};
+
+ServerHistory read_history(const catalog::Catalog& catalog, const std::string& server) {
+  catalog::SnapshotFilter scope;
+  scope.server = server;
+  ServerHistory history;
+  for (const auto& snapshot : catalog.snapshots(scope)) {
+    if (snapshot.kind == "full") {
+      history.last_full = snapshot;
+      history.latest = snapshot;
+      history.chain_intact = snapshot.gen_high.has_value();
+    } else if (snapshot.kind == "incremental" && history.latest) {
+      const bool continues =
+          history.latest->gen_high && snapshot.gen_low && snapshot.gen_high &&
+          check_continuation(*history.latest->gen_high, {*snapshot.gen_low, *snapshot.gen_high}).continues;
+      history.chain_intact = history.chain_intact && continues;
+      history.latest = snapshot;
+    }
+  }
+  return history;
+}
+
+// Thrown inside the session when --type auto should retry as a full backup.
+struct FallBackToFull {
+  std::string reason;
+};
+
+class Session {
+ public:
+  Session(Repository& repository, const ApiBackupOptions& options, certadm::Server& server,
+          const ServerHistory& history, ApiBackupResult& result, Clock::time_point started)
+      : repository_(repository),
+        options_(options),
+        server_(server),
+        history_(history),
+        result_(result),
+        started_(started),
+        buffer_(std::max<uint32_t>(options.read_buffer_bytes, 4096)) {}
+
+  void run(BackupKind kind, bool may_fall_back) {
+    const bool full = kind == BackupKind::kFull;
+    std::optional<certadm::BackupContext> context;
+    try {
+      context.emplace(server_.prepare_backup(full ? CSBACKUP_TYPE_FULL : CSBACKUP_TYPE_LOGS_ONLY));
+    } catch (const certadm::ApiError& e) {
+      if (!full && may_fall_back && (e.hresult() == kJetMissingFullBackup || e.hresult() == kJetInvalidLogSequence)) {
+        throw FallBackToFull{
+            fmt::format("the CA refused a logs-only backup ({})", certadm::describe_hresult(e.hresult()))};
+      }
+      throw;
+    }
+    const auto locations = context->restore_locations();
+    const auto databases = full ? context->database_names() : certadm::NameList{};
+
+    SnapshotHeader header;
+    header.kind = full ? "full" : "incremental";
+    header.source = options_.server;
+    header.server = options_.server;
+    header.tags = options_.tags;
+    if (history_.latest) header.parent = history_.latest->id;
+    if (full) {
+      if (history_.last_full) header.dedup_reference = history_.last_full->id;
+      for (const auto& entry : databases.entries) {
+        if (entry.type_code == CSBFT_CERTSERVER_DATABASE) {
+          std::string name = base_name(entry.path_utf8);
+          if (name.size() > 4 && name.ends_with(".edb")) name.resize(name.size() - 4);
+          header.ca_name = name;
+        }
+      }
+    } else {
+      header.base_full = history_.last_full->id;
+      header.ca_name = history_.last_full->ca_name;
+    }
+    result_.ca_name = header.ca_name;
+    auto writer = repository_.begin_snapshot(header);
+
+    std::vector<catalog::RestoreMapEntry> map_entries;
+    for (const auto& entry : locations.entries) map_entries.push_back({entry.type_code, entry.path_utf8});
+    writer->set_restore_map(locations.raw, std::move(map_entries));
+
+    std::optional<ese::DatabaseHeader> database_header;
+    for (const auto& entry : databases.entries) {
+      const auto prefix = stream_api_file(*context, *writer, entry, "DataBase/" + base_name(entry.path_utf8),
+                                          role_for(entry.type_code), std::nullopt);
+      if (entry.type_code == CSBFT_CERTSERVER_DATABASE) database_header = ese::parse_database_header(prefix);
+    }
+
+    const auto logs = context->backup_logs();
+    std::vector<uint32_t> generations;
+    for (const auto& entry : logs.entries) {
+      const auto generation = ese::log_generation_from_name(entry.path_utf8);
+      if (entry.type_code == CSBFT_LOG && !generation) {
+        throw Error(ErrorKind::kApi, fmt::format("log '{}' from CertSrvBackupGetBackupLogsW has no ESE generation "
+                                                 "in its name",
+                                                 entry.path_utf8));
+      }
+      if (generation) generations.push_back(*generation);
+    }
+    const auto generation_set = summarize_generations(generations);
+    if (!generation_set) {
+      throw Error(ErrorKind::kApi, fmt::format("the CA listed no log files for this {} backup", header.kind));
+    }
+    if (!generation_set->gaps.empty()) {
+      throw Error(ErrorKind::kApi, fmt::format("the CA's log list has gaps (missing generations {}); the backup "
+                                               "would not be restorable",
+                                               describe_gaps(generation_set->gaps)));
+    }
+    if (database_header && database_header->lowest_required_generation != 0 &&
+        generation_set->range.low > database_header->lowest_required_generation) {
+      throw Error(ErrorKind::kApi,
+                  fmt::format("the database needs logs from generation 0x{:X}, but the CA listed logs from 0x{:X}; "
+                              "the backup would not be restorable",
+                              database_header->lowest_required_generation, generation_set->range.low));
+    }
+    if (!full) {
+      if (!history_.latest->gen_high) {
+        throw Error(ErrorKind::kRefused, fmt::format("refusing an incremental backup: snapshot {} records no log "
+                                                     "generations; take a full backup (--type full)",
+                                                     history_.latest->id.substr(0, 12)));
+      }
+      const auto continuation = check_continuation(*history_.latest->gen_high, generation_set->range);
+      if (!continuation.continues) {
+        const std::string why =
+            continuation.missing.empty()
+                ? fmt::format("the CA offers logs 0x{:X}-0x{:X}, none newer than the last snapshot's 0x{:X}",
+                              generation_set->range.low, generation_set->range.high, *history_.latest->gen_high)
+                : fmt::format("generations {} are missing between snapshot {} and the logs the CA offers",
+                              describe_gaps(continuation.missing), history_.latest->id.substr(0, 12));
+        if (may_fall_back) throw FallBackToFull{"the log chain is broken: " + why};
+        throw Error(ErrorKind::kRefused,
+                    fmt::format("refusing an incremental backup: {}; take a full backup (--type full)", why));
+      }
+    }
+    for (const auto& entry : logs.entries) {
+      const auto generation = ese::log_generation_from_name(entry.path_utf8);
+      const auto prefix = stream_api_file(*context, *writer, entry, "DataBase/" + base_name(entry.path_utf8),
+                                          role_for(entry.type_code), generation);
+      if (generation && entry.type_code == CSBFT_LOG) {
+        const uint32_t in_header = ese::parse_log_generation(prefix);
+        if (in_header != *generation) {
+          throw Error(ErrorKind::kIntegrity, fmt::format("log '{}' holds generation 0x{:X} in its header, not 0x{:X}",
+                                                         entry.path_utf8, in_header, *generation));
+        }
+      }
+    }
+    writer->set_log_range(generation_set->range.low, generation_set->range.high);
+    result_.log_range = generation_set->range;
+
+    // Step 12-13 come before the commit so that the committed snapshot holds
+    // the dynamic files too; truncation (step 11) waits for the commit.
+    const auto dynamic = context->dynamic_files();
+    std::set<std::string> used_names;
+    for (const auto& entry : dynamic.entries) {
+      std::string name = base_name(entry.path_utf8);
+      for (int n = 2; used_names.contains(name); ++n) name = fmt::format("{}.{}", base_name(entry.path_utf8), n);
+      used_names.insert(name);
+      back_up_dynamic_file(*writer, entry.path_utf8, "Dynamic/" + name);
+    }
+
+    result_.files = static_cast<uint32_t>(databases.entries.size() + logs.entries.size() + dynamic.entries.size() -
+                                          result_.missing_dynamic_files.size());
+    result_.logical_bytes = writer->bytes_written();
+    const CommittedSnapshot committed = writer->commit();
+    result_.snapshot_id = committed.snapshot_id();
+    result_.new_bytes_stored = writer->new_bytes_stored();
+
+    if (!options_.keep_logs) {
+      catalog::TruncationRecord record;
+      record.snapshot_id = committed.snapshot_id();
+      record.time_unix = now_unix();
+      try {
+        context->truncate_logs(committed);
+        result_.logs_truncated = true;
+        record.message = "logs truncated";
+      } catch (const certadm::ApiError& e) {
+        result_.truncation_error = e.what();
+        record.hresult = e.hresult();
+        record.message = e.what();
+      } catch (const Error& e) {
+        result_.truncation_error = e.what();
+        record.hresult = -1;
+        record.message = e.what();
+      }
+      try {
+        repository_.catalog().record_truncation(record);
+      } catch (const std::exception& e) {
+        result_.warnings.push_back(fmt::format("could not record the truncation in the catalog: {}", e.what()));
+      }
+    }
+    try {
+      context->end();
+    } catch (const std::exception& e) {
+      result_.warnings.push_back(fmt::format("snapshot committed, but ending the backup session failed: {}", e.what()));
+    }
+  }
+
+ private:
+  // Reads one file through OpenFile/Read/Close into the writer; returns the
+  // file's first bytes for header checks.
+  std::vector<uint8_t> stream_api_file(certadm::BackupContext& context, SnapshotWriter& writer,
+                                       const certadm::NameEntry& entry, const std::string& snapshot_path,
+                                       const std::string& role, std::optional<uint32_t> generation) {
+    const uint64_t size = context.open_file(entry, static_cast<uint32_t>(buffer_.size()));
+    expected_total_ += size;
+    // The first bytes decide how the file is chunked (a database by its pages),
+    // so they are read before the file is begun in the snapshot.
+    std::vector<uint8_t> head;
+    uint64_t offset = 0;
+    bool begun = false;
+    auto begin = [&] {
+      FileHeader header{snapshot_path, role, entry.type_code, entry.path_utf8, generation, 0};
+      if (entry.type_code == CSBFT_CERTSERVER_DATABASE)
+        header.fixed_chunk_size = ese::database_page_size(head).value_or(0);
+      writer.begin_file(header);
+      writer.write(head);
+      begun = true;
+    };
+    try {
+      while (true) {
+        const size_t n = context.read(buffer_);
+        if (n == 0) break;
+        offset += n;
+        done_total_ += n;
+        if (!begun) {
+          head.insert(head.end(), buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+          if (head.size() >= ese::kHeaderPrefixBytes) begin();
+        } else {
+          writer.write(std::span(buffer_.data(), n));
+        }
+        report_progress(entry.path_utf8, offset, size, writer);
+      }
+    } catch (const certadm::ApiError& e) {
+      throw Error(ErrorKind::kApi,
+                  fmt::format("{} — while reading '{}' at offset {} of {}", e.what(), entry.path_utf8, offset, size));
+    }
+    if (offset != size) {
+      throw Error(ErrorKind::kApi, fmt::format("CertSrvBackupRead ended '{}' at offset {}, but CertSrvBackupOpenFileW "
+                                               "announced {} bytes",
+                                               entry.path_utf8, offset, size));
+    }
+    if (!begun) begin();
+    writer.end_file();
+    context.close_file();
+    head.resize(std::min(head.size(), ese::kHeaderPrefixBytes));
+    return head;
+  }
+
+  void back_up_dynamic_file(SnapshotWriter& writer, const std::string& path, const std::string& snapshot_path) {
+    // The API hands out UTF-8 (converted from its UTF-16); the path is built from UTF-8, never
+    // from the process's narrow code page.
+    const std::filesystem::path file_path = os::path_from_utf8(path);
+    os::File file;
+    std::string reason;
+    if (!os::File::try_open(file_path, os::OpenFor::kRead, "back up dynamic file", file, reason)) {
+      writer.note_missing_file(path, reason);
+      result_.missing_dynamic_files.push_back(path + ": " + reason);
+      return;
+    }
+    writer.begin_file({snapshot_path, "dynamic", 0, path, std::nullopt});
+    uint64_t offset = 0;
+    while (true) {
+      size_t n = 0;
+      try {
+        n = file.read(buffer_);
+      } catch (const Error& error) {
+        throw Error(error.kind(),
+                    fmt::format("cannot read dynamic file {} at offset {}: {}", path, offset, error.what()));
+      }
+      if (n == 0) break;
+      writer.write(std::span(buffer_.data(), n));
+      offset += n;
+    }
+    writer.end_file();
+  }
+
+  void report_progress(const std::string& file, uint64_t file_done, uint64_t file_size, SnapshotWriter& writer) {
+    if (!options_.on_progress) return;
+    const auto now = Clock::now();
+    if (now - last_progress_ < std::chrono::milliseconds(100) && file_done != file_size) return;
+    last_progress_ = now;
+    BackupProgress progress;
+    progress.file = file;
+    progress.file_done = file_done;
+    progress.file_size = file_size;
+    progress.total_done = done_total_;
+    progress.total_expected = std::max(expected_total_, done_total_);
+    progress.new_bytes_stored = writer.new_bytes_stored();
+    progress.elapsed_seconds = std::chrono::duration<double>(now - started_).count();
+    options_.on_progress(progress);
+  }
+
+  Repository& repository_;
+  const ApiBackupOptions& options_;
+  certadm::Server& server_;
+  const ServerHistory& history_;
+  ApiBackupResult& result_;
+  Clock::time_point started_;
+  std::vector<uint8_t> buffer_;
+  uint64_t expected_total_ = 0;
+  uint64_t done_total_ = 0;
+  Clock::time_point last_progress_{};
+};
+
+}  // namespace
+
+ApiBackupResult back_up_server(Repository& repository, const ApiBackupOptions& options) {
+  const auto started = Clock::now();
+  if (options.server.empty()) throw Error(ErrorKind::kUsage, "no server given");
+  auto library = certadm::Library::load(options.library.empty() ? certadm::Library::default_path() : options.library);
+  certadm::Server server(library, options.server);
+  if (!server.is_online()) {
+    throw Error(ErrorKind::kApi, fmt::format("CA '{}' is not online (CertSrvIsServerOnlineW): start Certificate "
+                                             "Services and try again",
+                                             options.server));
+  }
+  const auto history = read_history(repository.catalog(), options.server);
+
+  ApiBackupResult result;
+  BackupKind kind = BackupKind::kFull;
+  switch (options.type) {
+    case RequestedBackupType::kFull:
+      result.kind_reason = "requested";
+      break;
+    case RequestedBackupType::kIncremental:
+      if (!history.last_full) {
+        throw Error(ErrorKind::kRefused,
+                    fmt::format("refusing an incremental backup: the repository holds no committed full backup of "
+                                "'{}'; take a full backup first (--type full)",
+                                options.server));
+      }
+      kind = BackupKind::kIncremental;
+      result.kind_reason = "requested";
+      break;
+    case RequestedBackupType::kAuto: {
+      std::optional<std::chrono::seconds> age;
+      if (history.last_full) age = std::chrono::seconds(now_unix() - history.last_full->created_unix);
+      const auto decision = decide_backup_kind(age, history.chain_intact, options.full_every);
+      kind = decision.kind;
+      result.kind_reason = decision.reason;
+      break;
+    }
+  }
+  result.kind = kind;
+  try {
+    Session(repository, options, server, history, result, started)
+        .run(kind, options.type == RequestedBackupType::kAuto);
+  } catch (const FallBackToFull& fallback) {
+    result = ApiBackupResult{};
+    result.kind = BackupKind::kFull;
+    result.kind_reason = fallback.reason;
+    Session(repository, options, server, history, result, started).run(BackupKind::kFull, false);
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return result;
+}
+
+}  // namespace certvault

@@ -1,0 +1,373 @@
+#include "certvault/operations/api_restore.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "certvault/base/error.h"
+#include "certvault/base/os_file.h"
+#include "certvault/base/output_file.h"
+#include "certvault/base/safe_path.h"
+#include "certvault/certadm/certadm.h"
+#include "certvault/operations/snapshot_export.h"
+#include "certvault/repository/repository.h"
+#include "certvault/repository/snapshot_reader.h"
+
+namespace certvault {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr HRESULT kRestoreAbandoned = static_cast<HRESULT>(0x80004004);  // E_ABORT
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.find_last_of("/\\");
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string comparable(std::string path) {
+  std::replace(path.begin(), path.end(), '\\', '/');
+#ifdef _WIN32
+  std::transform(path.begin(), path.end(), path.begin(), [](unsigned char c) { return std::tolower(c); });
+#endif
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+bool same_name(const std::string& a, const std::string& b) {
+  std::string x = a, y = b;
+  auto lower = [](std::string& s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  };
+  lower(x);
+  lower(y);
+  return x == y;
+}
+
+std::string utc_stamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+#ifdef _WIN32
+  gmtime_s(&parts, &now);
+#else
+  gmtime_r(&now, &parts);
+#endif
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y%m%dT%H%M%SZ", &parts);
+  return text;
+}
+
+// Runs one step; a failure names the step (API errors already name the call and HRESULT).
+template <class Function>
+auto step(const std::string& name, Function&& function) {
+  try {
+    return function();
+  } catch (const Error& e) {
+    throw Error(e.kind(), fmt::format("restore step '{}' failed: {}", name, e.what()));
+  } catch (const std::exception& e) {
+    throw Error(ErrorKind::kFailure, fmt::format("restore step '{}' failed: {}", name, e.what()));
+  }
+}
+
+// One file rebuilt under a temporary name beside its destination.
+struct StagedFile {
+  fs::path destination;
+  fs::path staged;
+  uint64_t size = 0;
+  std::string snapshot_id;
+  bool placed = false;
+};
+
+// Database files, logs and the checkpoint a restore replaces (ESE's own names).
+bool is_engine_file(const std::string& name, const std::set<std::string>& database_names) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (database_names.contains(lower)) return true;
+  if (lower == "edb.chk" || lower == "tmp.edb") return true;
+  return lower.ends_with(".log") && (lower.starts_with("edb") || lower.starts_with("res"));
+}
+
+class Restore {
+ public:
+  Restore(Repository& repository, const std::string& snapshot_id, const ApiRestoreOptions& options)
+      : repository_(repository), options_(options) {
+    result_.chain =
+        step("read and check the snapshot chain", [&] { return plan_chain(repository.catalog(), snapshot_id); });
+    step("resolve the restore locations", [&] { resolve_locations(); });
+  }
+
+  ~Restore() {
+    for (const auto& file : staged_) {
+      if (!file.placed) {
+        std::error_code ignored;
+        fs::remove(file.staged, ignored);
+      }
+    }
+  }
+
+  ApiRestoreResult run() {
+    const auto started = Clock::now();
+    auto library = step("load the Certadm library", [&] {
+      return certadm::Library::load(options_.library.empty() ? certadm::Library::default_path() : options_.library);
+    });
+    certadm::Server server(library, options_.server);
+    step("stage the files (rebuild and verify every byte)", [&] { stage_all(); });
+    result_.service_was_online = step("CertSrvIsServerOnlineW", [&] { return server.is_online(); });
+    if (result_.service_was_online) {
+      say("stopping the CA service (CertSrvServerControlW SHUTDOWN)");
+      step("stop the CA service (CertSrvServerControlW)", [&] { server.control(CSCONTROL_SHUTDOWN); });
+    }
+    auto context = step("CertSrvRestorePrepareW", [&] { return server.prepare_restore(CSRESTORE_TYPE_FULL); });
+    bool registered = false;
+    try {
+      step("move the current database, logs and checkpoint aside", [&] { move_aside(); });
+      for (size_t i = 0; i < result_.chain.sets.size(); ++i) {
+        const auto& set = result_.chain.sets[i];
+        const std::string name = fmt::format("{} set {} (generations 0x{:X}-0x{:X})", set.snapshot.kind,
+                                             set.snapshot.id.substr(0, 12), set.generations.low, set.generations.high);
+        step("copy the " + name, [&] { place_set(set.snapshot.id); });
+        say("registering the " + name);
+        step("register the " + name, [&] {
+          if (i == 0) {
+            context.register_restore(result_.checkpoint_folder, result_.log_folder, map_, result_.log_folder,
+                                     set.generations.low, set.generations.high);
+          } else {
+            context.register_restore(result_.checkpoint_folder, result_.log_folder, {}, result_.log_folder,
+                                     set.generations.low, set.generations.high);
+          }
+          registered = true;
+          context.register_complete(0 /*S_OK*/);
+        });
+      }
+      step("CertSrvRestoreEnd", [&] { context.end(); });
+    } catch (...) {
+      if (registered && !context.ended()) {
+        try {
+          context.register_complete(kRestoreAbandoned);
+        } catch (...) {
+          // the original failure is the one to report
+        }
+      }
+      throw;
+    }
+    step("copy the dynamic files back", [&] { place_set(""); });
+    result_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return result_;
+  }
+
+ private:
+  void say(const std::string& line) const {
+    if (options_.on_step) options_.on_step(line);
+  }
+
+  fs::path location(const std::string& path, const std::string& what) {
+    const fs::path destination = check_restore_location(relocate(path, options_.relocations), what);
+    if (!options_.confine_to.empty()) {
+      const auto relative = destination.lexically_normal().lexically_relative(options_.confine_to.lexically_normal());
+      if (relative.empty() || *relative.begin() == "..") {
+        throw Error(ErrorKind::kRefused, fmt::format("{} restores to {}, outside {}; refusing to write there", what,
+                                                     os::display(destination), os::display(options_.confine_to)));
+      }
+    }
+    return destination;
+  }
+
+  void resolve_locations() {
+    const auto& full = result_.chain.full().snapshot;
+    std::optional<std::string> log_folder, checkpoint_folder;
+    std::vector<std::string> map_databases;
+    std::string first_database_original;
+    for (const auto& entry : full.restore_map) {
+      if (entry.type_code == CSBFT_LOG_DIR) log_folder = entry.path;
+      if (entry.type_code == CSBFT_CHECKPOINT_DIR) checkpoint_folder = entry.path;
+      if (entry.type_code == CSBFT_CERTSERVER_DATABASE) map_databases.push_back(entry.path);
+    }
+    for (const auto& record : result_.chain.full().database_files) {
+      std::string original = record.api_path;
+      for (const auto& candidate : map_databases) {
+        if (same_name(base_name(candidate), base_name(record.path))) original = candidate;
+      }
+      if (original.empty()) {
+        throw Error(ErrorKind::kRefused, fmt::format("snapshot {}: no restore location for database '{}'",
+                                                     full.id.substr(0, 12), record.path));
+      }
+      const std::string relocated = relocate(original, options_.relocations);
+      const fs::path destination = location(original, fmt::format("database '{}'", record.path));
+      map_.emplace_back(original, relocated);
+      plan(result_.chain.full().snapshot.id, record, destination);
+      database_names_.insert(destination.filename().string());
+      if (result_.database_path.empty()) {
+        result_.database_path = relocated;
+        first_database_original = original;
+      }
+      database_folder_ = destination.parent_path();
+    }
+    std::transform(database_names_.begin(), database_names_.end(), std::inserter(lower_names_, lower_names_.end()),
+                   [](std::string name) {
+                     std::transform(name.begin(), name.end(), name.begin(),
+                                    [](unsigned char c) { return std::tolower(c); });
+                     return name;
+                   });
+    // The fallback is taken from the stored (unrelocated) path: it is relocated below like the rest.
+    if (!log_folder) log_folder = first_database_original.substr(0, first_database_original.find_last_of("/\\"));
+    if (!checkpoint_folder) checkpoint_folder = *log_folder;
+    result_.log_folder = relocate(*log_folder, options_.relocations);
+    result_.checkpoint_folder = relocate(*checkpoint_folder, options_.relocations);
+    log_folder_path_ = location(*log_folder, "restore map log folder (0x82)");
+    checkpoint_folder_path_ = location(*checkpoint_folder, "restore map checkpoint folder (0x83)");
+    // Each generation once, from the newest set that holds it (overlaps are equal copies).
+    std::map<uint32_t, std::pair<std::string, const catalog::FileRecord*>> logs;
+    for (const auto& set : result_.chain.sets) {
+      for (const auto& log : set.logs) logs[*log.log_generation] = {set.snapshot.id, &log};
+    }
+    for (const auto& [generation, source] : logs) {
+      check_relative_path(base_name(source.second->path));
+      plan(source.first, *source.second, log_folder_path_ / base_name(source.second->path));
+    }
+    for (const auto& record : result_.chain.dynamic_files) {
+      if (record.api_path.empty()) continue;
+      plan("", record, location(record.api_path, fmt::format("dynamic file '{}'", record.path)));
+    }
+  }
+
+  void plan(const std::string& set_id, const catalog::FileRecord& record, const fs::path& destination) {
+    // Two files for one place (a damaged catalog, or names that differ only in case on
+    // Windows) would silently overwrite each other: refuse before anything is written.
+    std::string key = destination.lexically_normal().generic_string();
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!planned_destinations_.insert(key).second) {
+      throw Error(ErrorKind::kRefused, fmt::format("two files of the snapshot restore to {} ('{}' is the second)",
+                                                   os::display(destination), record.path));
+    }
+    StagedFile file;
+    file.destination = destination;
+    file.staged = destination.parent_path() / (".certvault-restore-" + destination.filename().string());
+    file.size = record.size;
+    file.snapshot_id = set_id;
+    staged_.push_back(file);
+    records_.push_back(record);
+  }
+
+  void stage_all() {
+    const std::string& target_id = result_.chain.target.id;
+    for (size_t i = 0; i < staged_.size(); ++i) {
+      auto& file = staged_[i];
+      const std::string source = file.snapshot_id.empty() ? target_id : file.snapshot_id;
+      say(fmt::format("staging {} ({} bytes)", file.destination.string(), file.size));
+      std::error_code ec;
+      fs::create_directories(file.destination.parent_path(), ec);
+      if (ec) {
+        throw Error(ErrorKind::kFailure,
+                    fmt::format("cannot create {}: {}", file.destination.parent_path().string(), ec.message()));
+      }
+      OutputFile output(file.staged);
+      read_file_contents(repository_, source, records_[i],
+                         [&](std::span<const uint8_t> bytes) { output.write(bytes); });
+      output.commit();
+      result_.bytes += file.size;
+    }
+  }
+
+  void move_aside() {
+    std::set<fs::path> folders{log_folder_path_, checkpoint_folder_path_, database_folder_};
+    std::error_code ec;
+    for (const auto& folder : folders) {
+      if (!fs::is_directory(folder, ec)) continue;
+      for (const auto& entry : fs::directory_iterator(folder, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (!entry.is_regular_file() || !is_engine_file(name, lower_names_)) continue;
+        if (result_.replaced_folder.empty()) {
+          result_.replaced_folder = log_folder_path_.parent_path() / ("certvault-replaced-" + utc_stamp());
+          fs::create_directories(result_.replaced_folder, ec);
+          if (ec) {
+            throw Error(ErrorKind::kFailure,
+                        fmt::format("cannot create {}: {}", result_.replaced_folder.string(), ec.message()));
+          }
+        }
+        // Separate database and log folders may hold equal names; never overwrite one with the other.
+        fs::path aside = result_.replaced_folder / name;
+        for (int n = 2; fs::exists(aside, ec); ++n) aside = result_.replaced_folder / fmt::format("{}.{}", name, n);
+        fs::rename(entry.path(), aside, ec);
+        if (ec) {
+          throw Error(ErrorKind::kFailure,
+                      fmt::format("cannot move {} to {}: {}", entry.path().string(), aside.string(), ec.message()));
+        }
+      }
+    }
+    if (!result_.replaced_folder.empty()) {
+      say(fmt::format("moved the previous database, logs and checkpoint to {}", result_.replaced_folder.string()));
+    }
+  }
+
+  // Renames the staged files of one set (or, for "", the dynamic files) into place.
+  void place_set(const std::string& set_id) {
+    std::set<fs::path> folders;
+    for (auto& file : staged_) {
+      if (file.snapshot_id != set_id || file.placed) continue;
+      std::error_code ec;
+      fs::rename(file.staged, file.destination, ec);
+      if (ec) {
+        throw Error(ErrorKind::kFailure, fmt::format("cannot rename {} to {}: {}", file.staged.string(),
+                                                     file.destination.string(), ec.message()));
+      }
+      file.placed = true;
+      folders.insert(file.destination.parent_path());
+      result_.files.push_back({file.destination.string(), file.size, set_id});
+    }
+    for (const auto& folder : folders) os::sync_folder(folder, "restore");
+  }
+
+  Repository& repository_;
+  const ApiRestoreOptions& options_;
+  ApiRestoreResult result_;
+  std::vector<std::pair<std::string, std::string>> map_;
+  std::vector<StagedFile> staged_;
+  std::vector<catalog::FileRecord> records_;
+  std::set<std::string> database_names_, lower_names_, planned_destinations_;
+  fs::path log_folder_path_, checkpoint_folder_path_, database_folder_;
+};
+
+}  // namespace
+
+Relocation parse_relocation(const std::string& text) {
+  const size_t equals = text.find('=');
+  if (equals == std::string::npos || equals == 0 || equals + 1 == text.size()) {
+    throw Error(ErrorKind::kUsage, fmt::format("--relocate '{}': expected OLD=NEW (two path prefixes)", text));
+  }
+  return {text.substr(0, equals), text.substr(equals + 1)};
+}
+
+std::string relocate(const std::string& path, const std::vector<Relocation>& relocations) {
+  const std::string normal = comparable(path);
+  for (const auto& relocation : relocations) {
+    const std::string from = comparable(relocation.from);
+    if (normal == from) return relocation.to;
+    if (normal.size() > from.size() && normal.compare(0, from.size(), from) == 0 &&
+        (normal[from.size()] == '/' || from.ends_with('/'))) {
+      std::string rest = path.substr(from.size());
+      std::string to = relocation.to;
+      if (!to.empty() && (to.back() == '/' || to.back() == '\\') && !rest.empty() &&
+          (rest.front() == '/' || rest.front() == '\\')) {
+        rest.erase(0, 1);
+      }
+      return to + rest;
+    }
+  }
+  return path;
+}
+
+ApiRestoreResult restore_through_api(Repository& repository, const std::string& snapshot_id,
+                                     const ApiRestoreOptions& options) {
+  if (options.server.empty()) throw Error(ErrorKind::kUsage, "no server given (--server)");
+  Restore restore(repository, snapshot_id, options);
+  return restore.run();
+}
+
+}  // namespace certvault

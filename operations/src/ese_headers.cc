@@ -1,0 +1,119 @@
+#include "certvault/operations/ese_headers.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cstring>
+
+#include "certvault/base/error.h"
+
+namespace certvault::ese {
+namespace {
+
+uint32_t read_u32(std::span<const uint8_t> bytes, size_t offset) {
+  uint32_t value = 0;
+  for (int i = 3; i >= 0; --i) value = (value << 8) | bytes[offset + static_cast<size_t>(i)];
+  return value;
+}
+
+uint64_t read_u64(std::span<const uint8_t> bytes, size_t offset) {
+  return read_u32(bytes, offset) | (static_cast<uint64_t>(read_u32(bytes, offset + 4)) << 32);
+}
+
+[[noreturn]] void bad_header(const char* what, const std::string& detail) {
+  throw Error(ErrorKind::kIntegrity, fmt::format("ESE {} header: {}", what, detail));
+}
+
+void check_common(std::span<const uint8_t> prefix, const char* what, FileType expected) {
+  if (prefix.size() < kHeaderPrefixBytes) {
+    bad_header(what, fmt::format("only {} bytes, need {} to reach the file type at offset {}", prefix.size(),
+                                 kHeaderPrefixBytes, kFileTypeOffset));
+  }
+  // Only the database header carries the magic; a log keeps its generation there.
+  const uint32_t magic = read_u32(prefix, kMagicOffset);
+  if (expected == FileType::kDatabase && magic != kHeaderMagic) {
+    bad_header(what,
+               fmt::format("magic at offset {} is 0x{:08X}, expected 0x{:08X}", kMagicOffset, magic, kHeaderMagic));
+  }
+  const uint8_t type = prefix[kFileTypeOffset];
+  if (type != static_cast<uint8_t>(expected)) {
+    bad_header(what, fmt::format("file type at offset {} is {}, expected {}", kFileTypeOffset, type,
+                                 static_cast<int>(expected)));
+  }
+}
+
+BackupInfo read_backup_info(std::span<const uint8_t> bytes, size_t offset) {
+  return BackupInfo{read_u64(bytes, offset), read_u64(bytes, offset + 8), read_u32(bytes, offset + 16),
+                    read_u32(bytes, offset + 20)};
+}
+
+}  // namespace
+
+DatabaseHeader parse_database_header(std::span<const uint8_t> prefix) {
+  check_common(prefix, "database", FileType::kDatabase);
+  DatabaseHeader header;
+  header.format_version = read_u32(prefix, kFormatVersionOffset);
+  header.state = read_u32(prefix, kDatabaseStateOffset);
+  header.page_size = read_u32(prefix, kPageSizeOffset);
+  header.lowest_required_generation = read_u32(prefix, kLowestRequiredGenerationOffset);
+  header.highest_required_generation = read_u32(prefix, kHighestRequiredGenerationOffset);
+  header.last_full_backup = read_backup_info(prefix, kLastFullBackupOffset);
+  header.last_incremental_backup = read_backup_info(prefix, kLastIncrementalBackupOffset);
+  const uint32_t page = header.page_size;
+  if (page < 2048 || page > 65536 || (page & (page - 1)) != 0) {
+    bad_header("database",
+               fmt::format("page size at offset {} is {}, not a power of two in 2048..65536", kPageSizeOffset, page));
+  }
+  return header;
+}
+
+std::optional<uint32_t> database_page_size(std::span<const uint8_t> prefix) {
+  try {
+    return parse_database_header(prefix).page_size;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+uint32_t parse_log_generation(std::span<const uint8_t> prefix) {
+  check_common(prefix, "log", FileType::kLog);
+  return read_u32(prefix, kLogGenerationOffset);
+}
+
+uint32_t parse_checkpoint_generation(std::span<const uint8_t> prefix) {
+  check_common(prefix, "checkpoint", FileType::kCheckpoint);
+  return read_u32(prefix, kCheckpointGenerationOffset);
+}
+
+std::optional<uint32_t> log_generation_from_name(std::string_view path) {
+  const size_t slash = path.find_last_of("/\\");
+  std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  auto iequals = [&](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+  };
+  if (name.size() < 3 + 4 || !iequals(name.substr(0, 3), "edb") || !iequals(name.substr(name.size() - 4), ".log")) {
+    return std::nullopt;
+  }
+  const std::string_view digits = name.substr(3, name.size() - 7);
+  if (digits.size() != 5 && digits.size() != 8) return std::nullopt;
+  uint32_t generation = 0;
+  for (char c : digits) {
+    const int value = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+                      : (lower(c) >= 'a' && lower(c) <= 'f')      ? lower(c) - 'a' + 10
+                                                                  : -1;
+    if (value < 0) return std::nullopt;
+    generation = generation * 16 + static_cast<uint32_t>(value);
+  }
+  return generation;
+}
+
+std::string log_name_for_generation(uint32_t generation) {
+  return generation <= 0xFFFFF ? fmt::format("edb{:05X}.log", generation) : fmt::format("edb{:08X}.log", generation);
+}
+
+}  // namespace certvault::ese

@@ -1,0 +1,93 @@
+// A certvault repository: objects (config, packs, recipes, snapshot
+// manifests) in a folder, indexed by the SQLite catalog.
+//
+// Contract:
+// - init() creates a repository in an empty (or absent) folder with fresh
+//   random secrets; it refuses a non-empty folder.
+// - open() takes the repository lock (shared for readers, exclusive for
+//   writers) for the Repository's lifetime and opens the catalog. A catalog
+//   that is missing is reported with the advice to run `repair catalog`.
+// - begin_snapshot() needs the exclusive lock. Snapshots become visible only
+//   through SnapshotWriter::commit(); see snapshot_writer.h for the commit
+//   protocol.
+// - resolve() turns "latest", a full id or a unique id prefix into an id, or
+//   throws Error(kUsage) saying what did not match.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certvault/catalog/catalog.h"
+#include "certvault/chunker/chunker.h"
+#include "certvault/repository/lock.h"
+#include "certvault/repository/object_store.h"
+
+namespace certvault {
+
+class SnapshotWriter;
+struct SnapshotHeader;
+
+inline constexpr uint32_t kRepositoryFormatVersion = 1;
+inline constexpr size_t kChunkIdSecretSize = 192;
+
+struct InitOptions {
+  uint32_t chunk_avg = 8192;  // see docs/benchmarks.md for why
+  int zstd_level = 3;
+  uint64_t pack_target_bytes = 32ull << 20;
+};
+
+struct RepositoryConfig {
+  uint32_t format_version = kRepositoryFormatVersion;
+  std::string repository_id;  // 32 hex digits
+  int64_t created_unix = 0;
+  chunker::Key chunker_key{};
+  std::array<uint8_t, kChunkIdSecretSize> chunk_id_secret{};
+  chunker::Params chunk_params{};
+  int zstd_level = 3;
+  uint64_t pack_target_bytes = 32ull << 20;
+
+  std::string serialize() const;  // the human-readable `config` object
+  static RepositoryConfig parse(std::string_view text, const std::string& origin);
+};
+
+class Repository {
+ public:
+  static void init(const std::filesystem::path& dir, const InitOptions& options);
+  static std::unique_ptr<Repository> open(const std::filesystem::path& dir, LockMode mode,
+                                          const std::function<void(const std::string&)>& warn = {});
+  ~Repository();
+
+  const std::filesystem::path& root() const { return root_; }
+  const RepositoryConfig& config() const { return config_; }
+  catalog::Catalog& catalog() { return *catalog_; }
+  const catalog::Catalog& catalog() const { return *catalog_; }
+  ObjectStore& objects() { return *objects_; }
+  LockMode lock_mode() const { return lock_->mode(); }
+
+  std::unique_ptr<SnapshotWriter> begin_snapshot(const SnapshotHeader& header);
+  std::string resolve(std::string_view spec, const catalog::SnapshotFilter& scope = {}) const;
+
+  // Tests wrap the object store (fault injection); the wrapper must forward to `current`.
+  void wrap_object_store_for_testing(
+      const std::function<std::unique_ptr<ObjectStore>(std::unique_ptr<ObjectStore> current)>& wrap);
+
+  static std::filesystem::path catalog_path(const std::filesystem::path& dir) { return dir / "catalog.db"; }
+
+ private:
+  Repository() = default;
+  friend class RepositoryRepair;
+  std::filesystem::path root_;
+  RepositoryConfig config_;
+  std::unique_ptr<RepositoryLock> lock_;
+  std::unique_ptr<ObjectStore> objects_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+};
+
+}  // namespace certvault

@@ -1,0 +1,366 @@
+#include "certvault/repository/check.h"
+
+#include <fmt/format.h>
+
+#include <random>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "certvault/base/error.h"
+#include "certvault/base/hex.h"
+#include "certvault/repository/repository.h"
+#include "certvault/repository/snapshot_reader.h"
+#include "chunk_verify.h"
+#include "keyed_hash.h"
+#include "maintenance_support.h"
+#include "manifest.h"
+#include "pack.h"
+#include "recipe_store.h"
+
+namespace certvault {
+namespace {
+
+constexpr size_t kMaxBrokenRecipes = 100;  // beyond this, the report would only repeat itself
+constexpr size_t kMaxFilesPerRecipe = 20;
+constexpr size_t kMaxBadChunks = 1u << 20;
+constexpr uint64_t kReadBytes = 4u << 20;
+
+class Checker {
+ public:
+  Checker(Repository& repository, const CheckOptions& options)
+      : repository_(repository),
+        catalog_(repository.catalog()),
+        objects_(repository.objects()),
+        options_(options),
+        random_(std::random_device{}()) {}
+
+  CheckReport run() {
+    phase("catalog", [this] { check_catalog(); });
+    phase("packs", [this] { check_packs(); });
+    phase("leftovers", [this] { find_leftovers(); });
+    phase("recipes", [this] { check_recipes(); });
+    phase("damaged files", [this] { locate_damage(); });
+    phase("snapshots", [this] { check_snapshots(); });
+    if (options_.read_data || options_.read_data_subset_percent > 0) {
+      phase("file contents", [this] { read_files(); });
+    }
+    return std::move(report_);
+  }
+
+ private:
+  template <typename Step>
+  void phase(const char* name, Step&& step) {
+    if (options_.progress) options_.progress(fmt::format("checking {}", name));
+    try {
+      step();
+    } catch (const catalog::CatalogError& e) {
+      problem(fmt::format("{} (checking {} stopped here)", e.what(), name));
+    } catch (const Error& e) {
+      problem(fmt::format("{} (checking {} stopped here)", e.what(), name));
+    } catch (const std::exception& e) {  // e.g. a filesystem error: still a finding, and the other phases run
+      problem(fmt::format("{} (checking {} stopped here)", e.what(), name));
+    }
+  }
+
+  void problem(std::string line) { report_.problems.push_back(std::move(line)); }
+  void warning(std::string line) { report_.warnings.push_back(std::move(line)); }
+
+  bool chosen_for_reading() {
+    if (options_.read_data) return true;
+    if (options_.read_data_subset_percent <= 0) return false;
+    return std::uniform_real_distribution<double>(0, 100)(random_) < options_.read_data_subset_percent;
+  }
+
+  void check_catalog() {
+    const auto result = catalog_.integrity_check();
+    if (!(result.size() == 1 && result.front() == "ok")) {
+      for (const auto& line : result) problem("catalog: SQLite integrity_check: " + line);
+    }
+    for (auto& line : catalog_.dangling_references()) problem("catalog: " + line);
+  }
+
+  void check_packs() {
+    for (const auto& pack : catalog_.packs()) {
+      ++report_.packs;
+      pack_names_[pack.id] = pack.name;
+      const auto chunks = catalog_.chunks_in_pack(pack.id);
+      report_.chunks += chunks.size();
+      if (!objects_.exists(pack.name)) {
+        problem(fmt::format("pack {} is missing: its {} indexed chunks cannot be read", pack.name, chunks.size()));
+        bad_packs_.insert(pack.id);
+        continue;
+      }
+      const uint64_t size = objects_.size(pack.name);
+      if (size != pack.size) {
+        problem(fmt::format("pack {} is {} bytes, but the catalog recorded {} bytes (truncated or replaced)", pack.name,
+                            size, pack.size));
+      }
+      std::vector<pack::EntryInfo> entries;
+      try {
+        entries = pack::read_index(objects_, pack.name);
+      } catch (const Error& e) {
+        problem(
+            fmt::format("pack {}: its trailer index cannot be read, so none of its {} indexed chunks can be "
+                        "trusted: {}",
+                        pack.name, chunks.size(), e.what()));
+        bad_packs_.insert(pack.id);
+        continue;
+      }
+      compare_index(pack, chunks, entries);
+      if (chosen_for_reading()) read_pack(pack, entries);
+    }
+  }
+
+  // The catalog's rows against the pack's own trailer; both are sorted by offset.
+  void compare_index(const catalog::PackRecord& pack, const std::vector<catalog::ChunkLocation>& chunks,
+                     const std::vector<pack::EntryInfo>& entries) {
+    size_t next = 0;
+    for (const auto& chunk : chunks) {
+      while (next < entries.size() && entries[next].offset < chunk.offset) ++next;
+      std::string disagreement;
+      if (next == entries.size() || entries[next].offset != chunk.offset) {
+        disagreement = "has no entry at that offset in the pack's trailer index";
+      } else {
+        const auto& entry = entries[next];
+        if (entry.id != chunk.id) {
+          disagreement = fmt::format("is chunk {} in the pack's trailer index", to_hex(entry.id));
+        } else if (entry.stored_size != chunk.stored_size || entry.raw_size != chunk.raw_size ||
+                   entry.flags != chunk.flags) {
+          disagreement = fmt::format(
+              "has stored/raw size {}/{} flags 0x{:x} in the trailer index but {}/{} flags 0x{:x} in the catalog",
+              entry.stored_size, entry.raw_size, entry.flags, chunk.stored_size, chunk.raw_size, chunk.flags);
+        }
+      }
+      if (disagreement.empty()) continue;
+      problem(fmt::format("pack {} at offset {}: indexed chunk {} {}", pack.name, chunk.offset, to_hex(chunk.id),
+                          disagreement));
+      mark_bad_chunk(chunk.id, fmt::format("disagrees with the trailer index of pack {}", pack.name));
+    }
+  }
+
+  void mark_bad_chunk(const Hash128& id, std::string why) {
+    if (bad_chunks_.size() < kMaxBadChunks) bad_chunks_.emplace(id, std::move(why));
+  }
+
+  // Every entry of the pack, read in runs of adjacent entries (LocalObjectStore
+  // opens the file on every read, so one read per entry would be slow).
+  void read_pack(const catalog::PackRecord& pack, const std::vector<pack::EntryInfo>& entries) {
+    ++report_.packs_read;
+    const auto secret = std::span<const uint8_t>(repository_.config().chunk_id_secret);
+    chunk_verify::DecompressionContext decompression;
+    std::vector<uint8_t> raw;
+    size_t first = 0;
+    while (first < entries.size()) {
+      size_t last = first;
+      uint64_t end = entries[first].offset + pack::entry_span(entries[first]);
+      while (last + 1 < entries.size() && end - entries[first].offset < kReadBytes) {
+        ++last;
+        end = entries[last].offset + pack::entry_span(entries[last]);
+      }
+      std::vector<uint8_t> bytes;
+      try {
+        bytes = objects_.read(pack.name, entries[first].offset, end - entries[first].offset);
+      } catch (const Error& e) {
+        problem(fmt::format("pack {}: entries from offset {} cannot be read: {}", pack.name, entries[first].offset,
+                            e.what()));
+        bad_packs_.insert(pack.id);
+        return;
+      }
+      report_.bytes_read += bytes.size();
+      for (size_t i = first; i <= last; ++i) {
+        const auto& entry = entries[i];
+        raw.resize(entry.raw_size);
+        ++report_.chunks_read;
+        try {
+          chunk_verify::decode_entry(
+              std::span(bytes).subspan(entry.offset - entries[first].offset, pack::entry_span(entry)), pack.name, entry,
+              secret, decompression, raw);
+        } catch (const Error& e) {
+          problem(
+              fmt::format("pack {} at offset {}: chunk {} {}", pack.name, entry.offset, to_hex(entry.id), e.what()));
+          mark_bad_chunk(entry.id, fmt::format("is damaged in pack {} at offset {}", pack.name, entry.offset));
+        }
+      }
+      first = last + 1;
+    }
+  }
+
+  void find_leftovers() {
+    for (const auto& name : objects_.list("packs/")) {
+      if (catalog_.has_pack_named(name)) continue;
+      report_.orphan_packs.push_back(name);
+      warning(
+          fmt::format("pack {} ({} bytes) is not in the catalog (left by an interrupted backup or prune); "
+                      "`certvault prune` removes it",
+                      name, objects_.size(name)));
+    }
+    for (const auto& name : objects_.list("snapshots/")) {
+      const auto id = maintenance::snapshot_id_of_manifest(name);
+      if (id && catalog_.has_snapshot(*id)) continue;
+      warning(
+          fmt::format("manifest {} has no snapshot in the catalog (left by an interrupted forget or backup); "
+                      "`certvault prune` removes it",
+                      name));
+    }
+    for (const auto& name : objects_.list("recipes/")) {
+      const auto id = maintenance::recipe_id_of_object(name);
+      if (id && catalog_.has_recipe(*id)) continue;
+      warning(
+          fmt::format("recipe object {} is not in the catalog (left by an interrupted backup or prune); "
+                      "`certvault prune` removes it",
+                      name));
+    }
+  }
+
+  // Why chunk `id` cannot be read, or "" if nothing is known against it.
+  std::string chunk_problem(const Hash128& id, std::optional<catalog::ChunkLocation>& location) {
+    location = catalog_.find_chunk(id);
+    if (!location) return "is not in the chunk index";
+    if (bad_packs_.contains(location->pack_id)) {
+      const auto name = pack_names_.find(location->pack_id);
+      return fmt::format("is in pack {}, which is missing or unreadable",
+                         name == pack_names_.end() ? std::to_string(location->pack_id) : name->second);
+    }
+    if (!pack_names_.contains(location->pack_id)) {
+      return fmt::format("points to pack id {}, which is not in the catalog", location->pack_id);
+    }
+    if (const auto bad = bad_chunks_.find(id); bad != bad_chunks_.end()) return bad->second;
+    return "";
+  }
+
+  // Each recipe's own chunk ids (a delta's copied runs are its base's ids,
+  // checked with the base), so every referenced chunk is looked up once per
+  // recipe that names it rather than once per file of every snapshot.
+  void check_recipes() {
+    catalog_.for_each_recipe([this](const catalog::RecipeRecord& recipe) {
+      ++report_.recipes;
+      const auto name = recipe::object_name(recipe.id);
+      if (!objects_.exists(name)) {
+        problem(fmt::format("recipe {}: its object {} is missing, so `repair catalog` could not rebuild it",
+                            to_hex(recipe.id), name));
+      }
+      std::vector<catalog::ChunkId> ids;
+      try {
+        ids = maintenance::chunk_ids_named_by(recipe);
+      } catch (const Error& e) {
+        problem(fmt::format("recipe {} cannot be decoded: {}", to_hex(recipe.id), e.what()));
+        note_broken(recipe.id);
+        return;
+      }
+      std::optional<catalog::ChunkLocation> location;
+      for (const auto& id : ids) {
+        if (!chunk_problem(id, location).empty()) {
+          note_broken(recipe.id);
+          return;
+        }
+      }
+    });
+  }
+
+  void note_broken(const Hash128& recipe) {
+    if (broken_recipes_.size() < kMaxBroken) broken_recipes_.push_back(recipe);
+    ++broken_recipe_count_;
+  }
+
+  // Turns each broken recipe into lines naming the snapshots, files and file
+  // offsets that cannot be restored.
+  void locate_damage() {
+    for (const auto& recipe : broken_recipes_) {
+      const auto files = catalog_.files_using_recipe(recipe, kMaxFilesPerRecipe);
+      if (files.empty()) {
+        warning(
+            fmt::format("recipe {} names chunks that cannot be read, but no snapshot uses it; `certvault prune` "
+                        "removes it",
+                        to_hex(recipe)));
+        continue;
+      }
+      for (const auto& [snapshot_id, file] : files) locate_in_file(snapshot_id, file);
+      if (files.size() == kMaxFilesPerRecipe) {
+        problem(
+            fmt::format("recipe {}: more files than the {} above may be damaged", to_hex(recipe), kMaxFilesPerRecipe));
+      }
+    }
+    if (broken_recipe_count_ > broken_recipes_.size()) {
+      problem(fmt::format("{} more recipes name chunks that cannot be read (not listed)",
+                          broken_recipe_count_ - broken_recipes_.size()));
+    }
+  }
+
+  void locate_in_file(const std::string& snapshot_id, const catalog::FileRecord& file) {
+    const auto where = fmt::format("snapshot {} file '{}'", snapshot_id, file.path);
+    reported_files_.insert({file.recipe, file.digest});
+    recipe::ChunkList ids;
+    try {
+      ids = recipe::load_ids(catalog_, file.recipe);
+    } catch (const Error& e) {
+      problem(fmt::format("{}: its recipe cannot be loaded: {}", where, e.what()));
+      return;
+    }
+    uint64_t offset = 0;
+    std::optional<catalog::ChunkLocation> location;
+    for (const auto& id : ids) {
+      const auto why = chunk_problem(id, location);
+      if (!why.empty()) {
+        problem(fmt::format("{} at offset {}: chunk {} {}", where, offset, to_hex(id), why));
+        return;
+      }
+      offset += location->raw_size;
+    }
+  }
+
+  void check_snapshots() {
+    for (const auto& snapshot : catalog_.snapshots()) {
+      ++report_.snapshots;
+      if (!objects_.exists(snapshot.manifest)) {
+        problem(fmt::format("snapshot {}: its manifest {} is missing, so `repair catalog` could not rebuild it",
+                            snapshot.id, snapshot.manifest));
+      }
+      report_.files += catalog_.files(snapshot.id).size();
+    }
+  }
+
+  // Rebuilds each distinct file content once (snapshots share most files) and
+  // compares its whole-file digest.
+  void read_files() {
+    std::set<std::pair<catalog::Digest, catalog::Digest>> seen = reported_files_;
+    for (const auto& snapshot : catalog_.snapshots()) {
+      for (const auto& file : catalog_.files(snapshot.id)) {
+        if (!seen.insert({file.recipe, file.digest}).second) continue;
+        if (!chosen_for_reading()) continue;
+        try {
+          read_file_contents(repository_, snapshot.id, file, [](std::span<const uint8_t>) {});
+          ++report_.files_verified;
+        } catch (const std::exception& e) {
+          problem(e.what());
+        }
+      }
+    }
+  }
+
+  static constexpr size_t kMaxBroken = kMaxBrokenRecipes;
+  Repository& repository_;
+  catalog::Catalog& catalog_;
+  ObjectStore& objects_;
+  const CheckOptions& options_;
+  std::mt19937_64 random_;
+  CheckReport report_;
+  std::unordered_map<int64_t, std::string> pack_names_;
+  std::unordered_set<int64_t> bad_packs_;
+  std::unordered_map<Hash128, std::string, Hash128Hasher> bad_chunks_;
+  std::vector<Hash128> broken_recipes_;
+  uint64_t broken_recipe_count_ = 0;
+  std::set<std::pair<catalog::Digest, catalog::Digest>> reported_files_;
+};
+
+}  // namespace
+
+CheckReport check_repository(Repository& repository, const CheckOptions& options) {
+  if (!(options.read_data_subset_percent >= 0 && options.read_data_subset_percent <= 100)) {
+    throw Error(ErrorKind::kUsage, fmt::format("--read-data-subset {}: must be a percentage from 0 to 100",
+                                               options.read_data_subset_percent));
+  }
+  return Checker(repository, options).run();
+}
+
+}  // namespace certvault

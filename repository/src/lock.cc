@@ -1,0 +1,154 @@
+#include "certvault/repository/lock.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "certvault/base/error.h"
+#include "lock_os.h"
+
+namespace certvault {
+namespace {
+
+std::filesystem::path lock_path(const std::filesystem::path& repository) { return repository / "lock"; }
+
+using lock_os::this_host;
+using lock_os::utc_time;
+
+std::optional<LockRecord> parse_record(const std::string& text) {
+  LockRecord record;
+  bool has_pid = false;
+  std::istringstream fields(text.substr(0, text.find('\n')));
+  std::string field;
+  while (fields >> field) {
+    const auto equals = field.find('=');
+    if (equals == std::string::npos) continue;
+    const std::string key = field.substr(0, equals);
+    const std::string value = field.substr(equals + 1);
+    try {
+      if (key == "host") record.host = value;
+      if (key == "pid") record.pid = std::stol(value), has_pid = true;
+      if (key == "started") record.started_unix = std::stoll(value);
+      if (key == "mode") record.mode = value;
+    } catch (const std::exception&) {
+      return std::nullopt;  // an unreadable record names nobody
+    }
+  }
+  if (!has_pid || record.host.empty()) return std::nullopt;
+  return record;
+}
+
+std::string describe(const LockRecord& record) {
+  return fmt::format("host={} pid={} started={} mode={}", record.host, record.pid, record.started_unix, record.mode);
+}
+
+// Only a pid on this host can be checked; elsewhere it must be presumed alive.
+bool holder_is_dead(const LockRecord& record) {
+  if (record.host != this_host() || record.pid <= 0) return false;
+  return lock_os::process_is_gone(record.pid);
+}
+
+[[noreturn]] void throw_busy(const std::filesystem::path& repository, LockMode wanted,
+                             const std::optional<LockRecord>& record) {
+  if (record && record->mode == "exclusive" && !holder_is_dead(*record)) {
+    throw Error(ErrorKind::kLocked,
+                fmt::format("repository {} is locked by pid {} on host {} since {} (exclusive)", repository.string(),
+                            record->pid, record->host, utc_time(record->started_unix)));
+  }
+  if (wanted == LockMode::kExclusive) {
+    throw Error(ErrorKind::kLocked,
+                fmt::format("repository {} is locked by one or more readers (shared)", repository.string()));
+  }
+  // Only an exclusive holder blocks a reader; it has not written its record yet.
+  throw Error(ErrorKind::kLocked, fmt::format("repository {} is locked by a writer that is just starting (exclusive)",
+                                              repository.string()));
+}
+
+// A writer takes the lock first and writes its record just after, so a busy
+// lock with no record yet may be a writer that is starting: give it a moment
+// to name itself before the message says who holds the lock.
+std::optional<LockRecord> read_holder_record(std::intptr_t fd) {
+  auto record = parse_record(lock_os::read_text(fd));
+  for (int attempt = 0; !record && attempt < 25; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    record = parse_record(lock_os::read_text(fd));
+  }
+  return record;
+}
+
+}  // namespace
+
+std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::path& repository, LockMode mode,
+                                                        const std::function<void(const std::string&)>& on_stale) {
+  const auto path = lock_path(repository);
+  const std::intptr_t fd = lock_os::open_lock_file(path);
+  try {
+    if (!lock_os::try_lock(fd, mode, path)) throw_busy(repository, mode, read_holder_record(fd));
+    // We hold the flock, so any record left in the file belongs to a holder
+    // that ended without releasing (killed, power loss).
+    const std::string leftover = lock_os::read_text(fd);
+    if (leftover.find_first_not_of(" \t\r\n") != std::string::npos) {
+      const auto record = parse_record(leftover);
+      std::string message;
+      if (record && holder_is_dead(*record)) {
+        message = fmt::format(
+            "repository {}: taking over a stale lock left by pid {} on host {} since {}, which no "
+            "longer runs (record \"{}\")",
+            repository.string(), record->pid, record->host, utc_time(record->started_unix), describe(*record));
+      } else {
+        message = fmt::format("repository {}: taking over a lock record that no running holder backs (record \"{}\")",
+                              repository.string(), leftover.substr(0, leftover.find('\n')));
+      }
+      if (on_stale) {
+        on_stale(message);
+      } else {
+        std::cerr << message << "\n";
+      }
+      if (mode == LockMode::kShared) lock_os::write_text(fd, path, "");  // no exclusive holder can be writing it now
+    }
+    if (mode == LockMode::kExclusive) {
+      const auto now = static_cast<long long>(std::time(nullptr));
+      lock_os::write_text(
+          fd, path,
+          fmt::format("host={} pid={} started={} mode=exclusive\n", this_host(), lock_os::this_process_id(), now));
+    }
+  } catch (...) {
+    lock_os::close_lock_file(fd);
+    throw;
+  }
+  return std::unique_ptr<RepositoryLock>(new RepositoryLock(fd, mode));
+}
+
+RepositoryLock::~RepositoryLock() {
+  // Clearing first: once the lock goes, a new holder may write its own record.
+  if (mode_ == LockMode::kExclusive) {
+    try {
+      lock_os::write_text(handle_, std::filesystem::path(), "");
+    } catch (const Error&) {
+      // Destructors never throw; a record left behind is reported as stale by the next holder.
+    }
+  }
+  lock_os::close_lock_file(handle_);
+}
+
+std::optional<LockRecord> RepositoryLock::read_record(const std::filesystem::path& repository) {
+  const auto path = lock_path(repository);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  const std::intptr_t handle = lock_os::open_lock_file(path);
+  std::string text;
+  try {
+    text = lock_os::read_text(handle);
+  } catch (...) {
+    lock_os::close_lock_file(handle);
+    throw;
+  }
+  lock_os::close_lock_file(handle);
+  return parse_record(text);
+}
+
+}  // namespace certvault

@@ -1,0 +1,45 @@
+#include "maintenance_support.h"
+
+#include "certvault/base/hex.h"
+#include "recipe.h"
+
+namespace certvault::maintenance {
+namespace {
+
+bool is_lower_hex(const std::string& text) { return text.find_first_not_of("0123456789abcdef") == std::string::npos; }
+
+}  // namespace
+
+std::optional<std::string> snapshot_id_of_manifest(const std::string& name) {
+  const std::string prefix = "snapshots/", suffix = ".snap";
+  if (name.size() != prefix.size() + 32 + suffix.size() || !name.starts_with(prefix) || !name.ends_with(suffix)) {
+    return std::nullopt;
+  }
+  std::string id = name.substr(prefix.size(), 32);
+  if (!is_lower_hex(id)) return std::nullopt;
+  return id;
+}
+
+std::optional<catalog::Digest> recipe_id_of_object(const std::string& name) {
+  const std::string prefix = "recipes/", suffix = ".recipe";
+  if (name.size() != prefix.size() + 3 + 32 + suffix.size() || !name.starts_with(prefix) || !name.ends_with(suffix)) {
+    return std::nullopt;
+  }
+  const std::string hex = name.substr(prefix.size() + 3, 32);
+  if (!is_lower_hex(hex) || name.substr(prefix.size(), 3) != hex.substr(0, 2) + "/") return std::nullopt;
+  catalog::Digest id{};
+  from_hex_exact(hex, id, "recipe object name " + name);
+  return id;
+}
+
+std::vector<catalog::ChunkId> chunk_ids_named_by(const catalog::RecipeRecord& record) {
+  auto decoded = recipe::decode(record.body, "recipe " + to_hex(record.id));
+  if (!decoded.base) return std::move(decoded.ids);
+  std::vector<catalog::ChunkId> ids;
+  for (auto& op : decoded.ops) {
+    if (!op.copy) ids.insert(ids.end(), op.ids.begin(), op.ids.end());
+  }
+  return ids;
+}
+
+}  // namespace certvault::maintenance

@@ -1,0 +1,275 @@
+#include "certvault/repository/prune.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "certvault/base/error.h"
+#include "certvault/base/hex.h"
+#include "certvault/repository/repository.h"
+#include "maintenance_support.h"
+#include "pack.h"
+#include "recipe_store.h"
+
+namespace certvault {
+namespace {
+
+// Bytes a pack spends on something other than live chunks' entries and index records.
+uint64_t unused_bytes(const catalog::Catalog::PackUsage& usage) {
+  const uint64_t live = usage.live_stored_bytes +
+                        usage.live_chunks * (pack::kEntryHeaderSize + pack::kIndexRecordSize) + pack::kHeaderSize +
+                        pack::kFooterSize;
+  return usage.pack.size > live ? usage.pack.size - live : 0;
+}
+
+int64_t now_unix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Drops the live-set tables however prune ends.
+class LiveSetScope {
+ public:
+  explicit LiveSetScope(catalog::Catalog& catalog) : catalog_(catalog) {}
+  ~LiveSetScope() {
+    try {
+      catalog_.drop_live_set();
+    } catch (...) {  // the temp tables vanish with the connection anyway
+    }
+  }
+  LiveSetScope(const LiveSetScope&) = delete;
+  LiveSetScope& operator=(const LiveSetScope&) = delete;
+
+ private:
+  catalog::Catalog& catalog_;
+};
+
+class Pruner {
+ public:
+  Pruner(Repository& repository, const PruneOptions& options)
+      : repository_(repository),
+        catalog_(repository.catalog()),
+        objects_(repository.objects()),
+        options_(options),
+        dry_(options.dry_run) {
+    report_.dry_run = dry_;
+  }
+
+  PruneReport run() {
+    report_.snapshots = catalog_.snapshots().size();
+    if (!dry_) report_.temporaries_removed = objects_.remove_temporaries();
+    remove_orphan_manifests();
+    const LiveSetScope scope(catalog_);
+    remove_dead_recipes();
+    const auto usage = catalog_.pack_usage();
+    remove_orphan_packs();
+    for (const auto& pack : usage) {
+      ++report_.packs_before;
+      report_.pack_bytes_before += pack.pack.size;
+    }
+    remove_dead_packs(usage);
+    repack(usage);
+    finish_totals(usage);
+    return report_;
+  }
+
+ private:
+  void progress(const std::string& line) {
+    if (options_.progress) options_.progress(line);
+  }
+
+  // Manifests first: a manifest left without its row would let `repair
+  // catalog` resurrect a snapshot whose data the later steps delete.
+  void remove_orphan_manifests() {
+    progress("looking for manifests of forgotten snapshots");
+    for (const auto& name : objects_.list("snapshots/")) {
+      const auto id = maintenance::snapshot_id_of_manifest(name);
+      if (!id || catalog_.has_snapshot(*id)) continue;
+      ++report_.orphan_manifests_removed;
+      if (!dry_) objects_.remove(name);
+    }
+  }
+
+  // Rows first, objects second: a crash in between leaves recipe objects the
+  // catalog does not know, which check reports as leftovers and a rerun removes.
+  void remove_dead_recipes() {
+    progress("computing the live set (snapshots -> files -> recipes -> chunks)");
+    const auto size = catalog_.compute_live_set(maintenance::chunk_ids_named_by);
+    report_.live_recipes = size.recipes;
+    report_.live_chunks = size.chunks;
+    report_.recipes_removed = size.dead_recipes;
+    if (!dry_ && size.dead_recipes > 0) catalog_.delete_dead_recipes();
+    for (const auto& name : objects_.list("recipes/")) {
+      const auto id = maintenance::recipe_id_of_object(name);
+      if (!id || catalog_.has_recipe(*id)) continue;
+      ++report_.orphan_recipes_removed;
+      if (!dry_) objects_.remove(name);
+    }
+  }
+
+  // Leftovers of crashed backups or of an interrupted prune; no backup runs
+  // while we hold the exclusive lock, so none of them can still be in use.
+  void remove_orphan_packs() {
+    progress("looking for packs that are not in the catalog");
+    for (const auto& name : objects_.list("packs/")) {
+      if (catalog_.has_pack_named(name)) continue;
+      const uint64_t size = objects_.size(name);
+      ++report_.orphan_packs_removed;
+      ++report_.packs_before;
+      report_.pack_bytes_before += size;
+      if (!dry_) objects_.remove(name);
+    }
+  }
+
+  // Before the repack, so that its new packs find the space these free.
+  void remove_dead_packs(const std::vector<catalog::Catalog::PackUsage>& usage) {
+    std::vector<int64_t> ids;
+    std::vector<std::string> names;
+    for (const auto& pack : usage) {
+      if (pack.live_chunks != 0) continue;
+      ids.push_back(pack.pack.id);
+      names.push_back(pack.pack.name);
+      report_.chunks_removed += pack.chunks;
+    }
+    report_.packs_deleted = ids.size();
+    if (dry_ || ids.empty()) return;
+    progress(fmt::format("deleting {} packs with no live chunk", ids.size()));
+    catalog_.replace_packs(ids, {}, {});
+    for (const auto& name : names) objects_.remove(name);
+  }
+
+  bool needs_repack(const catalog::Catalog::PackUsage& pack) const {
+    if (pack.live_chunks == 0 || pack.pack.size == 0) return false;
+    const double unused_percent = 100.0 * static_cast<double>(unused_bytes(pack)) / static_cast<double>(pack.pack.size);
+    return unused_percent > options_.max_unused_percent;
+  }
+
+  void repack(const std::vector<catalog::Catalog::PackUsage>& usage) {
+    const uint64_t target = repository_.config().pack_target_bytes;
+    for (const auto& pack : usage) {
+      if (!needs_repack(pack)) continue;
+      ++report_.packs_repacked;
+      report_.chunks_removed += pack.chunks - pack.live_chunks;
+      if (dry_) {
+        estimated_repack_bytes_ +=
+            pack.live_stored_bytes + pack.live_chunks * (pack::kEntryHeaderSize + pack::kIndexRecordSize);
+        continue;
+      }
+      if (!writer_) {
+        writer_ = std::make_unique<pack::PackWriter>(objects_, pack::new_pack_name());
+        progress(fmt::format("repacking into {}", writer_->name()));
+      }
+      copy_live_chunks(pack.pack);
+      group_.push_back(pack.pack);
+      if (writer_->size() >= target) commit_group();
+    }
+    if (writer_) commit_group();
+  }
+
+  // Copies the live chunks of `old_pack` into the open writer, verifying each
+  // entry on the way: a damaged chunk must stop prune, not be copied along.
+  void copy_live_chunks(const catalog::PackRecord& old_pack) {
+    constexpr uint64_t kReadBytes = 4u << 20;
+    const auto chunks = catalog_.live_chunks_in_pack(old_pack.id);
+    size_t first = 0;
+    while (first < chunks.size()) {
+      // A run of adjacent entries, read with one I/O.
+      size_t last = first;
+      uint64_t end = chunks[first].offset + pack::kEntryHeaderSize + chunks[first].stored_size;
+      while (last + 1 < chunks.size() && chunks[last + 1].offset == end && end - chunks[first].offset < kReadBytes) {
+        ++last;
+        end = chunks[last].offset + pack::kEntryHeaderSize + chunks[last].stored_size;
+      }
+      const auto bytes = objects_.read(old_pack.name, chunks[first].offset, end - chunks[first].offset);
+      for (size_t i = first; i <= last; ++i) {
+        const auto& chunk = chunks[i];
+        pack::EntryInfo expected;
+        expected.id = chunk.id;
+        expected.offset = chunk.offset;
+        expected.raw_size = chunk.raw_size;
+        expected.stored_size = chunk.stored_size;
+        expected.flags = chunk.flags;
+        const auto entry = std::span(bytes).subspan(chunk.offset - chunks[first].offset, pack::entry_span(expected));
+        std::span<const uint8_t> stored;
+        try {
+          stored = pack::verify_entry(entry, old_pack.name, expected);
+        } catch (const Error& e) {
+          throw Error(ErrorKind::kIntegrity,
+                      fmt::format("prune: live chunk {} cannot be copied out of pack {}: {}; nothing of that pack was "
+                                  "deleted; run `certvault check --read-data`",
+                                  to_hex(chunk.id), old_pack.name, e.what()));
+        }
+        const auto info = writer_->add(chunk.id, chunk.raw_size, chunk.flags, stored);
+        moved_.push_back({chunk.id, 0, info.offset, info.stored_size, info.raw_size, info.flags});
+      }
+      first = last + 1;
+    }
+  }
+
+  // New pack durable, then the catalog switched to it, then the old objects go.
+  void commit_group() {
+    writer_->finish();
+    catalog::PackRecord record;
+    record.name = writer_->name();
+    record.size = writer_->size();
+    record.entry_count = static_cast<uint32_t>(writer_->entry_count());
+    record.created_unix = now_unix();
+    std::vector<int64_t> old_ids;
+    for (const auto& pack : group_) old_ids.push_back(pack.id);
+    catalog_.replace_packs(old_ids, {record}, moved_);
+    for (const auto& pack : group_) objects_.remove(pack.name);
+    ++report_.packs_written;
+    writer_.reset();
+    group_.clear();
+    moved_.clear();
+  }
+
+  void finish_totals(const std::vector<catalog::Catalog::PackUsage>& usage) {
+    if (!dry_) {
+      for (const auto& pack : catalog_.packs()) {
+        ++report_.packs_after;
+        report_.pack_bytes_after += pack.size;
+      }
+    } else {
+      const uint64_t target = repository_.config().pack_target_bytes;
+      for (const auto& pack : usage) {
+        if (pack.live_chunks == 0 || needs_repack(pack)) continue;
+        ++report_.packs_after;
+        report_.pack_bytes_after += pack.pack.size;
+      }
+      if (estimated_repack_bytes_ > 0) {
+        const uint64_t new_packs = (estimated_repack_bytes_ + target - 1) / target;
+        report_.packs_written = new_packs;
+        report_.packs_after += new_packs;
+        report_.pack_bytes_after += estimated_repack_bytes_ + new_packs * (pack::kHeaderSize + pack::kFooterSize);
+      }
+    }
+    report_.bytes_freed =
+        report_.pack_bytes_before > report_.pack_bytes_after ? report_.pack_bytes_before - report_.pack_bytes_after : 0;
+  }
+
+  Repository& repository_;
+  catalog::Catalog& catalog_;
+  ObjectStore& objects_;
+  const PruneOptions& options_;
+  const bool dry_;
+  PruneReport report_;
+  std::unique_ptr<pack::PackWriter> writer_;
+  std::vector<catalog::PackRecord> group_;  // old packs whose live chunks are in writer_
+  std::vector<catalog::ChunkLocation> moved_;
+  uint64_t estimated_repack_bytes_ = 0;
+};
+
+}  // namespace
+
+PruneReport prune_repository(Repository& repository, const PruneOptions& options) {
+  if (repository.lock_mode() != LockMode::kExclusive) {
+    throw Error(ErrorKind::kRefused, "prune needs the repository's exclusive lock");
+  }
+  if (!(options.max_unused_percent >= 0 && options.max_unused_percent <= 100)) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--max-unused {}: must be a percentage from 0 to 100", options.max_unused_percent));
+  }
+  return Pruner(repository, options).run();
+}
+
+}  // namespace certvault

@@ -1,0 +1,188 @@
+#include "recipe.h"
+
+#include <fmt/format.h>
+
+#include <unordered_map>
+
+#include "certvault/base/error.h"
+
+namespace certvault::recipe {
+namespace {
+
+constexpr uint8_t kFull = 0;
+constexpr uint8_t kDelta = 1;
+constexpr uint64_t kOpCopy = 0;
+constexpr uint64_t kOpNew = 1;
+
+void put_varint(std::vector<uint8_t>& out, uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<uint8_t>(value | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<uint8_t>(value));
+}
+
+void put_id(std::vector<uint8_t>& out, const Hash128& id) { out.insert(out.end(), id.begin(), id.end()); }
+
+class Reader {
+ public:
+  Reader(std::span<const uint8_t> bytes, const std::string& what) : bytes_(bytes), what_(what) {}
+  uint8_t byte() {
+    need(1);
+    return bytes_[position_++];
+  }
+  uint64_t varint() {
+    uint64_t value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      const uint8_t b = byte();
+      value |= static_cast<uint64_t>(b & 0x7F) << shift;
+      if ((b & 0x80) == 0) return value;
+    }
+    fail("varint longer than 10 bytes");
+  }
+  Hash128 id() {
+    need(16);
+    Hash128 id;
+    std::copy_n(bytes_.begin() + static_cast<std::ptrdiff_t>(position_), 16, id.begin());
+    position_ += 16;
+    return id;
+  }
+  // A count of ids that the remaining bytes can actually hold: never allocate on trust.
+  uint64_t id_count() {
+    const uint64_t n = varint();
+    if (n > (bytes_.size() - position_) / 16) fail(fmt::format("{} ids announced, only room for fewer", n));
+    return n;
+  }
+  bool done() const { return position_ == bytes_.size(); }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw Error(ErrorKind::kIntegrity, fmt::format("{}: malformed recipe at byte {}: {}", what_, position_, why));
+  }
+
+ private:
+  void need(size_t n) const {
+    if (bytes_.size() - position_ < n) fail("unexpected end");
+  }
+  std::span<const uint8_t> bytes_;
+  const std::string& what_;
+  size_t position_ = 0;
+};
+
+}  // namespace
+
+std::vector<uint8_t> encode_full(const ChunkList& ids) {
+  std::vector<uint8_t> out;
+  out.reserve(1 + 10 + ids.size() * 16);
+  out.push_back(kFull);
+  put_varint(out, ids.size());
+  for (const auto& id : ids) put_id(out, id);
+  return out;
+}
+
+std::vector<uint8_t> encode_delta(const Hash128& base_id, const ChunkList& base_ids, const ChunkList& ids) {
+  // Where each base id first occurs, to resynchronise after insertions.
+  std::unordered_map<Hash128, uint64_t, Hash128Hasher> first_position;
+  first_position.reserve(base_ids.size());
+  for (uint64_t i = 0; i < base_ids.size(); ++i) first_position.try_emplace(base_ids[i], i);
+
+  struct Op {
+    bool copy;
+    uint64_t start;
+    uint64_t length;
+    ChunkList ids;
+  };
+  std::vector<Op> ops;
+  uint64_t expected = 0;  // the base position that would continue the current copy
+  for (const auto& id : ids) {
+    uint64_t position;
+    if (expected < base_ids.size() && base_ids[expected] == id) {
+      position = expected;
+    } else if (auto it = first_position.find(id); it != first_position.end()) {
+      position = it->second;
+    } else {
+      if (ops.empty() || ops.back().copy) ops.push_back({false, 0, 0, {}});
+      ops.back().ids.push_back(id);
+      // A changed chunk usually replaces the base chunk at the same position.
+      if (expected < base_ids.size()) ++expected;
+      continue;
+    }
+    if (!ops.empty() && ops.back().copy && ops.back().start + ops.back().length == position) {
+      ++ops.back().length;
+    } else {
+      ops.push_back({true, position, 1, {}});
+    }
+    expected = position + 1;
+  }
+
+  std::vector<uint8_t> out;
+  out.push_back(kDelta);
+  put_id(out, base_id);
+  put_varint(out, ops.size());
+  for (const auto& op : ops) {
+    if (op.copy) {
+      put_varint(out, kOpCopy);
+      put_varint(out, op.start);
+      put_varint(out, op.length);
+    } else {
+      put_varint(out, kOpNew);
+      put_varint(out, op.ids.size());
+      for (const auto& id : op.ids) put_id(out, id);
+    }
+  }
+  return out;
+}
+
+Decoded decode(std::span<const uint8_t> body, const std::string& what) {
+  Reader reader(body, what);
+  Decoded decoded;
+  const uint8_t kind = reader.byte();
+  if (kind == kFull) {
+    const uint64_t n = reader.id_count();
+    decoded.ids.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) decoded.ids.push_back(reader.id());
+  } else if (kind == kDelta) {
+    decoded.base = reader.id();
+    const uint64_t op_count = reader.varint();
+    if (op_count > body.size()) reader.fail("more ops than bytes");
+    for (uint64_t i = 0; i < op_count; ++i) {
+      Decoded::Op op;
+      const uint64_t tag = reader.varint();
+      if (tag == kOpCopy) {
+        op.copy = true;
+        op.base_start = reader.varint();
+        op.length = reader.varint();
+        if (op.length == 0) reader.fail("empty copy run");
+      } else if (tag == kOpNew) {
+        const uint64_t n = reader.id_count();
+        for (uint64_t j = 0; j < n; ++j) op.ids.push_back(reader.id());
+      } else {
+        reader.fail(fmt::format("unknown op {}", tag));
+      }
+      decoded.ops.push_back(std::move(op));
+    }
+  } else {
+    reader.fail(fmt::format("unknown recipe kind {}", kind));
+  }
+  if (!reader.done()) reader.fail("trailing bytes");
+  return decoded;
+}
+
+ChunkList apply(const Decoded& recipe, const ChunkList* base_ids, const std::string& what) {
+  if (!recipe.base) return recipe.ids;
+  if (base_ids == nullptr) throw Error(ErrorKind::kIntegrity, what + ": delta recipe without its base");
+  ChunkList ids;
+  for (const auto& op : recipe.ops) {
+    if (!op.copy) {
+      ids.insert(ids.end(), op.ids.begin(), op.ids.end());
+      continue;
+    }
+    if (op.base_start > base_ids->size() || op.length > base_ids->size() - op.base_start) {
+      throw Error(ErrorKind::kIntegrity, fmt::format("{}: copy run [{}, +{}) outside the base's {} chunks", what,
+                                                     op.base_start, op.length, base_ids->size()));
+    }
+    const auto begin = base_ids->begin() + static_cast<std::ptrdiff_t>(op.base_start);
+    ids.insert(ids.end(), begin, begin + static_cast<std::ptrdiff_t>(op.length));
+  }
+  return ids;
+}
+
+}  // namespace certvault::recipe

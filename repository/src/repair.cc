@@ -1,0 +1,192 @@
+#include "certvault/repository/repair.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <map>
+#include <system_error>
+
+#include "certvault/base/error.h"
+#include "certvault/base/hex.h"
+#include "certvault/base/os_file.h"
+#include "certvault/repository/repository.h"
+#include "keyed_hash.h"
+#include "local_object_store_files.h"
+#include "manifest.h"
+#include "pack.h"
+#include "recipe_store.h"
+
+namespace certvault {
+namespace {
+
+void move_aside(const std::filesystem::path& catalog, const std::string& suffix, RepairReport& report) {
+  std::error_code ec;
+  for (const char* extra : {"", "-wal", "-shm"}) {
+    std::filesystem::path from = catalog;
+    from += extra;
+    if (!std::filesystem::exists(from, ec)) continue;
+    std::filesystem::path to = catalog;
+    to += suffix;
+    to += extra;
+    std::filesystem::rename(from, to, ec);
+    if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot move {} aside: {}", from.string(), ec.message()));
+    if (*extra == '\0') report.old_catalog_moved_to = to.string();
+  }
+}
+
+Hash128 id_from_recipe_name(const std::string& name) {
+  // recipes/<2 hex>/<32 hex>.recipe
+  const size_t slash = name.find_last_of('/');
+  const std::string hex = name.substr(slash + 1, 32);
+  Hash128 id{};
+  from_hex_exact(hex, id, "recipe object name " + name);
+  return id;
+}
+
+}  // namespace
+
+RepairReport repair_catalog(const std::filesystem::path& dir) {
+  RepairReport report;
+  auto lock = RepositoryLock::acquire(dir, LockMode::kExclusive);
+  auto objects = open_local_object_store(dir);
+  if (!objects->exists("config")) {
+    throw Error(ErrorKind::kUsage, fmt::format("{} is not a certvault repository (no config file)", dir.string()));
+  }
+  const auto config_bytes = objects->read_all("config");
+  const auto config =
+      RepositoryConfig::parse(std::string_view(reinterpret_cast<const char*>(config_bytes.data()), config_bytes.size()),
+                              (dir / "config").string());
+
+  const auto catalog_path = Repository::catalog_path(dir);
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+
+  // Truncation records exist only in the catalog: keep them if the old one still reads.
+  std::vector<catalog::TruncationRecord> truncations;
+  if (std::filesystem::exists(catalog_path)) {
+    try {
+      truncations = catalog::Catalog::open(catalog_path)->all_truncations();
+    } catch (const std::exception& e) {
+      report.problems.push_back(
+          fmt::format("log-truncation records could not be read from the old catalog and are "
+                      "lost: {}",
+                      e.what()));
+    }
+  }
+
+  // Build under a temporary name and swap it in at the end: an interrupted
+  // repair never leaves a catalog that opens but lacks snapshots.
+  auto rebuilding_path = catalog_path;
+  rebuilding_path += ".rebuilding";
+  std::error_code ec;
+  for (const char* extra : {"", "-wal", "-shm"}) {
+    auto leftover = rebuilding_path;
+    leftover += extra;
+    std::filesystem::remove(leftover, ec);
+  }
+  auto catalog = catalog::Catalog::open(rebuilding_path);
+  catalog->set_setting("repository-id", config.repository_id);
+  catalog->set_setting("format-version", std::to_string(config.format_version));
+  catalog->set_setting("chunk-min", std::to_string(config.chunk_params.min_size));
+  catalog->set_setting("chunk-avg", std::to_string(config.chunk_params.avg_size));
+  catalog->set_setting("chunk-max", std::to_string(config.chunk_params.max_size));
+  catalog->set_setting("zstd-level", std::to_string(config.zstd_level));
+  catalog->set_setting("pack-target-bytes", std::to_string(config.pack_target_bytes));
+  catalog->set_setting("chunker-key", to_hex(config.chunker_key));
+  catalog->set_setting("chunk-id-secret", to_hex(config.chunk_id_secret));
+  catalog->begin_rebuild();
+
+  for (const auto& name : objects->list("packs/")) {
+    try {
+      const auto entries = pack::read_index(*objects, name);
+      catalog::PackRecord pack;
+      pack.name = name;
+      pack.size = objects->size(name);
+      pack.entry_count = static_cast<uint32_t>(entries.size());
+      pack.created_unix = now;
+      std::vector<catalog::ChunkLocation> chunks;
+      chunks.reserve(entries.size());
+      for (const auto& entry : entries) {
+        chunks.push_back({entry.id, 0, entry.offset, entry.stored_size, entry.raw_size, entry.flags});
+      }
+      report.chunks += chunks.size();
+      catalog->add_pack_with_chunks(std::move(pack), std::move(chunks));
+      ++report.packs;
+    } catch (const Error& e) {
+      report.problems.push_back(fmt::format("pack {} skipped: {}", name, e.what()));
+    }
+  }
+
+  // Recipes must be added base first: order them by delta depth.
+  std::map<Hash128, catalog::RecipeRecord> recipes;
+  const std::span<const uint8_t> secret(config.chunk_id_secret);
+  for (const auto& name : objects->list("recipes/")) {
+    try {
+      const auto id = id_from_recipe_name(name);
+      auto record = recipe::decode_object(objects->read_all(name), id, "recipe object " + name);
+      if (keyed_hash128(record.body, secret) != id) {
+        throw Error(ErrorKind::kIntegrity, "content does not match its name");
+      }
+      recipes.emplace(id, std::move(record));
+    } catch (const Error& e) {
+      report.problems.push_back(fmt::format("recipe {} skipped: {}", name, e.what()));
+    }
+  }
+  std::vector<catalog::RecipeRecord*> ordered;
+  for (auto& [id, record] : recipes) {
+    uint32_t depth = 0;
+    bool complete = true;
+    for (auto base = record.base; base; ++depth) {
+      const auto it = recipes.find(*base);
+      if (it == recipes.end() || depth > recipe::kMaxDeltaDepth) {
+        complete = false;
+        break;
+      }
+      base = it->second.base;
+    }
+    if (!complete) {
+      report.problems.push_back(fmt::format("recipe {} skipped: its delta chain is broken", to_hex(id)));
+      continue;
+    }
+    record.depth = depth;
+    ordered.push_back(&record);
+  }
+  std::stable_sort(ordered.begin(), ordered.end(), [](auto* a, auto* b) { return a->depth < b->depth; });
+  for (auto* record : ordered) {
+    catalog->add_recipe(*record);
+    ++report.recipes;
+  }
+
+  for (const auto& name : objects->list("snapshots/")) {
+    try {
+      auto manifest = manifest::decode(objects->read_all(name), "manifest " + name);
+      if (manifest::object_name(manifest.snapshot.id) != name) {
+        throw Error(ErrorKind::kIntegrity, "snapshot id does not match the object name");
+      }
+      for (const auto& file : manifest.files) {
+        if (!catalog->has_recipe(file.recipe)) {
+          throw Error(ErrorKind::kIntegrity, fmt::format("file '{}' needs recipe {}, which was not recovered",
+                                                         file.path, to_hex(file.recipe)));
+        }
+      }
+      catalog->add_snapshot(manifest.snapshot, manifest.files, manifest.missing_files);
+      ++report.snapshots;
+    } catch (const Error& e) {
+      report.problems.push_back(fmt::format("snapshot {} skipped: {}", name, e.what()));
+    }
+  }
+  catalog->finish_rebuild();
+  for (const auto& record : truncations) catalog->record_truncation(record);
+  catalog.reset();  // closes: checkpoints the WAL into the file
+
+  move_aside(catalog_path, fmt::format(".damaged-{}", now), report);
+  std::filesystem::rename(rebuilding_path, catalog_path, ec);
+  if (ec) {
+    throw Error(ErrorKind::kFailure, fmt::format("cannot move the rebuilt catalog {} into place: {}",
+                                                 rebuilding_path.string(), ec.message()));
+  }
+  os::sync_folder(dir, "repair catalog");
+  return report;
+}
+
+}  // namespace certvault

@@ -1,0 +1,153 @@
+#include "certvault/repository/repository.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <system_error>
+
+#include "certvault/base/error.h"
+#include "certvault/base/hex.h"
+#include "certvault/repository/snapshot_writer.h"
+
+namespace certvault {
+namespace {
+
+constexpr const char* kConfigObject = "config";
+
+void copy_config_into_catalog(const RepositoryConfig& config, catalog::Catalog& catalog) {
+  catalog.set_setting("repository-id", config.repository_id);
+  catalog.set_setting("format-version", std::to_string(config.format_version));
+  catalog.set_setting("chunk-min", std::to_string(config.chunk_params.min_size));
+  catalog.set_setting("chunk-avg", std::to_string(config.chunk_params.avg_size));
+  catalog.set_setting("chunk-max", std::to_string(config.chunk_params.max_size));
+  catalog.set_setting("zstd-level", std::to_string(config.zstd_level));
+  catalog.set_setting("pack-target-bytes", std::to_string(config.pack_target_bytes));
+  catalog.set_setting("chunker-key", to_hex(config.chunker_key));
+  catalog.set_setting("chunk-id-secret", to_hex(config.chunk_id_secret));
+}
+
+RepositoryConfig read_config(const ObjectStore& objects, const std::filesystem::path& dir) {
+  const std::string origin = (dir / kConfigObject).string();
+  if (!objects.exists(kConfigObject)) {
+    throw Error(ErrorKind::kUsage, fmt::format("{} is not a certvault repository (no config file)", dir.string()));
+  }
+  const auto bytes = objects.read_all(kConfigObject);
+  return RepositoryConfig::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), origin);
+}
+
+}  // namespace
+
+void Repository::init(const std::filesystem::path& dir, const InitOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    if (!std::filesystem::is_directory(dir, ec)) {
+      throw Error(ErrorKind::kRefused, fmt::format("{} exists and is not a folder", dir.string()));
+    }
+    if (std::filesystem::exists(dir / kConfigObject)) {
+      throw Error(ErrorKind::kRefused, fmt::format("{} is already a certvault repository", dir.string()));
+    }
+    if (!std::filesystem::is_empty(dir, ec)) {
+      throw Error(ErrorKind::kRefused,
+                  fmt::format("{} is not empty and not a repository; choose an empty or new folder", dir.string()));
+    }
+  }
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+
+  RepositoryConfig config;
+  std::array<uint8_t, 16> id;
+  fill_random(id);
+  config.repository_id = to_hex(id);
+  config.created_unix =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  fill_random(config.chunker_key);
+  fill_random(config.chunk_id_secret);
+  try {
+    config.chunk_params = chunker::Params::from_average(options.chunk_avg);
+    config.chunk_params.validate();
+  } catch (const std::invalid_argument& e) {
+    throw Error(ErrorKind::kUsage, fmt::format("--chunk-avg {}: {}", options.chunk_avg, e.what()));
+  }
+  if (options.zstd_level < 1 || options.zstd_level > 19) {
+    throw Error(ErrorKind::kUsage, fmt::format("--compression {}: zstd level must be 1..19", options.zstd_level));
+  }
+  if (options.pack_target_bytes < (1u << 20) || options.pack_target_bytes > (4ull << 30)) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("pack target {} bytes: must be 1 MiB..4 GiB", options.pack_target_bytes));
+  }
+  config.zstd_level = options.zstd_level;
+  config.pack_target_bytes = options.pack_target_bytes;
+
+  // The catalog first, the config object last: a folder with a config is a
+  // complete repository, so an interrupted init leaves no half repository.
+  auto lock = RepositoryLock::acquire(dir, LockMode::kExclusive);
+  auto catalog = catalog::Catalog::open(catalog_path(dir));
+  copy_config_into_catalog(config, *catalog);
+  const std::string text = config.serialize();
+  open_local_object_store(dir)->put(kConfigObject,
+                                    std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+}
+
+std::unique_ptr<Repository> Repository::open(const std::filesystem::path& dir, LockMode mode,
+                                             const std::function<void(const std::string&)>& warn) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    throw Error(ErrorKind::kUsage, fmt::format("repository {} does not exist or is not a folder", dir.string()));
+  }
+  std::unique_ptr<Repository> repository(new Repository());
+  repository->root_ = dir;
+  repository->objects_ = open_local_object_store(dir);
+  repository->config_ = read_config(*repository->objects_, dir);
+  repository->lock_ = RepositoryLock::acquire(dir, mode, warn);
+  if (!std::filesystem::exists(catalog_path(dir))) {
+    throw Error(ErrorKind::kIntegrity, fmt::format("catalog {} is missing; rebuild it with `certvault repair catalog "
+                                                   "--repo {}`",
+                                                   catalog_path(dir).string(), dir.string()));
+  }
+  try {
+    repository->catalog_ = catalog::Catalog::open(catalog_path(dir));
+  } catch (const catalog::CatalogError& e) {
+    throw Error(ErrorKind::kIntegrity, fmt::format("{}; if the catalog is damaged, rebuild it with `certvault repair "
+                                                   "catalog --repo {}`",
+                                                   e.what(), dir.string()));
+  }
+  const auto catalog_id = repository->catalog_->setting("repository-id");
+  if (catalog_id != repository->config_.repository_id) {
+    throw Error(ErrorKind::kIntegrity,
+                fmt::format("catalog {} belongs to repository {}, but config says {}; rebuild it with `certvault "
+                            "repair catalog --repo {}`",
+                            catalog_path(dir).string(), catalog_id.value_or("(none)"),
+                            repository->config_.repository_id, dir.string()));
+  }
+  return repository;
+}
+
+Repository::~Repository() = default;
+
+std::string Repository::resolve(std::string_view spec, const catalog::SnapshotFilter& scope) const {
+  if (spec == "latest") {
+    const auto latest = catalog_->latest_snapshot(scope);
+    if (!latest) throw Error(ErrorKind::kUsage, "no snapshot matches 'latest': the repository has none that match");
+    return latest->id;
+  }
+  if (spec.empty() || spec.size() > 32 || spec.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("'{}' is not a snapshot id: use 'latest', an id or a unique prefix (hex)", spec));
+  }
+  const auto matches = catalog_->snapshot_ids_with_prefix(std::string(spec));
+  if (matches.empty()) throw Error(ErrorKind::kUsage, fmt::format("no snapshot id starts with '{}'", spec));
+  if (matches.size() > 1) {
+    std::string list;
+    for (size_t i = 0; i < matches.size() && i < 5; ++i) list += (i ? ", " : "") + matches[i].substr(0, 12);
+    throw Error(ErrorKind::kUsage, fmt::format("'{}' is ambiguous: {} snapshots match ({}{})", spec, matches.size(),
+                                               list, matches.size() > 5 ? ", ..." : ""));
+  }
+  return matches.front();
+}
+
+void Repository::wrap_object_store_for_testing(
+    const std::function<std::unique_ptr<ObjectStore>(std::unique_ptr<ObjectStore> current)>& wrap) {
+  objects_ = wrap(std::move(objects_));
+}
+
+}  // namespace certvault

@@ -1,0 +1,287 @@
+#include "certvault/repository/snapshot_writer.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "certvault/base/error.h"
+#include "certvault/base/hex.h"
+#include "certvault/repository/repository.h"
+#include "chunk_store.h"
+#include "keyed_hash.h"
+#include "manifest.h"
+#include "recipe_store.h"
+
+namespace certvault {
+
+struct SnapshotWriter::State {
+  Repository& repository;
+  SnapshotHeader header;
+  std::string id;
+  std::span<const uint8_t> secret;
+  ChunkStore store;
+  chunker::StreamChunker chunker;
+  StreamingDigest digest;
+
+  std::unordered_map<std::string, catalog::FileRecord> reference_files;  // by path
+  std::unordered_set<Hash128, Hash128Hasher> known;                      // ids certainly stored
+
+  // The file being written.
+  bool in_file = false;
+  FileHeader file;
+  recipe::ChunkList ids;
+  uint64_t file_size = 0;
+  uint64_t file_new_chunks = 0;
+  uint64_t file_new_raw_bytes = 0;
+  std::vector<uint8_t> fixed_carry;  // the head of a fixed-size chunk that spans writes
+  std::optional<catalog::RecipeRecord> base_recipe;
+  recipe::ChunkList base_ids;
+
+  std::vector<catalog::FileRecord> files;
+  std::vector<catalog::MissingFile> missing;
+  std::vector<catalog::RecipeRecord> new_recipes;
+  std::unordered_set<Hash128, Hash128Hasher> new_recipe_ids;
+  std::vector<uint8_t> restore_map_raw;
+  std::vector<catalog::RestoreMapEntry> restore_map;
+  std::optional<uint32_t> gen_low, gen_high;
+  uint64_t logical_bytes = 0;
+  bool committed = false;
+
+  State(Repository& repo, const SnapshotHeader& h, std::string snapshot_id)
+      : repository(repo),
+        header(h),
+        id(std::move(snapshot_id)),
+        secret(repo.config().chunk_id_secret),
+        store(repo.objects(), repo.config().zstd_level, repo.config().pack_target_bytes,
+              std::max(1u, std::thread::hardware_concurrency())),
+        chunker(repo.config().chunk_params, repo.config().chunker_key),
+        digest(secret) {}
+
+  bool is_known(const Hash128& chunk_id) {
+    if (known.contains(chunk_id)) return true;
+    if (repository.catalog().has_chunk(chunk_id)) {
+      known.insert(chunk_id);
+      return true;
+    }
+    return false;
+  }
+
+  void on_chunk(std::span<const uint8_t> chunk) {
+    const Hash128 chunk_id = keyed_hash128(chunk, secret);
+    ids.push_back(chunk_id);
+    if (is_known(chunk_id)) return;
+    store.add(chunk_id, chunk);
+    known.insert(chunk_id);
+    ++file_new_chunks;
+    file_new_raw_bytes += chunk.size();
+  }
+
+  catalog::Digest finish_recipe() {
+    catalog::RecipeRecord record;
+    record.chunk_count = ids.size();
+    record.logical_size = file_size;
+    if (base_recipe && ids == base_ids) return base_recipe->id;
+    if (base_recipe && base_recipe->depth < recipe::kMaxDeltaDepth) {
+      auto delta = recipe::encode_delta(base_recipe->id, base_ids, ids);
+      // A delta pays off only when much smaller than the full list (1 + 16 bytes per id).
+      if (delta.size() * 2 < 1 + 16 * ids.size()) {
+        record.body = std::move(delta);
+        record.base = base_recipe->id;
+        record.depth = base_recipe->depth + 1;
+      }
+    }
+    if (record.body.empty()) record.body = recipe::encode_full(ids);
+    record.id = keyed_hash128(record.body, secret);
+    if (!new_recipe_ids.contains(record.id) && !repository.catalog().has_recipe(record.id)) {
+      new_recipe_ids.insert(record.id);
+      new_recipes.push_back(record);
+    }
+    return record.id;
+  }
+};
+
+SnapshotWriter::SnapshotWriter(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+SnapshotWriter::~SnapshotWriter() = default;
+
+const std::string& SnapshotWriter::snapshot_id() const { return state_->id; }
+
+std::unique_ptr<SnapshotWriter> Repository::begin_snapshot(const SnapshotHeader& header) {
+  if (lock_mode() != LockMode::kExclusive) {
+    throw Error(ErrorKind::kUsage, "writing a snapshot needs the repository opened with the exclusive lock");
+  }
+  if (header.kind != "folder" && header.kind != "full" && header.kind != "incremental") {
+    throw Error(ErrorKind::kUsage, fmt::format("unknown snapshot kind '{}'", header.kind));
+  }
+  std::array<uint8_t, 16> random_id;
+  fill_random(random_id);
+  auto state = std::make_unique<SnapshotWriter::State>(*this, header, to_hex(random_id));
+  if (header.dedup_reference) {
+    for (auto& file : catalog_->files(*header.dedup_reference)) {
+      std::string path = file.path;
+      state->reference_files.emplace(std::move(path), std::move(file));
+    }
+  }
+  return std::unique_ptr<SnapshotWriter>(new SnapshotWriter(std::move(state)));
+}
+
+void SnapshotWriter::begin_file(const FileHeader& header) {
+  auto& s = *state_;
+  if (s.committed) throw Error(ErrorKind::kUsage, "snapshot already committed");
+  if (s.in_file)
+    throw Error(ErrorKind::kUsage, fmt::format("begin_file({}) while {} is open", header.path, s.file.path));
+  s.in_file = true;
+  s.file = header;
+  s.ids.clear();
+  s.file_size = 0;
+  s.file_new_chunks = 0;
+  s.file_new_raw_bytes = 0;
+  s.fixed_carry.clear();
+  if (header.fixed_chunk_size != 0 &&
+      (header.fixed_chunk_size < 512 || header.fixed_chunk_size > s.repository.config().chunk_params.max_size)) {
+    s.in_file = false;
+    throw Error(ErrorKind::kUsage, fmt::format("fixed chunk size {} for {} is outside 512..{}", header.fixed_chunk_size,
+                                               header.path, s.repository.config().chunk_params.max_size));
+  }
+  s.digest.reset();
+  s.chunker.reset();
+  s.base_recipe.reset();
+  s.base_ids.clear();
+  if (auto it = s.reference_files.find(header.path); it != s.reference_files.end()) {
+    s.base_recipe = s.repository.catalog().recipe(it->second.recipe);
+    if (s.base_recipe) {
+      s.base_ids = recipe::load_ids(s.repository.catalog(), s.base_recipe->id);
+      s.known.insert(s.base_ids.begin(), s.base_ids.end());
+    }
+  }
+}
+
+void SnapshotWriter::write(std::span<const uint8_t> bytes) {
+  auto& s = *state_;
+  if (!s.in_file) throw Error(ErrorKind::kUsage, "write() outside begin_file()/end_file()");
+  s.digest.update(bytes);
+  s.file_size += bytes.size();
+  const size_t fixed = s.file.fixed_chunk_size;
+  if (fixed == 0) {
+    s.chunker.feed(bytes, [&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
+    return;
+  }
+  if (!s.fixed_carry.empty()) {
+    const size_t take = std::min(fixed - s.fixed_carry.size(), bytes.size());
+    s.fixed_carry.insert(s.fixed_carry.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
+    bytes = bytes.subspan(take);
+    if (s.fixed_carry.size() < fixed) return;
+    s.on_chunk(s.fixed_carry);
+    s.fixed_carry.clear();
+  }
+  while (bytes.size() >= fixed) {
+    s.on_chunk(bytes.first(fixed));
+    bytes = bytes.subspan(fixed);
+  }
+  s.fixed_carry.assign(bytes.begin(), bytes.end());
+}
+
+FileResult SnapshotWriter::end_file() {
+  auto& s = *state_;
+  if (!s.in_file) throw Error(ErrorKind::kUsage, "end_file() without begin_file()");
+  if (s.file.fixed_chunk_size == 0) {
+    s.chunker.finish([&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
+  } else if (!s.fixed_carry.empty()) {
+    s.on_chunk(s.fixed_carry);
+    s.fixed_carry.clear();
+  }
+  catalog::FileRecord record;
+  record.seq = static_cast<uint32_t>(s.files.size());
+  record.path = s.file.path;
+  record.role = s.file.role;
+  record.type_code = s.file.type_code;
+  record.api_path = s.file.api_path;
+  record.size = s.file_size;
+  record.digest = s.digest.digest();
+  record.recipe = s.finish_recipe();
+  record.log_generation = s.file.log_generation;
+  s.files.push_back(record);
+  s.logical_bytes += s.file_size;
+  s.in_file = false;
+
+  FileResult result;
+  result.size = s.file_size;
+  result.digest = record.digest;
+  result.chunks = s.ids.size();
+  result.new_chunks = s.file_new_chunks;
+  result.new_raw_bytes = s.file_new_raw_bytes;
+  return result;
+}
+
+void SnapshotWriter::set_restore_map(std::vector<uint8_t> raw_utf16le, std::vector<catalog::RestoreMapEntry> entries) {
+  state_->restore_map_raw = std::move(raw_utf16le);
+  state_->restore_map = std::move(entries);
+}
+
+void SnapshotWriter::set_log_range(uint32_t gen_low, uint32_t gen_high) {
+  state_->gen_low = gen_low;
+  state_->gen_high = gen_high;
+}
+
+void SnapshotWriter::note_missing_file(std::string path, std::string reason) {
+  state_->missing.push_back({std::move(path), std::move(reason)});
+}
+
+uint64_t SnapshotWriter::bytes_written() const {
+  return state_->logical_bytes + (state_->in_file ? state_->file_size : 0);
+}
+
+uint64_t SnapshotWriter::new_bytes_stored() const { return state_->store.stored_bytes(); }
+
+CommittedSnapshot SnapshotWriter::commit() {
+  auto& s = *state_;
+  if (s.committed) throw Error(ErrorKind::kUsage, "snapshot already committed");
+  if (s.in_file) throw Error(ErrorKind::kUsage, fmt::format("commit() while {} is still open", s.file.path));
+
+  // (1) Packs: written, fsynced, renamed, folder fsynced.
+  s.store.flush();
+
+  // (2) Recipe objects, (3) the manifest: same protocol, through the object store.
+  for (const auto& record : s.new_recipes) {
+    s.repository.objects().put(recipe::object_name(record.id), recipe::encode_object(record));
+  }
+  manifest::Manifest manifest;
+  auto& snapshot = manifest.snapshot;
+  snapshot.id = s.id;
+  snapshot.created_unix =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  snapshot.kind = s.header.kind;
+  snapshot.source = s.header.source;
+  snapshot.server = s.header.server;
+  snapshot.ca_name = s.header.ca_name;
+  snapshot.tags = s.header.tags;
+  snapshot.parent = s.header.parent;
+  snapshot.base_full = s.header.base_full;
+  snapshot.gen_low = s.gen_low;
+  snapshot.gen_high = s.gen_high;
+  snapshot.logical_size = s.logical_bytes;
+  snapshot.added_size = s.store.stored_bytes();
+  snapshot.restore_map_raw = s.restore_map_raw;
+  snapshot.restore_map = s.restore_map;
+  snapshot.manifest = manifest::object_name(s.id);
+  manifest.files = s.files;
+  manifest.missing_files = s.missing;
+  s.repository.objects().put(snapshot.manifest, manifest::encode(manifest));
+
+  // (4) One catalog transaction makes it visible.
+  catalog::SnapshotCommit commit;
+  commit.snapshot = snapshot;
+  commit.files = s.files;
+  commit.missing_files = s.missing;
+  commit.new_packs = s.store.packs();
+  commit.new_chunks = s.store.chunks();
+  commit.new_recipes = s.new_recipes;
+  s.repository.catalog().commit_snapshot(commit);
+  s.committed = true;
+  return CommittedSnapshot(s.id);
+}
+
+}  // namespace certvault
