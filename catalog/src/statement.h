@@ -8,11 +8,30 @@
 #include <string>
 #include <utility>
 
+#include "certvault/base/error.h"
 #include "certvault/catalog/catalog.h"
+#include "sqlite_vfs.h"
 
 namespace certvault::catalog {
 
+// An I/O error of SQLite's carries the file-system failure behind it (the
+// call, path, offset and the system's reason): that message is the one to
+// report. Exceptions that are not certvault errors (a test's own) go on as
+// they are.
+inline void throw_file_system_failure(int sqlite_result, const std::string& context) {
+  const auto failure = take_vfs_failure();
+  const int primary = sqlite_result & 0xFF;
+  if (!failure || (primary != SQLITE_IOERR && primary != SQLITE_CANTOPEN && primary != SQLITE_FULL)) return;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const Error& error) {
+    throw CatalogError(context + ": " + error.what());
+  }
+}
+
 [[noreturn]] inline void fail(sqlite3* db, const std::string& operation, const std::string& sql) {
+  throw_file_system_failure(sqlite3_extended_errcode(db),
+                            "catalog: " + operation + " (statement: " + sql.substr(0, 80) + ")");
   throw CatalogError("catalog: " + operation + ": " + sqlite3_errmsg(db) + " (statement: " + sql.substr(0, 80) + ")");
 }
 
@@ -22,6 +41,8 @@ inline void execute(sqlite3* db, const std::string& sql, const std::string& oper
   if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     const std::string text = message ? message : sqlite3_errmsg(db);
     sqlite3_free(message);
+    throw_file_system_failure(sqlite3_extended_errcode(db),
+                              "catalog: " + operation + " (statement: " + sql.substr(0, 80) + ")");
     throw CatalogError("catalog: " + operation + ": " + text + " (statement: " + sql.substr(0, 80) + ")");
   }
 }
@@ -92,7 +113,7 @@ class Statement {
 };
 
 // Resets a cached statement when a lookup ends, so that it does not keep a
-// read transaction (and with it an old WAL snapshot) open between calls.
+// read transaction (and with it the file lock) open between calls.
 class ResetOnExit {
  public:
   explicit ResetOnExit(Statement& statement) : statement_(statement) { statement_.reset(); }
