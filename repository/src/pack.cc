@@ -68,20 +68,20 @@ PackWriter::PackWriter(ObjectStore& store, std::string name) : name_(std::move(n
 
 EntryInfo PackWriter::add(const ChunkId& id, uint32_t raw_size, uint16_t flags, std::span<const uint8_t> stored) {
   if ((flags & ~kKnownFlags) != 0) {
-    throw Error(ErrorKind::kUsage,
+    throw Error(ErrorKind::kInternal,
                 fmt::format("pack {}: cannot add a chunk with flags 0x{:04x} (version {} knows 0x{:04x})", name_, flags,
                             kVersion, kKnownFlags));
   }
   if (stored.size() > std::numeric_limits<uint32_t>::max()) {
-    throw Error(ErrorKind::kUsage,
+    throw Error(ErrorKind::kInternal,
                 fmt::format("pack {}: a stored chunk of {} bytes exceeds 4 GiB", name_, stored.size()));
   }
   if ((flags & kFlagCompressed) == 0 && raw_size != stored.size()) {
-    throw Error(ErrorKind::kUsage, fmt::format("pack {}: uncompressed chunk has raw size {} but {} stored bytes", name_,
-                                               raw_size, stored.size()));
+    throw Error(ErrorKind::kInternal, fmt::format("pack {}: uncompressed chunk has raw size {} but {} stored bytes",
+                                                  name_, raw_size, stored.size()));
   }
   if (entries_.size() >= std::numeric_limits<uint32_t>::max()) {
-    throw Error(ErrorKind::kUsage, fmt::format("pack {}: too many entries", name_));
+    throw Error(ErrorKind::kInternal, fmt::format("pack {}: too many entries", name_));
   }
   EntryInfo info;
   info.id = id;

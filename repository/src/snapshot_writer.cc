@@ -111,10 +111,10 @@ const std::string& SnapshotWriter::snapshot_id() const { return state_->id; }
 
 std::unique_ptr<SnapshotWriter> Repository::begin_snapshot(const SnapshotHeader& header) {
   if (lock_mode() != LockMode::kExclusive) {
-    throw Error(ErrorKind::kUsage, "writing a snapshot needs the repository opened with the exclusive lock");
+    throw Error(ErrorKind::kInternal, "writing a snapshot needs the repository opened with the exclusive lock");
   }
   if (header.kind != "folder" && header.kind != "full" && header.kind != "incremental") {
-    throw Error(ErrorKind::kUsage, fmt::format("unknown snapshot kind '{}'", header.kind));
+    throw Error(ErrorKind::kInternal, fmt::format("unknown snapshot kind '{}'", header.kind));
   }
   std::array<uint8_t, 16> random_id;
   fill_random(random_id);
@@ -130,9 +130,9 @@ std::unique_ptr<SnapshotWriter> Repository::begin_snapshot(const SnapshotHeader&
 
 void SnapshotWriter::begin_file(const FileHeader& header) {
   auto& s = *state_;
-  if (s.committed) throw Error(ErrorKind::kUsage, "snapshot already committed");
+  if (s.committed) throw Error(ErrorKind::kInternal, "snapshot already committed");
   if (s.in_file)
-    throw Error(ErrorKind::kUsage, fmt::format("begin_file({}) while {} is open", header.path, s.file.path));
+    throw Error(ErrorKind::kInternal, fmt::format("begin_file({}) while {} is open", header.path, s.file.path));
   s.in_file = true;
   s.file = header;
   s.ids.clear();
@@ -143,8 +143,9 @@ void SnapshotWriter::begin_file(const FileHeader& header) {
   if (header.fixed_chunk_size != 0 &&
       (header.fixed_chunk_size < 512 || header.fixed_chunk_size > s.repository.config().chunk_params.max_size)) {
     s.in_file = false;
-    throw Error(ErrorKind::kUsage, fmt::format("fixed chunk size {} for {} is outside 512..{}", header.fixed_chunk_size,
-                                               header.path, s.repository.config().chunk_params.max_size));
+    throw Error(ErrorKind::kInternal,
+                fmt::format("fixed chunk size {} for {} is outside 512..{}", header.fixed_chunk_size, header.path,
+                            s.repository.config().chunk_params.max_size));
   }
   s.digest.reset();
   s.chunker.reset();
@@ -161,7 +162,7 @@ void SnapshotWriter::begin_file(const FileHeader& header) {
 
 void SnapshotWriter::write(std::span<const uint8_t> bytes) {
   auto& s = *state_;
-  if (!s.in_file) throw Error(ErrorKind::kUsage, "write() outside begin_file()/end_file()");
+  if (!s.in_file) throw Error(ErrorKind::kInternal, "write() outside begin_file()/end_file()");
   s.digest.update(bytes);
   s.file_size += bytes.size();
   const size_t fixed = s.file.fixed_chunk_size;
@@ -186,7 +187,7 @@ void SnapshotWriter::write(std::span<const uint8_t> bytes) {
 
 FileResult SnapshotWriter::end_file() {
   auto& s = *state_;
-  if (!s.in_file) throw Error(ErrorKind::kUsage, "end_file() without begin_file()");
+  if (!s.in_file) throw Error(ErrorKind::kInternal, "end_file() without begin_file()");
   if (s.file.fixed_chunk_size == 0) {
     s.chunker.finish([&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
   } else if (!s.fixed_carry.empty()) {
@@ -238,8 +239,8 @@ uint64_t SnapshotWriter::new_bytes_stored() const { return state_->store.stored_
 
 CommittedSnapshot SnapshotWriter::commit() {
   auto& s = *state_;
-  if (s.committed) throw Error(ErrorKind::kUsage, "snapshot already committed");
-  if (s.in_file) throw Error(ErrorKind::kUsage, fmt::format("commit() while {} is still open", s.file.path));
+  if (s.committed) throw Error(ErrorKind::kInternal, "snapshot already committed");
+  if (s.in_file) throw Error(ErrorKind::kInternal, fmt::format("commit() while {} is still open", s.file.path));
 
   // (1) Packs: written, fsynced, renamed, folder fsynced.
   s.store.flush();
