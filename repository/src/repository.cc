@@ -107,6 +107,8 @@ std::unique_ptr<Repository> Repository::open(const std::filesystem::path& dir, L
   try {
     repository->catalog_ = catalog::Catalog::open(catalog_path(dir));
   } catch (const catalog::CatalogError& e) {
+    // Busy (kLocked) or newer than this build (kRefused) is no damage: no rebuild would help.
+    if (e.kind() == ErrorKind::kLocked || e.kind() == ErrorKind::kRefused) throw;
     throw Error(ErrorKind::kIntegrity, fmt::format("{}; if the catalog is damaged, rebuild it with `certvault repair "
                                                    "catalog --repo {}`",
                                                    e.what(), dir.string()));
