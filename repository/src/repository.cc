@@ -65,7 +65,7 @@ void Repository::init(const std::filesystem::path& dir, const InitOptions& optio
   try {
     config.chunk_params = chunker::Params::from_average(options.chunk_avg);
     config.chunk_params.validate();
-  } catch (const std::invalid_argument& e) {
+  } catch (const Error& e) {
     throw Error(ErrorKind::kUsage, fmt::format("--chunk-avg {}: {}", options.chunk_avg, e.what()));
   }
   if (options.zstd_level < 1 || options.zstd_level > 19) {

@@ -98,7 +98,7 @@ RepositoryConfig RepositoryConfig::parse(std::string_view text, const std::strin
   from_hex_exact(field(fields, "chunk-id-secret", origin), config.chunk_id_secret, origin + ": chunk-id-secret");
   try {
     config.chunk_params.validate();
-  } catch (const std::invalid_argument& e) {
+  } catch (const Error& e) {
     throw Error(ErrorKind::kIntegrity, fmt::format("{}: {}", origin, e.what()));
   }
   return config;
