@@ -25,7 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr HRESULT kRestoreAbandoned = static_cast<HRESULT>(0x80004004);  // E_ABORT
+constexpr HRESULT kRestoreAbandoned = certadm_abi::kEAbort;
 
 std::string base_name(const std::string& path) {
   const size_t slash = path.find_last_of("/\\");
