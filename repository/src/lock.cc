@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "certvault/base/error.h"
+#include "certvault/base/utc_time.h"
 #include "lock_os.h"
 
 namespace certvault {
@@ -17,7 +18,9 @@ namespace {
 std::filesystem::path lock_path(const std::filesystem::path& repository) { return repository / "lock"; }
 
 using lock_os::this_host;
-using lock_os::utc_time;
+
+// "2026-11-24 19:33:51 UTC", as the lock's messages have always said it.
+std::string utc_time(long long unix_seconds) { return format_utc(unix_seconds, UtcFormat::kDateTimeUtc); }
 
 std::optional<LockRecord> parse_record(const std::string& text) {
   LockRecord record;
