@@ -22,18 +22,21 @@ std::vector<uint8_t> wrap(std::string_view magic, uint32_t version, std::span<co
 std::span<const uint8_t> unwrap(std::span<const uint8_t> object, std::string_view magic, uint32_t max_version,
                                 const std::string& what) {
   auto fail = [&](const std::string& why) { throw Error(ErrorKind::kIntegrity, fmt::format("{}: {}", what, why)); };
-  if (object.size() < kHeaderSize) fail(fmt::format("only {} bytes, shorter than its 24-byte header", object.size()));
-  if (std::memcmp(object.data(), magic.data(), magic.size()) != 0) fail(fmt::format("magic is not '{}'", magic));
-  const auto version = le::load<uint32_t>(object, 8);
+  if (object.size() < kHeaderSize) {
+    fail(fmt::format("only {} bytes, shorter than its {}-byte header", object.size(), kHeaderSize));
+  }
+  if (std::memcmp(object.data() + kMagicAt, magic.data(), magic.size()) != 0)
+    fail(fmt::format("magic is not '{}'", magic));
+  const auto version = le::load<uint32_t>(object, kVersionAt);
   if (version == 0 || version > max_version) {
     fail(fmt::format("version {} is not supported (this build reads up to {})", version, max_version));
   }
-  const uint64_t length = le::load<uint32_t>(object, 12);
+  const uint64_t length = le::load<uint32_t>(object, kBodyLengthAt);
   if (length != object.size() - kHeaderSize) {
     fail(fmt::format("header says {} body bytes, object holds {}", length, object.size() - kHeaderSize));
   }
   const auto body = object.subspan(kHeaderSize);
-  const uint64_t expected = le::load<uint64_t>(object, 16);
+  const uint64_t expected = le::load<uint64_t>(object, kBodyXxh64At);
   const uint64_t actual = XXH64(body.data(), body.size(), 0);
   if (expected != actual) fail(fmt::format("body checksum 0x{:016x} does not match 0x{:016x}", actual, expected));
   return body;

@@ -25,12 +25,14 @@ std::vector<uint8_t> encode_object(const catalog::RecipeRecord& record) {
 catalog::RecipeRecord decode_object(std::span<const uint8_t> object, const Hash128& expected_id,
                                     const std::string& what) {
   const auto body = framed::unwrap(object, framed::kRecipeMagic, kObjectVersion, what);
-  if (body.size() < 16) throw Error(ErrorKind::kIntegrity, what + ": recipe object shorter than its sizes");
+  if (body.size() < kEncodedRecipeAt) {
+    throw Error(ErrorKind::kIntegrity, what + ": recipe object shorter than its sizes");
+  }
   catalog::RecipeRecord record;
   record.id = expected_id;
-  record.logical_size = le::load<uint64_t>(body, 0);
-  record.chunk_count = le::load<uint64_t>(body, 8);
-  record.body.assign(body.begin() + 16, body.end());
+  record.logical_size = le::load<uint64_t>(body, kLogicalSizeAt);
+  record.chunk_count = le::load<uint64_t>(body, kChunkCountAt);
+  record.body.assign(body.begin() + kEncodedRecipeAt, body.end());
   const auto decoded = decode(record.body, what);
   record.base = decoded.base;
   return record;

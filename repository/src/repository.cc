@@ -8,11 +8,12 @@
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
 #include "certvault/repository/snapshot_writer.h"
+#include "config_format.h"
 
 namespace certvault {
 namespace {
 
-constexpr const char* kConfigObject = "config";
+constexpr const char* kConfigObject = config_format::kObjectName;
 
 void copy_config_into_catalog(const RepositoryConfig& config, catalog::Catalog& catalog) {
   catalog.set_setting("repository-id", config.repository_id);
