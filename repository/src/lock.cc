@@ -21,7 +21,7 @@ std::filesystem::path lock_path(const std::filesystem::path& repository) { retur
 using lock_os::this_host;
 
 // "2026-11-24 19:33:51 UTC", as the lock's messages have always said it.
-std::string utc_time(long long unix_seconds) { return format_utc(unix_seconds, UtcFormat::kDateTimeUtc); }
+std::string lock_time_text(long long unix_seconds) { return format_utc(unix_seconds, UtcFormat::kDateTimeUtc); }
 
 std::optional<LockRecord> parse_record(const std::string& text) {
   LockRecord record;
@@ -64,7 +64,7 @@ bool holder_is_dead(const LockRecord& record) {
   if (record && record->mode == lock_format::kExclusive && !holder_is_dead(*record)) {
     throw Error(ErrorKind::kLocked,
                 fmt::format("repository {} is locked by pid {} on host {} since {} (exclusive)", repository.string(),
-                            record->pid, record->host, utc_time(record->started_unix)));
+                            record->pid, record->host, lock_time_text(record->started_unix)));
   }
   if (wanted == LockMode::kExclusive) {
     throw Error(ErrorKind::kLocked,
@@ -105,7 +105,7 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
         message = fmt::format(
             "repository {}: taking over a stale lock left by pid {} on host {} since {}, which no "
             "longer runs (record \"{}\")",
-            repository.string(), record->pid, record->host, utc_time(record->started_unix), describe(*record));
+            repository.string(), record->pid, record->host, lock_time_text(record->started_unix), describe(*record));
       } else {
         message = fmt::format("repository {}: taking over a lock record that no running holder backs (record \"{}\")",
                               repository.string(), leftover.substr(0, leftover.find('\n')));
