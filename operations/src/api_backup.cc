@@ -11,6 +11,7 @@
 #include "certvault/base/os_file.h"
 #include "certvault/certadm/certadm.h"
 #include "certvault/operations/ese_headers.h"
+#include "certvault/operations/file_chunking.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_writer.h"
 
@@ -256,31 +257,17 @@ class Session {
                                        const std::string& role, std::optional<uint32_t> generation) {
     const uint64_t size = context.open_file(entry, static_cast<uint32_t>(buffer_.size()));
     expected_total_ += size;
-    // The first bytes decide how the file is chunked (a database by its pages),
-    // so they are read before the file is begun in the snapshot.
-    std::vector<uint8_t> head;
+    // The stream holds the first bytes back until they decide how the file is chunked (a
+    // database by its pages), whatever sizes CertSrvBackupRead returns.
+    BackupFileStream file(writer, {snapshot_path, role, entry.type_code, entry.path_utf8, generation, {}});
     uint64_t offset = 0;
-    bool begun = false;
-    auto begin = [&] {
-      FileHeader header{snapshot_path, role, entry.type_code, entry.path_utf8, generation, 0};
-      if (entry.type_code == CSBFT_CERTSERVER_DATABASE)
-        header.fixed_chunk_size = ese::database_page_size(head).value_or(0);
-      writer.begin_file(header);
-      writer.write(head);
-      begun = true;
-    };
     try {
       while (true) {
         const size_t n = context.read(buffer_);
         if (n == 0) break;
         offset += n;
         done_total_ += n;
-        if (!begun) {
-          head.insert(head.end(), buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
-          if (head.size() >= ese::kHeaderPrefixBytes) begin();
-        } else {
-          writer.write(std::span(buffer_.data(), n));
-        }
+        file.write(std::span(buffer_.data(), n));
         report_progress(entry.path_utf8, offset, size, writer);
       }
     } catch (const certadm::ApiError& e) {
@@ -292,11 +279,10 @@ class Session {
                                                "announced {} bytes",
                                                entry.path_utf8, offset, size));
     }
-    if (!begun) begin();
-    writer.end_file();
+    file.finish();
     context.close_file();
-    head.resize(std::min(head.size(), ese::kHeaderPrefixBytes));
-    return head;
+    const auto head = file.head();
+    return {head.begin(), head.end()};
   }
 
   void back_up_dynamic_file(SnapshotWriter& writer, const std::string& path, const std::string& snapshot_path) {
@@ -310,7 +296,7 @@ class Session {
       result_.missing_dynamic_files.push_back(path + ": " + reason);
       return;
     }
-    writer.begin_file({snapshot_path, "dynamic", 0, path, std::nullopt});
+    BackupFileStream stream(writer, {snapshot_path, "dynamic", 0, path, std::nullopt, {}});
     uint64_t offset = 0;
     while (true) {
       size_t n = 0;
@@ -321,10 +307,10 @@ class Session {
                     fmt::format("cannot read dynamic file {} at offset {}: {}", path, offset, error.what()));
       }
       if (n == 0) break;
-      writer.write(std::span(buffer_.data(), n));
+      stream.write(std::span(buffer_.data(), n));
       offset += n;
     }
-    writer.end_file();
+    stream.finish();
   }
 
   void report_progress(const std::string& file, uint64_t file_done, uint64_t file_size, SnapshotWriter& writer) {
