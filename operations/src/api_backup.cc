@@ -12,6 +12,7 @@
 #include "certvault/certadm/certadm.h"
 #include "certvault/operations/ese_headers.h"
 #include "certvault/operations/file_chunking.h"
+#include "certvault/operations/snapshot_chain.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_writer.h"
 
@@ -58,20 +59,12 @@ struct ServerHistory {
 ServerHistory read_history(const catalog::Catalog& catalog, const std::string& server) {
   catalog::SnapshotFilter scope;
   scope.server = server;
+  const auto snapshots = catalog.snapshots(scope);
+  const auto chain = SnapshotChains(snapshots).latest_chain(server);
   ServerHistory history;
-  for (const auto& snapshot : catalog.snapshots(scope)) {
-    if (snapshot.kind == "full") {
-      history.last_full = snapshot;
-      history.latest = snapshot;
-      history.chain_intact = snapshot.gen_high.has_value();
-    } else if (snapshot.kind == "incremental" && history.latest) {
-      const bool continues =
-          history.latest->gen_high && snapshot.gen_low && snapshot.gen_high &&
-          check_continuation(*history.latest->gen_high, {*snapshot.gen_low, *snapshot.gen_high}).continues;
-      history.chain_intact = history.chain_intact && continues;
-      history.latest = snapshot;
-    }
-  }
+  if (chain.full) history.last_full = *chain.full;
+  if (chain.latest) history.latest = *chain.latest;
+  history.chain_intact = chain.intact;
   return history;
 }
 
