@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <set>
+#include <variant>
 
 #include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
@@ -68,10 +69,13 @@ ServerHistory read_history(const catalog::Catalog& catalog, const std::string& s
   return history;
 }
 
-// Thrown inside the session when --type auto should retry as a full backup.
+// How a session ends when it does not throw: the snapshot is committed, or `--type auto` should
+// retry as a full backup (the session has ended; nothing was committed or truncated).
+struct Committed {};
 struct FallBackToFull {
   std::string reason;
 };
+using SessionOutcome = std::variant<Committed, FallBackToFull>;
 
 class Session {
  public:
@@ -85,18 +89,11 @@ class Session {
         started_(started),
         buffer_(std::max<uint32_t>(options.read_buffer_bytes, 4096)) {}
 
-  void run(BackupKind kind, bool may_fall_back) {
+  SessionOutcome run(BackupKind kind, bool may_fall_back) {
     const bool full = kind == BackupKind::kFull;
-    std::optional<certadm::BackupContext> context;
-    try {
-      context.emplace(server_.prepare_backup(full ? CSBACKUP_TYPE_FULL : CSBACKUP_TYPE_LOGS_ONLY));
-    } catch (const certadm::ApiError& e) {
-      if (!full && may_fall_back && (e.hresult() == kJetMissingFullBackup || e.hresult() == kJetInvalidLogSequence)) {
-        throw FallBackToFull{
-            fmt::format("the CA refused a logs-only backup ({})", certadm::describe_hresult(e.hresult()))};
-      }
-      throw;
-    }
+    auto prepared = prepare(full, may_fall_back);
+    if (auto* fallback = std::get_if<FallBackToFull>(&prepared)) return std::move(*fallback);
+    auto* context = &std::get<certadm::BackupContext>(prepared);
     const auto locations = context->restore_locations();
     const auto databases = full ? context->database_names() : certadm::NameList{};
 
@@ -161,23 +158,7 @@ class Session {
                               database_header->lowest_required_generation, generation_set->range.low));
     }
     if (!full) {
-      if (!history_.latest->gen_high) {
-        throw Error(ErrorKind::kRefused, fmt::format("refusing an incremental backup: snapshot {} records no log "
-                                                     "generations; take a full backup (--type full)",
-                                                     history_.latest->id.substr(0, 12)));
-      }
-      const auto continuation = check_continuation(*history_.latest->gen_high, generation_set->range);
-      if (!continuation.continues) {
-        const std::string why =
-            continuation.missing.empty()
-                ? fmt::format("the CA offers logs 0x{:X}-0x{:X}, none newer than the last snapshot's 0x{:X}",
-                              generation_set->range.low, generation_set->range.high, *history_.latest->gen_high)
-                : fmt::format("generations {} are missing between snapshot {} and the logs the CA offers",
-                              describe_gaps(continuation.missing), history_.latest->id.substr(0, 12));
-        if (may_fall_back) throw FallBackToFull{"the log chain is broken: " + why};
-        throw Error(ErrorKind::kRefused,
-                    fmt::format("refusing an incremental backup: {}; take a full backup (--type full)", why));
-      }
+      if (auto fallback = check_logs_continue(generation_set->range, may_fall_back)) return std::move(*fallback);
     }
     for (const auto& entry : logs.entries) {
       const auto generation = ese::log_generation_from_name(entry.path_utf8);
@@ -240,9 +221,46 @@ class Session {
     } catch (const std::exception& e) {
       result_.warnings.push_back(fmt::format("snapshot committed, but ending the backup session failed: {}", e.what()));
     }
+    return Committed{};
   }
 
  private:
+  // Step 4: CertSrvBackupPrepareW. A CA refusing a logs-only backup is a reason to fall back when
+  // `--type auto` asked; any other failure throws.
+  std::variant<certadm::BackupContext, FallBackToFull> prepare(bool full, bool may_fall_back) {
+    try {
+      return server_.prepare_backup(full ? CSBACKUP_TYPE_FULL : CSBACKUP_TYPE_LOGS_ONLY);
+    } catch (const certadm::ApiError& e) {
+      if (!full && may_fall_back && (e.hresult() == kJetMissingFullBackup || e.hresult() == kJetInvalidLogSequence)) {
+        return FallBackToFull{
+            fmt::format("the CA refused a logs-only backup ({})", certadm::describe_hresult(e.hresult()))};
+      }
+      throw;
+    }
+  }
+
+  // Step 7 for an incremental: the CA's logs must continue the previous snapshot's. A gap is a
+  // reason to fall back when `--type auto` asked, else a refusal.
+  std::optional<FallBackToFull> check_logs_continue(const GenerationRange& offered, bool may_fall_back) const {
+    const auto& previous = *history_.latest;
+    if (!previous.gen_high) {
+      throw Error(ErrorKind::kRefused, fmt::format("refusing an incremental backup: snapshot {} records no log "
+                                                   "generations; take a full backup (--type full)",
+                                                   previous.id.substr(0, 12)));
+    }
+    const auto continuation = check_continuation(*previous.gen_high, offered);
+    if (continuation.continues) return std::nullopt;
+    const std::string why =
+        continuation.missing.empty()
+            ? fmt::format("the CA offers logs 0x{:X}-0x{:X}, none newer than the last snapshot's 0x{:X}", offered.low,
+                          offered.high, *previous.gen_high)
+            : fmt::format("generations {} are missing between snapshot {} and the logs the CA offers",
+                          describe_gaps(continuation.missing), previous.id.substr(0, 12));
+    if (may_fall_back) return FallBackToFull{"the log chain is broken: " + why};
+    throw Error(ErrorKind::kRefused,
+                fmt::format("refusing an incremental backup: {}; take a full backup (--type full)", why));
+  }
+
   // Reads one file through OpenFile/Read/Close into the writer; returns the
   // file's first bytes for header checks.
   std::vector<uint8_t> stream_api_file(certadm::BackupContext& context, SnapshotWriter& writer,
@@ -374,13 +392,13 @@ ApiBackupResult back_up_server(Repository& repository, const ApiBackupOptions& o
     }
   }
   result.kind = kind;
-  try {
-    Session(repository, options, server, history, result, started)
-        .run(kind, options.type == RequestedBackupType::kAuto);
-  } catch (const FallBackToFull& fallback) {
+  const auto outcome = Session(repository, options, server, history, result, started)
+                           .run(kind, options.type == RequestedBackupType::kAuto);
+  if (const auto* fallback = std::get_if<FallBackToFull>(&outcome)) {
     result = ApiBackupResult{};
     result.kind = BackupKind::kFull;
-    result.kind_reason = fallback.reason;
+    result.kind_reason = fallback->reason;
+    // A full never falls back, so this session commits or throws.
     Session(repository, options, server, history, result, started).run(BackupKind::kFull, false);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
