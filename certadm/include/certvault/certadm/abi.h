@@ -13,8 +13,10 @@
 
 #if defined(_WIN32) && !defined(CERTADM_SIM_EXPORTS)
 // The binding, and anything else that calls Certadm.dll: the platform's own declarations.
-#include <certbcli.h>
+// windows.h first: certbcli.h uses its types without including it.
 #include <windows.h>
+// (a separate include block, so that formatting never sorts certbcli.h above windows.h)
+#include <certbcli.h>
 #define CERTADM_CALL WINAPI
 // What certbcli.h itself declares, so a redeclaration (sim/include/certadm_sim/exports.h in the
 // type check, sim/src/typecheck/) is compatible only if its signature is exactly the header's.
