@@ -23,7 +23,7 @@ struct SnapshotWriter::State {
   std::string id;
   std::span<const uint8_t> secret;
   ChunkStore store;
-  chunker::StreamChunker chunker;
+  chunker::FileChunker chunker;
   StreamingDigest digest;
 
   std::unordered_map<std::string, catalog::FileRecord> reference_files;  // by path
@@ -36,7 +36,6 @@ struct SnapshotWriter::State {
   uint64_t file_size = 0;
   uint64_t file_new_chunks = 0;
   uint64_t file_new_raw_bytes = 0;
-  std::vector<uint8_t> fixed_carry;  // the head of a fixed-size chunk that spans writes
   std::optional<catalog::RecipeRecord> base_recipe;
   recipe::ChunkList base_ids;
 
@@ -139,16 +138,16 @@ void SnapshotWriter::begin_file(const FileHeader& header) {
   s.file_size = 0;
   s.file_new_chunks = 0;
   s.file_new_raw_bytes = 0;
-  s.fixed_carry.clear();
-  if (header.fixed_chunk_size != 0 &&
-      (header.fixed_chunk_size < 512 || header.fixed_chunk_size > s.repository.config().chunk_params.max_size)) {
+  const uint32_t page_size = header.chunking.page_size;
+  if (header.chunking.is_page_aligned() && (page_size < chunker::PageChunker::kSmallestPageSize ||
+                                            page_size > s.repository.config().chunk_params.max_size)) {
     s.in_file = false;
     throw Error(ErrorKind::kInternal,
-                fmt::format("fixed chunk size {} for {} is outside 512..{}", header.fixed_chunk_size, header.path,
-                            s.repository.config().chunk_params.max_size));
+                fmt::format("page size {} for {} is outside {}..{}", page_size, header.path,
+                            chunker::PageChunker::kSmallestPageSize, s.repository.config().chunk_params.max_size));
   }
   s.digest.reset();
-  s.chunker.reset();
+  s.chunker.start(header.chunking);
   s.base_recipe.reset();
   s.base_ids.clear();
   if (auto it = s.reference_files.find(header.path); it != s.reference_files.end()) {
@@ -165,35 +164,13 @@ void SnapshotWriter::write(std::span<const uint8_t> bytes) {
   if (!s.in_file) throw Error(ErrorKind::kInternal, "write() outside begin_file()/end_file()");
   s.digest.update(bytes);
   s.file_size += bytes.size();
-  const size_t fixed = s.file.fixed_chunk_size;
-  if (fixed == 0) {
-    s.chunker.feed(bytes, [&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
-    return;
-  }
-  if (!s.fixed_carry.empty()) {
-    const size_t take = std::min(fixed - s.fixed_carry.size(), bytes.size());
-    s.fixed_carry.insert(s.fixed_carry.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
-    bytes = bytes.subspan(take);
-    if (s.fixed_carry.size() < fixed) return;
-    s.on_chunk(s.fixed_carry);
-    s.fixed_carry.clear();
-  }
-  while (bytes.size() >= fixed) {
-    s.on_chunk(bytes.first(fixed));
-    bytes = bytes.subspan(fixed);
-  }
-  s.fixed_carry.assign(bytes.begin(), bytes.end());
+  s.chunker.feed(bytes, [&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
 }
 
 FileResult SnapshotWriter::end_file() {
   auto& s = *state_;
   if (!s.in_file) throw Error(ErrorKind::kInternal, "end_file() without begin_file()");
-  if (s.file.fixed_chunk_size == 0) {
-    s.chunker.finish([&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
-  } else if (!s.fixed_carry.empty()) {
-    s.on_chunk(s.fixed_carry);
-    s.fixed_carry.clear();
-  }
+  s.chunker.finish([&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
   catalog::FileRecord record;
   record.seq = static_cast<uint32_t>(s.files.size());
   record.path = s.file.path;
