@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "certvault/base/error.h"
 #include "repository_fixture.h"
@@ -21,6 +22,13 @@ std::optional<ErrorKind> kind_thrown_by(const std::function<void()>& call) {
   return std::nullopt;
 }
 
+FileHeader file_header(const std::string& path) {
+  FileHeader header;
+  header.path = path;
+  header.role = "file";
+  return header;
+}
+
 SnapshotHeader folder_header() {
   SnapshotHeader header;
   header.kind = "folder";
@@ -37,8 +45,8 @@ TEST_CASE("the snapshot writer reports calls out of order as internal errors") {
   const std::vector<uint8_t> bytes(100, 7);
   CHECK(kind_thrown_by([&] { writer->write(bytes); }) == ErrorKind::kInternal);
   CHECK(kind_thrown_by([&] { writer->end_file(); }) == ErrorKind::kInternal);
-  writer->begin_file({"a.bin", "file", 0, "", std::nullopt});
-  CHECK(kind_thrown_by([&] { writer->begin_file({"b.bin", "file", 0, "", std::nullopt}); }) == ErrorKind::kInternal);
+  writer->begin_file(file_header("a.bin"));
+  CHECK(kind_thrown_by([&] { writer->begin_file(file_header("b.bin")); }) == ErrorKind::kInternal);
   CHECK(kind_thrown_by([&] { writer->commit(); }) == ErrorKind::kInternal);  // a.bin is still open
   writer->write(bytes);
   writer->end_file();
