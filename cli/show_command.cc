@@ -35,7 +35,7 @@ void register_show_command(CLI::App& app) {
     const auto& catalog = repository->catalog();
     const std::string id = repository->resolve(options->snapshot);
     const auto snapshot = catalog.snapshot(id);
-    if (!snapshot) throw Error(ErrorKind::kUsage, "snapshot " + id + " disappeared while it was being read");
+    if (!snapshot) throw Error(ErrorKind::kFailure, "snapshot " + id + " disappeared while it was being read");
     const auto files = catalog.files(id);
     const auto missing = catalog.missing_files(id);
     const auto truncations = catalog.truncations(id);

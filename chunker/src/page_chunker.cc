@@ -2,15 +2,18 @@
 
 #include <algorithm>
 #include <cstring>
-#include <stdexcept>
 #include <string>
+
+#include "certvault/base/error.h"
 
 namespace certvault::chunker {
 
 PageChunker::PageChunker(uint32_t page_size) : page_size_(page_size) {
   if (page_size < kSmallestPageSize || page_size > Params::kLargestMaxSize) {
-    throw std::invalid_argument("page size " + std::to_string(page_size) + " is outside " +
-                                std::to_string(kSmallestPageSize) + ".." + std::to_string(Params::kLargestMaxSize));
+    // The chunking decision only picks page sizes it has checked: anything else is its bug.
+    throw Error(ErrorKind::kInternal, "page size " + std::to_string(page_size) + " is outside " +
+                                          std::to_string(kSmallestPageSize) + ".." +
+                                          std::to_string(Params::kLargestMaxSize));
   }
   carry_ = std::make_unique_for_overwrite<uint8_t[]>(page_size);
 }

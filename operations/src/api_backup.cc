@@ -24,8 +24,8 @@ using Clock = std::chrono::steady_clock;
 
 // ESE error codes as Certadm returns them (0xC800xxxx): the CA refusing a
 // logs-only backup because it has no full backup or its log chain is broken.
-constexpr HRESULT kJetMissingFullBackup = static_cast<HRESULT>(0xC8000230);   // -560
-constexpr HRESULT kJetInvalidLogSequence = static_cast<HRESULT>(0xC8000203);  // -515
+using certadm_abi::kJetInvalidLogSequence;
+using certadm_abi::kJetMissingFullBackup;
 
 std::string base_name(const std::string& path) {
   const size_t slash = path.find_last_of("/\\");

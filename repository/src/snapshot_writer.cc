@@ -110,10 +110,10 @@ const std::string& SnapshotWriter::snapshot_id() const { return state_->id; }
 
 std::unique_ptr<SnapshotWriter> Repository::begin_snapshot(const SnapshotHeader& header) {
   if (lock_mode() != LockMode::kExclusive) {
-    throw Error(ErrorKind::kUsage, "writing a snapshot needs the repository opened with the exclusive lock");
+    throw Error(ErrorKind::kInternal, "writing a snapshot needs the repository opened with the exclusive lock");
   }
   if (header.kind != "folder" && header.kind != "full" && header.kind != "incremental") {
-    throw Error(ErrorKind::kUsage, fmt::format("unknown snapshot kind '{}'", header.kind));
+    throw Error(ErrorKind::kInternal, fmt::format("unknown snapshot kind '{}'", header.kind));
   }
   std::array<uint8_t, 16> random_id;
   fill_random(random_id);
@@ -129,9 +129,9 @@ std::unique_ptr<SnapshotWriter> Repository::begin_snapshot(const SnapshotHeader&
 
 void SnapshotWriter::begin_file(const FileHeader& header) {
   auto& s = *state_;
-  if (s.committed) throw Error(ErrorKind::kUsage, "snapshot already committed");
+  if (s.committed) throw Error(ErrorKind::kInternal, "snapshot already committed");
   if (s.in_file)
-    throw Error(ErrorKind::kUsage, fmt::format("begin_file({}) while {} is open", header.path, s.file.path));
+    throw Error(ErrorKind::kInternal, fmt::format("begin_file({}) while {} is open", header.path, s.file.path));
   s.in_file = true;
   s.file = header;
   s.ids.clear();
@@ -142,7 +142,7 @@ void SnapshotWriter::begin_file(const FileHeader& header) {
   if (header.chunking.is_page_aligned() && (page_size < chunker::PageChunker::kSmallestPageSize ||
                                             page_size > s.repository.config().chunk_params.max_size)) {
     s.in_file = false;
-    throw Error(ErrorKind::kUsage,
+    throw Error(ErrorKind::kInternal,
                 fmt::format("page size {} for {} is outside {}..{}", page_size, header.path,
                             chunker::PageChunker::kSmallestPageSize, s.repository.config().chunk_params.max_size));
   }
@@ -161,7 +161,7 @@ void SnapshotWriter::begin_file(const FileHeader& header) {
 
 void SnapshotWriter::write(std::span<const uint8_t> bytes) {
   auto& s = *state_;
-  if (!s.in_file) throw Error(ErrorKind::kUsage, "write() outside begin_file()/end_file()");
+  if (!s.in_file) throw Error(ErrorKind::kInternal, "write() outside begin_file()/end_file()");
   s.digest.update(bytes);
   s.file_size += bytes.size();
   s.chunker.feed(bytes, [&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
@@ -169,7 +169,7 @@ void SnapshotWriter::write(std::span<const uint8_t> bytes) {
 
 FileResult SnapshotWriter::end_file() {
   auto& s = *state_;
-  if (!s.in_file) throw Error(ErrorKind::kUsage, "end_file() without begin_file()");
+  if (!s.in_file) throw Error(ErrorKind::kInternal, "end_file() without begin_file()");
   s.chunker.finish([&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
   catalog::FileRecord record;
   record.seq = static_cast<uint32_t>(s.files.size());
@@ -216,8 +216,8 @@ uint64_t SnapshotWriter::new_bytes_stored() const { return state_->store.stored_
 
 CommittedSnapshot SnapshotWriter::commit() {
   auto& s = *state_;
-  if (s.committed) throw Error(ErrorKind::kUsage, "snapshot already committed");
-  if (s.in_file) throw Error(ErrorKind::kUsage, fmt::format("commit() while {} is still open", s.file.path));
+  if (s.committed) throw Error(ErrorKind::kInternal, "snapshot already committed");
+  if (s.in_file) throw Error(ErrorKind::kInternal, fmt::format("commit() while {} is still open", s.file.path));
 
   // (1) Packs: written, fsynced, renamed, folder fsynced.
   s.store.flush();

@@ -3,8 +3,8 @@
 
 #include <catch2/catch.hpp>
 #include <functional>
-#include <stdexcept>
 
+#include "certvault/base/error.h"
 #include "certvault/chunker/file_chunker.h"
 #include "chunk_testing.h"
 
@@ -81,10 +81,15 @@ TEST_CASE("PageChunker passes pages inside one feed without copying") {
 }
 
 TEST_CASE("PageChunker refuses page sizes outside 512..16 MiB") {
-  CHECK_THROWS_AS(PageChunker(0), std::invalid_argument);
-  CHECK_THROWS_AS(PageChunker(511), std::invalid_argument);
-  CHECK_THROWS_AS(PageChunker(Params::kLargestMaxSize + 1), std::invalid_argument);
+  CHECK_THROWS_AS(PageChunker(0), certvault::Error);
+  CHECK_THROWS_AS(PageChunker(511), certvault::Error);
+  CHECK_THROWS_AS(PageChunker(Params::kLargestMaxSize + 1), certvault::Error);
   CHECK(PageChunker(512).page_size() == 512);
+  try {
+    PageChunker chunker(511);
+  } catch (const certvault::Error& error) {
+    CHECK(error.kind() == certvault::ErrorKind::kInternal);  // the chunking decision's bug, never the user's
+  }
 }
 
 TEST_CASE("FileChunker cuts each file as its Chunking says, one file after another") {
@@ -111,7 +116,7 @@ TEST_CASE("FileChunker cuts each file as its Chunking says, one file after anoth
   CHECK(first_difference(feed_in_pieces(chunker, data, random_pieces), expected_pages(data, 16384)) == "");
 
   // A refused page size leaves the previous choice in place.
-  CHECK_THROWS_AS(chunker.start(Chunking::page_aligned(100)), std::invalid_argument);
+  CHECK_THROWS_AS(chunker.start(Chunking::page_aligned(100)), certvault::Error);
   CHECK(chunker.chunking() == Chunking::page_aligned(16384));
   CHECK(describe(Chunking::page_aligned(8192)) == "page-aligned (8192-byte pages)");
   CHECK(describe(Chunking::content_defined()) == "content-defined");

@@ -7,7 +7,7 @@
 //   file gets is not this module's business (certvault/operations/file_chunking.h decides).
 // - FileChunker keeps the streaming contract of both: between start() and finish(), any split of
 //   the file's bytes into feed() calls gives the same chunks; finish() emits the short last chunk.
-// - start() with a page size PageChunker refuses throws std::invalid_argument and leaves the
+// - start() with a page size PageChunker refuses throws certvault::Error(kInternal) and leaves the
 //   previous choice in place.
 // - Not thread-safe: one instance per writer, one file at a time.
 #pragma once
@@ -40,7 +40,7 @@ class FileChunker {
  public:
   using ChunkCallback = StreamChunker::ChunkCallback;
 
-  // Throws std::invalid_argument if params.validate() does.
+  // Throws certvault::Error(kUsage) if params.validate() does.
   FileChunker(const Params& params, const Key& key);
 
   // Starts a new file cut as `chunking` says, dropping anything still pending.

@@ -29,7 +29,7 @@ class PageChunker {
   // Pages of fewer bytes would make more chunk-index rows than data; ESE's pages are 4-32 KiB.
   static constexpr uint32_t kSmallestPageSize = 512;
 
-  // Throws std::invalid_argument naming the size unless kSmallestPageSize <= page_size <=
+  // Throws certvault::Error(kInternal) naming the size unless kSmallestPageSize <= page_size <=
   // Params::kLargestMaxSize.
   explicit PageChunker(uint32_t page_size);
 

@@ -12,6 +12,9 @@
 // - A writer destroyed without commit() (error, exception, abort) leaves no
 //   visible snapshot; packs it already committed are leftovers that `prune`
 //   removes and `check` reports.
+// - Calls out of that order (write() outside begin_file()/end_file(), a second
+//   commit()) and a snapshot begun without the exclusive lock throw
+//   Error(kInternal): they are the caller's bug, not the user's.
 #pragma once
 
 #include <cstdint>
