@@ -244,3 +244,33 @@ TEST_CASE("architecture: the dependency check catches an upward include and a re
   CHECK(violations[1].find("chunker/src/probe.cc:2:") == 0);
   CHECK(violations[1].find("outside chunker/") != std::string::npos);
 }
+
+TEST_CASE("architecture: operating-system headers appear only in *_posix.cc / *_win32.cc files") {
+  // OS calls live in pairs behind small headers (docs/development.md). Two headers are exempt:
+  // the Certadm ABI is made of Windows types, and win32_error.h serves the _win32.cc files only.
+  const std::set<std::string> exempt = {"certadm/include/certvault/certadm/abi.h",
+                                        "base/include/certvault/base/win32_error.h"};
+  const std::set<std::string> os_headers = {"unistd.h", "fcntl.h",    "dlfcn.h",  "windows.h",  "io.h",
+                                            "bcrypt.h", "shellapi.h", "aclapi.h", "winioctl.h", "direct.h",
+                                            "pwd.h",    "poll.h",     "spawn.h",  "signal.h",   "dirent.h"};
+  std::vector<std::string> violations;
+  for (const auto& [module, rule] : read_documented_graph()) {
+    if (module == "sim") continue;  // the simulated CA is its own program with its own file layer pair
+    for (const auto& entry : fs::recursive_directory_iterator(kSourceRoot / module)) {
+      if (!entry.is_regular_file() || !is_source(entry.path())) continue;
+      const auto stem = entry.path().stem().string();
+      if (stem.ends_with("_posix") || stem.ends_with("_win32")) continue;
+      const auto relative = fs::relative(entry.path(), kSourceRoot).generic_string();
+      if (exempt.contains(relative)) continue;
+      for (const auto& include : includes_of(entry.path())) {
+        if (include.angled && (os_headers.contains(include.target) || include.target.starts_with("sys/"))) {
+          violations.push_back(relative + ":" + std::to_string(include.line) + ": <" + include.target + ">");
+        }
+      }
+    }
+  }
+  std::string report;
+  for (const auto& line : violations) report += line + "\n";
+  INFO(report);
+  CHECK(violations.empty());
+}
