@@ -14,9 +14,27 @@
 
 namespace certvault::catalog {
 
+// What a SQLite result code means to a caller (catalog.h): a database that stayed busy is
+// locked, not failed; a damaged one is an integrity problem; misuse is certvault's own bug.
+inline ErrorKind error_kind_of(int sqlite_result) {
+  switch (sqlite_result & 0xFF) {  // the primary code of an extended one
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return ErrorKind::kLocked;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return ErrorKind::kIntegrity;
+    case SQLITE_MISUSE:
+    case SQLITE_RANGE:
+      return ErrorKind::kInternal;
+    default:
+      return ErrorKind::kFailure;
+  }
+}
+
 // An I/O error of SQLite's carries the file-system failure behind it (the
-// call, path, offset and the system's reason): that message is the one to
-// report. Exceptions that are not certvault errors (a test's own) go on as
+// call, path, offset and the system's reason): that message, and its kind,
+// are the ones to report. Exceptions that are not certvault errors go on as
 // they are.
 inline void throw_file_system_failure(int sqlite_result, const std::string& context) {
   const auto failure = take_vfs_failure();
@@ -25,25 +43,27 @@ inline void throw_file_system_failure(int sqlite_result, const std::string& cont
   try {
     std::rethrow_exception(failure);
   } catch (const Error& error) {
-    throw CatalogError(context + ": " + error.what());
+    throw CatalogError(error.kind(), context + ": " + error.what());
   }
 }
 
 [[noreturn]] inline void fail(sqlite3* db, const std::string& operation, const std::string& sql) {
   throw_file_system_failure(sqlite3_extended_errcode(db),
                             "catalog: " + operation + " (statement: " + sql.substr(0, 80) + ")");
-  throw CatalogError("catalog: " + operation + ": " + sqlite3_errmsg(db) + " (statement: " + sql.substr(0, 80) + ")");
+  throw CatalogError(error_kind_of(sqlite3_extended_errcode(db)),
+                     "catalog: " + operation + ": " + sqlite3_errmsg(db) + " (statement: " + sql.substr(0, 80) + ")");
 }
 
 // Runs SQL without results (schema, pragmas, transaction control).
 inline void execute(sqlite3* db, const std::string& sql, const std::string& operation) {
   char* message = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
     const std::string text = message ? message : sqlite3_errmsg(db);
     sqlite3_free(message);
-    throw_file_system_failure(sqlite3_extended_errcode(db),
-                              "catalog: " + operation + " (statement: " + sql.substr(0, 80) + ")");
-    throw CatalogError("catalog: " + operation + ": " + text + " (statement: " + sql.substr(0, 80) + ")");
+    throw_file_system_failure(rc, "catalog: " + operation + " (statement: " + sql.substr(0, 80) + ")");
+    throw CatalogError(error_kind_of(rc),
+                       "catalog: " + operation + ": " + text + " (statement: " + sql.substr(0, 80) + ")");
   }
 }
 

@@ -11,15 +11,19 @@
 #include "certvault/base/error.h"
 #include "certvault/base/file_system.h"
 #include "certvault/base/os_file.h"
+#include "certvault/base/utc_time.h"
+#include "lock_format.h"
 #include "lock_os.h"
 
 namespace certvault {
 namespace {
 
-std::filesystem::path lock_path(const std::filesystem::path& repository) { return repository / "lock"; }
+std::filesystem::path lock_path(const std::filesystem::path& repository) { return repository / lock_format::kFileName; }
 
 using lock_os::this_host;
-using lock_os::utc_time;
+
+// "2026-11-24 19:33:51 UTC", as the lock's messages have always said it.
+std::string lock_time_text(long long unix_seconds) { return format_utc(unix_seconds, UtcFormat::kDateTimeUtc); }
 
 // A record is one short line; more than this is not a record.
 constexpr size_t kMaxRecordBytes = 4096;
@@ -54,10 +58,10 @@ std::optional<LockRecord> parse_record(const std::string& text) {
     const std::string key = field.substr(0, equals);
     const std::string value = field.substr(equals + 1);
     try {
-      if (key == "host") record.host = value;
-      if (key == "pid") record.pid = std::stol(value), has_pid = true;
-      if (key == "started") record.started_unix = std::stoll(value);
-      if (key == "mode") record.mode = value;
+      if (key == lock_format::kHost) record.host = value;
+      if (key == lock_format::kPid) record.pid = std::stol(value), has_pid = true;
+      if (key == lock_format::kStarted) record.started_unix = std::stoll(value);
+      if (key == lock_format::kMode) record.mode = value;
     } catch (const std::exception&) {
       return std::nullopt;  // an unreadable record names nobody
     }
@@ -66,8 +70,11 @@ std::optional<LockRecord> parse_record(const std::string& text) {
   return record;
 }
 
+// The record as one line, without its newline (docs/format.md §5.4).
 std::string describe(const LockRecord& record) {
-  return fmt::format("host={} pid={} started={} mode={}", record.host, record.pid, record.started_unix, record.mode);
+  using namespace lock_format;
+  return fmt::format("{}={} {}={} {}={} {}={}", kHost, record.host, kPid, record.pid, kStarted, record.started_unix,
+                     kMode, record.mode);
 }
 
 // Only a pid on this host can be checked; elsewhere it must be presumed alive.
@@ -78,10 +85,10 @@ bool holder_is_dead(const LockRecord& record) {
 
 [[noreturn]] void throw_busy(const std::filesystem::path& repository, LockMode wanted,
                              const std::optional<LockRecord>& record) {
-  if (record && record->mode == "exclusive" && !holder_is_dead(*record)) {
+  if (record && record->mode == lock_format::kExclusive && !holder_is_dead(*record)) {
     throw Error(ErrorKind::kLocked,
                 fmt::format("repository {} is locked by pid {} on host {} since {} (exclusive)", repository.string(),
-                            record->pid, record->host, utc_time(record->started_unix)));
+                            record->pid, record->host, lock_time_text(record->started_unix)));
   }
   if (wanted == LockMode::kExclusive) {
     throw Error(ErrorKind::kLocked,
@@ -122,7 +129,7 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
       message = fmt::format(
           "repository {}: taking over a stale lock left by pid {} on host {} since {}, which no "
           "longer runs (record \"{}\")",
-          repository.string(), record->pid, record->host, utc_time(record->started_unix), describe(*record));
+          repository.string(), record->pid, record->host, lock_time_text(record->started_unix), describe(*record));
     } else {
       message = fmt::format("repository {}: taking over a lock record that no running holder backs (record \"{}\")",
                             repository.string(), leftover.substr(0, leftover.find('\n')));
@@ -136,8 +143,8 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
   }
   if (mode == LockMode::kExclusive) {
     const auto now = static_cast<long long>(std::time(nullptr));
-    write_text(*file,
-               fmt::format("host={} pid={} started={} mode=exclusive\n", this_host(), lock_os::this_process_id(), now));
+    const LockRecord record{this_host(), lock_os::this_process_id(), now, lock_format::kExclusive};
+    write_text(*file, describe(record) + "\n");
   }
   return std::unique_ptr<RepositoryLock>(new RepositoryLock(std::move(file), mode));
 }

@@ -10,11 +10,12 @@
 #include "certvault/base/hex.h"
 #include "certvault/base/os_file.h"
 #include "certvault/repository/snapshot_writer.h"
+#include "config_format.h"
 
 namespace certvault {
 namespace {
 
-constexpr const char* kConfigObject = "config";
+constexpr const char* kConfigObject = config_format::kObjectName;
 
 void copy_config_into_catalog(const RepositoryConfig& config, catalog::Catalog& catalog) {
   catalog.set_setting("repository-id", config.repository_id);
@@ -69,7 +70,7 @@ void Repository::init(const std::filesystem::path& dir, const InitOptions& optio
   try {
     config.chunk_params = chunker::Params::from_average(options.chunk_avg);
     config.chunk_params.validate();
-  } catch (const std::invalid_argument& e) {
+  } catch (const Error& e) {
     throw Error(ErrorKind::kUsage, fmt::format("--chunk-avg {}: {}", options.chunk_avg, e.what()));
   }
   if (options.zstd_level < 1 || options.zstd_level > 19) {
@@ -115,6 +116,8 @@ std::unique_ptr<Repository> Repository::open(const std::filesystem::path& dir, L
     // writer left, so keeping the file locks from here on can block nobody who needs them.
     repository->catalog_->keep_file_locks();
   } catch (const catalog::CatalogError& e) {
+    // Busy (kLocked) or newer than this build (kRefused) is no damage: no rebuild would help.
+    if (e.kind() == ErrorKind::kLocked || e.kind() == ErrorKind::kRefused) throw;
     throw Error(ErrorKind::kIntegrity, fmt::format("{}; if the catalog is damaged, rebuild it with `certvault repair "
                                                    "catalog --repo {}`",
                                                    e.what(), dir.string()));
