@@ -5,8 +5,10 @@
 #include <system_error>
 
 #include "catalog_schema.h"
+#include "certvault/base/file_system.h"
 #include "certvault/catalog/catalog.h"
 #include "row_readers.h"
+#include "sqlite_vfs.h"
 #include "statement.h"
 
 namespace certvault::catalog {
@@ -19,6 +21,22 @@ namespace {
   const std::string prefix = "catalog: ";
   if (detail.starts_with(prefix)) detail.erase(0, prefix.size());
   throw CatalogError(error.kind(), prefix + operation + ": " + detail);
+}
+
+// Earlier builds kept the catalog in WAL mode, which needs shared memory the
+// seam's VFS does not offer. With an exclusive lock SQLite keeps the WAL index
+// in its own memory instead, so it can read the WAL, check it into the
+// database and switch to a rollback journal; then the lock is given back.
+void leave_wal_mode(sqlite3* db, const std::filesystem::path& path) {
+  // Bytes 18 and 19 of the database header: 2 in WAL mode (docs: fileformat2.html).
+  std::string reason;
+  auto file = os::file_system().try_open(path, os::OpenFor::kRead, "read the catalog header", reason);
+  std::array<uint8_t, 20> header{};
+  if (!file || file->read_at(0, header) < header.size() || (header[18] != 2 && header[19] != 2)) return;
+  file.reset();
+  execute(db, "PRAGMA locking_mode=EXCLUSIVE", "convert a WAL catalog: lock it");
+  execute(db, "PRAGMA journal_mode=TRUNCATE", "convert a WAL catalog to a rollback journal");
+  execute(db, "PRAGMA locking_mode=NORMAL", "convert a WAL catalog: unlock it");
 }
 
 }  // namespace
@@ -55,17 +73,25 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path) {
   // SQLite takes file names in UTF-8 on every system (a wide path on Windows).
   const std::u8string utf8_path = path.u8string();
   const std::string file_name(utf8_path.begin(), utf8_path.end());
+  take_vfs_failure();  // a leftover of an earlier connection's failure says nothing about this one
   const int rc = sqlite3_open_v2(file_name.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, seam_vfs_name());
   if (rc != SQLITE_OK) {
     const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
+    throw_file_system_failure(rc, "catalog: cannot open " + path.string());
     throw CatalogError(error_kind_of(rc), "catalog: cannot open " + path.string() + ": " + message);
   }
   try {
     sqlite3_busy_timeout(db, 5000);
     sqlite3_extended_result_codes(db, 1);
-    execute(db, "PRAGMA journal_mode=WAL", "enable WAL");
+    leave_wal_mode(db, path);
+    // A rollback journal: the VFS over the file-system seam has no shared
+    // memory for WAL. TRUNCATE commits by truncating the journal and syncing
+    // it, so a commit is durable when it returns; DELETE with FULL would unlink
+    // the journal without syncing the folder, and a power cut could bring the
+    // journal back and roll the commit back (docs/design.md).
+    execute(db, "PRAGMA journal_mode=TRUNCATE", "use a rollback journal");
     execute(db, "PRAGMA synchronous=FULL", "set synchronous=FULL");
     execute(db, "PRAGMA foreign_keys=ON", "enable foreign keys");
     // The chunk index is probed ~16 times per MiB backed up; keep its pages in memory (32 MiB).
@@ -85,6 +111,8 @@ Catalog::~Catalog() {
   statements_.reset();
   sqlite3_close(db_);
 }
+
+void Catalog::keep_file_locks() { execute(db_, "PRAGMA locking_mode=EXCLUSIVE", "keep the file locks"); }
 
 int Catalog::schema_version() const {
   Statement statement(db_, "PRAGMA user_version");
@@ -455,7 +483,7 @@ void Catalog::finish_rebuild() {
 uint64_t Catalog::size_on_disk() const {
   uint64_t total = 0;
   std::error_code ec;
-  for (const char* suffix : {"", "-wal"}) {
+  for (const char* suffix : {"", "-journal", "-wal"}) {
     std::filesystem::path file = path_;
     file += suffix;
     const auto size = std::filesystem::file_size(file, ec);

@@ -8,7 +8,9 @@
 #include <string>
 #include <utility>
 
+#include "certvault/base/error.h"
 #include "certvault/catalog/catalog.h"
+#include "sqlite_vfs.h"
 
 namespace certvault::catalog {
 
@@ -30,7 +32,24 @@ inline ErrorKind error_kind_of(int sqlite_result) {
   }
 }
 
+// An I/O error of SQLite's carries the file-system failure behind it (the
+// call, path, offset and the system's reason): that message, and its kind,
+// are the ones to report. Exceptions that are not certvault errors go on as
+// they are.
+inline void throw_file_system_failure(int sqlite_result, const std::string& context) {
+  const auto failure = take_vfs_failure();
+  const int primary = sqlite_result & 0xFF;
+  if (!failure || (primary != SQLITE_IOERR && primary != SQLITE_CANTOPEN && primary != SQLITE_FULL)) return;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const Error& error) {
+    throw CatalogError(error.kind(), context + ": " + error.what());
+  }
+}
+
 [[noreturn]] inline void fail(sqlite3* db, const std::string& operation, const std::string& sql) {
+  throw_file_system_failure(sqlite3_extended_errcode(db),
+                            "catalog: " + operation + " (statement: " + sql.substr(0, 80) + ")");
   throw CatalogError(error_kind_of(sqlite3_extended_errcode(db)),
                      "catalog: " + operation + ": " + sqlite3_errmsg(db) + " (statement: " + sql.substr(0, 80) + ")");
 }
@@ -42,6 +61,7 @@ inline void execute(sqlite3* db, const std::string& sql, const std::string& oper
   if (rc != SQLITE_OK) {
     const std::string text = message ? message : sqlite3_errmsg(db);
     sqlite3_free(message);
+    throw_file_system_failure(rc, "catalog: " + operation + " (statement: " + sql.substr(0, 80) + ")");
     throw CatalogError(error_kind_of(rc),
                        "catalog: " + operation + ": " + text + " (statement: " + sql.substr(0, 80) + ")");
   }
@@ -113,7 +133,7 @@ class Statement {
 };
 
 // Resets a cached statement when a lookup ends, so that it does not keep a
-// read transaction (and with it an old WAL snapshot) open between calls.
+// read transaction (and with it the file lock) open between calls.
 class ResetOnExit {
  public:
   explicit ResetOnExit(Statement& statement) : statement_(statement) { statement_.reset(); }

@@ -96,9 +96,11 @@ class Restore {
 
   ~Restore() {
     for (const auto& file : staged_) {
-      if (!file.placed) {
-        std::error_code ignored;
-        fs::remove(file.staged, ignored);
+      if (file.placed) continue;
+      try {
+        os::remove_file(file.staged, "restore: remove the unused " + os::display(file.staged), true);
+      } catch (const Error&) {
+        // Destructors never throw; the staged name says what the file is.
       }
     }
   }
@@ -252,11 +254,9 @@ class Restore {
       auto& file = staged_[i];
       const std::string source = file.snapshot_id.empty() ? target_id : file.snapshot_id;
       say(fmt::format("staging {} ({} bytes)", file.destination.string(), file.size));
-      std::error_code ec;
-      fs::create_directories(file.destination.parent_path(), ec);
-      if (ec) {
-        throw Error(ErrorKind::kFailure,
-                    fmt::format("cannot create {}: {}", file.destination.parent_path().string(), ec.message()));
+      // Folders made here become durable with the files placed in them (place_set).
+      for (const auto& folder : os::create_folders(file.destination.parent_path(), "restore")) {
+        created_folders_.push_back(folder);
       }
       OutputFile output(file.staged);
       read_file_contents(repository_, source, records_[i],
@@ -268,6 +268,7 @@ class Restore {
 
   void move_aside() {
     std::set<fs::path> folders{log_folder_path_, checkpoint_folder_path_, database_folder_};
+    std::set<fs::path> moved_from;
     std::error_code ec;
     for (const auto& folder : folders) {
       if (!fs::is_directory(folder, ec)) continue;
@@ -276,23 +277,23 @@ class Restore {
         if (!entry.is_regular_file() || !is_engine_file(name, lower_names_)) continue;
         if (result_.replaced_folder.empty()) {
           result_.replaced_folder = log_folder_path_.parent_path() / ("certvault-replaced-" + utc_stamp());
-          fs::create_directories(result_.replaced_folder, ec);
-          if (ec) {
-            throw Error(ErrorKind::kFailure,
-                        fmt::format("cannot create {}: {}", result_.replaced_folder.string(), ec.message()));
+          for (const auto& created : os::create_folders(result_.replaced_folder, "restore")) {
+            created_folders_.push_back(created);
           }
         }
         // Separate database and log folders may hold equal names; never overwrite one with the other.
         fs::path aside = result_.replaced_folder / name;
         for (int n = 2; fs::exists(aside, ec); ++n) aside = result_.replaced_folder / fmt::format("{}.{}", name, n);
-        fs::rename(entry.path(), aside, ec);
-        if (ec) {
-          throw Error(ErrorKind::kFailure,
-                      fmt::format("cannot move {} to {}: {}", entry.path().string(), aside.string(), ec.message()));
-        }
+        os::replace_file(entry.path(), aside, "restore: move the previous " + name + " aside");
+        moved_from.insert(folder);
       }
     }
     if (!result_.replaced_folder.empty()) {
+      // The old files' new names first, then their old folders: a power cut
+      // in between must not lose them from both places.
+      os::sync_folder(result_.replaced_folder, "restore");
+      for (const auto& created : created_folders_) os::sync_folder(created.parent_path(), "restore");
+      for (const auto& folder : moved_from) os::sync_folder(folder, "restore");
       say(fmt::format("moved the previous database, logs and checkpoint to {}", result_.replaced_folder.string()));
     }
   }
@@ -302,17 +303,13 @@ class Restore {
     std::set<fs::path> folders;
     for (auto& file : staged_) {
       if (file.snapshot_id != set_id || file.placed) continue;
-      std::error_code ec;
-      fs::rename(file.staged, file.destination, ec);
-      if (ec) {
-        throw Error(ErrorKind::kFailure, fmt::format("cannot rename {} to {}: {}", file.staged.string(),
-                                                     file.destination.string(), ec.message()));
-      }
+      os::replace_file(file.staged, file.destination, "restore: put " + os::display(file.destination) + " in place");
       file.placed = true;
       folders.insert(file.destination.parent_path());
       result_.files.push_back({file.destination.string(), file.size, set_id});
     }
     for (const auto& folder : folders) os::sync_folder(folder, "restore");
+    for (const auto& folder : created_folders_) os::sync_folder(folder.parent_path(), "restore");
   }
 
   Repository& repository_;
@@ -320,6 +317,7 @@ class Restore {
   ApiRestoreResult result_;
   std::vector<std::pair<std::string, std::string>> map_;
   std::vector<StagedFile> staged_;
+  std::vector<fs::path> created_folders_;  // outermost first, for syncing their parents
   std::vector<catalog::FileRecord> records_;
   std::set<std::string> database_names_, lower_names_, planned_destinations_;
   fs::path log_folder_path_, checkpoint_folder_path_, database_folder_;

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "certvault/base/error.h"
+#include "certvault/base/file_system.h"
 #include "certvault/base/hex.h"
 #include "certvault/base/os_file.h"
 #include "certvault/base/output_file.h"
@@ -96,22 +97,27 @@ bool check_target(const fs::path& target, bool want_folder, bool force) {
 
 // Puts `staged` at `target`, replacing what is there, then makes it durable.
 void move_into_place(const fs::path& staged, const fs::path& target, bool target_exists) {
-  std::error_code ec;
+  auto& files = os::file_system();
   std::optional<fs::path> old;
   if (target_exists) {
     old = target.parent_path() / ("." + target.filename().string() + ".certvault-old-" + random_suffix());
-    fs::rename(target, *old, ec);
-    if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot move {} aside: {}", target.string(), ec.message()));
+    files.rename(target, *old, "export: move " + os::display(target) + " aside");
   }
-  fs::rename(staged, target, ec);
-  if (ec) {
-    std::error_code ignored;
-    if (old) fs::rename(*old, target, ignored);
-    throw Error(ErrorKind::kFailure,
-                fmt::format("cannot rename {} to {}: {}", staged.string(), target.string(), ec.message()));
+  try {
+    files.rename(staged, target, "export: move " + os::display(staged) + " into place");
+  } catch (const Error&) {
+    try {
+      if (old) files.rename(*old, target, "export: put " + os::display(target) + " back");
+    } catch (const Error&) {
+      // The first failure is the one to report; the old folder stays beside it.
+    }
+    throw;
   }
   os::sync_folder(target.parent_path(), "export");
-  if (old) fs::remove_all(*old, ec);
+  if (old) {
+    os::remove_tree(*old, "export: remove the replaced " + os::display(target));
+    os::sync_folder(target.parent_path(), "export");
+  }
 }
 
 class FolderDestination : public ExportDestination {
@@ -119,31 +125,26 @@ class FolderDestination : public ExportDestination {
   FolderDestination(const fs::path& target, bool force, const fs::path& repository) : target_(absolute_target(target)) {
     check_placement(target_, repository);
     target_exists_ = check_target(target_, true, force);
-    std::error_code ec;
-    fs::create_directories(target_.parent_path(), ec);
-    if (ec) {
-      throw Error(ErrorKind::kFailure,
-                  fmt::format("cannot create {}: {}", target_.parent_path().string(), ec.message()));
-    }
+    created_parents_ = os::create_folders(target_.parent_path(), "export");
     staging_ = target_.parent_path() / ("." + target_.filename().string() + ".certvault-partial-" + random_suffix());
-    fs::create_directory(staging_, ec);
-    if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot create {}: {}", staging_.string(), ec.message()));
+    os::create_folder(staging_, "export");
     folders_.insert(staging_);
   }
   ~FolderDestination() override {
     current_.reset();
     if (!finished_) {
-      std::error_code ignored;
-      fs::remove_all(staging_, ignored);
+      try {
+        os::remove_tree(staging_, "export: remove the unfinished " + os::display(staging_));
+      } catch (const Error&) {
+        // Destructors never throw; the partial folder's name says what it is.
+      }
     }
   }
 
   void begin_file(const std::string& path, uint64_t) override {
     const fs::path destination = safe_join(staging_, path);
-    for (fs::path folder = destination.parent_path(); folders_.insert(folder).second; folder = folder.parent_path()) {
-      std::error_code ec;
-      fs::create_directories(folder, ec);
-      if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot create {}: {}", folder.string(), ec.message()));
+    if (!folders_.contains(destination.parent_path())) {
+      for (const auto& folder : os::create_folders(destination.parent_path(), "export")) folders_.insert(folder);
     }
     current_.emplace(destination);
     current_path_ = destination;
@@ -157,6 +158,8 @@ class FolderDestination : public ExportDestination {
     // Deepest folders first, so each folder's new entries are durable before its parent's.
     for (auto it = folders_.rbegin(); it != folders_.rend(); ++it) os::sync_folder(*it, "export");
     move_into_place(staging_, target_, target_exists_);
+    // Folders made for the target are durable once their parents are.
+    for (const auto& folder : created_parents_) os::sync_folder(folder.parent_path(), "export");
     finished_ = true;
   }
   std::string description() const override { return target_.string(); }
@@ -166,6 +169,7 @@ class FolderDestination : public ExportDestination {
   bool target_exists_ = false;
   bool finished_ = false;
   std::set<fs::path> folders_;
+  std::vector<fs::path> created_parents_;
   std::optional<OutputFile> current_;
 };
 

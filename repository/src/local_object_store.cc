@@ -2,9 +2,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <system_error>
 
 #include "certvault/base/error.h"
+#include "certvault/base/file_system.h"
 #include "certvault/base/hex.h"
 #include "certvault/base/os_file.h"
 #include "certvault/repository/object_store.h"
@@ -14,6 +14,7 @@ namespace certvault {
 namespace {
 
 namespace fs = std::filesystem;
+using os::display;
 
 // Large enough that pack writing (a 48-byte header, then a chunk) costs few
 // system calls, small enough to be irrelevant next to the chunk buffers.
@@ -32,13 +33,12 @@ class LocalObjectWriter final : public ObjectWriter {
   }
 
   ~LocalObjectWriter() override {
-    if (file_.is_open()) {
-      try {
-        file_.close();
-        if (!committed_ && !abandoned_) os::remove_file(temp_path_, "discard object " + name_, true);
-      } catch (const Error&) {
-        // Destructors never throw; a leftover temp file is removed by remove_temporaries().
-      }
+    if (committed_) return;
+    try {
+      if (file_.is_open()) file_.close();
+      os::remove_file(temp_path_, "discard object " + name_, true);
+    } catch (const Error&) {
+      // Destructors never throw; a leftover temp file is removed by remove_temporaries().
     }
   }
 
@@ -70,20 +70,11 @@ class LocalObjectWriter final : public ObjectWriter {
     }
   }
 
-  void abandon() override {
-    abandoned_ = true;
-    try {
-      if (file_.is_open()) file_.close();
-    } catch (const Error&) {
-      // Abandoned: its bytes no longer matter.
-    }
-  }
-
  private:
   void require_open(const char* operation) const {
     if (!file_.is_open() || committed_) {
       throw Error(ErrorKind::kInternal, fmt::format("cannot {} object {}: its writer is already {}", operation, name_,
-                                                    committed_ ? "committed" : "abandoned"));
+                                                    committed_ ? "committed" : "closed by a failure"));
     }
   }
 
@@ -110,19 +101,15 @@ class LocalObjectWriter final : public ObjectWriter {
   uint64_t written_ = 0;
   os::File file_;
   bool committed_ = false;
-  bool abandoned_ = false;
 };
 
 class LocalObjectStore final : public ObjectStore {
  public:
   explicit LocalObjectStore(fs::path root) : root_(std::move(root)) {
-    std::error_code ec;
-    const auto status = fs::status(root_, ec);
-    if (ec) {
-      throw Error(ErrorKind::kFailure, fmt::format("open object store {}: {}", root_.string(), ec.message()));
-    }
-    if (!fs::is_directory(status)) {
-      throw Error(ErrorKind::kFailure, fmt::format("open object store {}: not a folder", root_.string()));
+    const auto status = os::file_system().status(root_, true);
+    if (!status) throw Error(ErrorKind::kFailure, fmt::format("open object store {}: no such folder", display(root_)));
+    if (status->type != os::EntryType::kFolder) {
+      throw Error(ErrorKind::kFailure, fmt::format("open object store {}: not a folder", display(root_)));
     }
   }
 
@@ -131,8 +118,7 @@ class LocalObjectStore final : public ObjectStore {
     const fs::path final_path = root_ / name;
     std::vector<fs::path> created;
     for (fs::path folder = final_path.parent_path(); folder != root_; folder = folder.parent_path()) {
-      std::error_code ec;
-      if (fs::exists(folder, ec)) break;
+      if (os::file_system().status(folder, true)) break;
       created.push_back(folder);
     }
     std::reverse(created.begin(), created.end());  // outermost first
@@ -167,11 +153,10 @@ class LocalObjectStore final : public ObjectStore {
     const fs::path path = root_ / name;
     uint64_t size = 0;
     if (!os::regular_file_size(path, size)) {
-      std::error_code ec;
-      if (!fs::exists(path, ec)) {
-        throw Error(ErrorKind::kFailure, fmt::format("size of object {}: {} does not exist", name, path.string()));
+      if (!os::file_system().status(path, true)) {
+        throw Error(ErrorKind::kFailure, fmt::format("size of object {}: {} does not exist", name, display(path)));
       }
-      throw Error(ErrorKind::kFailure, fmt::format("size of object {}: {} is not a file", name, path.string()));
+      throw Error(ErrorKind::kFailure, fmt::format("size of object {}: {} is not a file", name, display(path)));
     }
     return size;
   }
@@ -195,8 +180,8 @@ class LocalObjectStore final : public ObjectStore {
       }
       start = root_ / prefix.substr(0, slash);
     }
-    std::error_code ec;
-    if (!fs::is_directory(start, ec)) return names;
+    const auto status = os::file_system().status(start, false);
+    if (!status || status->type != os::EntryType::kFolder) return names;
     for (const auto& path : local_files::regular_files_under(start, "list objects under " + prefix)) {
       if (local_files::is_temporary(path)) continue;
       std::string name = path.lexically_relative(root_).generic_string();
@@ -217,8 +202,7 @@ class LocalObjectStore final : public ObjectStore {
     size_t removed = 0;
     for (const auto& path : local_files::regular_files_under(root_, "remove temporary objects")) {
       if (!local_files::is_temporary(path)) continue;
-      std::error_code ec;
-      if (!fs::exists(path, ec)) continue;  // another cleaner got there first
+      if (!os::file_system().status(path, false)) continue;  // another cleaner got there first
       os::remove_file(path, "remove temporary object", true);
       ++removed;
     }

@@ -1,11 +1,6 @@
 #include "local_object_store_files.h"
 
-#include <fmt/format.h>
-
-#include <system_error>
-
-#include "certvault/base/error.h"
-#include "certvault/base/os_file.h"
+#include "certvault/base/file_system.h"
 
 namespace certvault::local_files {
 
@@ -14,15 +9,14 @@ bool is_temporary(const std::filesystem::path& path) { return path.filename().st
 std::vector<std::filesystem::path> regular_files_under(const std::filesystem::path& folder,
                                                        const std::string& operation) {
   std::vector<std::filesystem::path> files;
-  std::error_code ec;
-  std::filesystem::recursive_directory_iterator it(folder, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    std::error_code type_ec;
-    if (it->is_regular_file(type_ec) && !it->is_symlink(type_ec)) files.push_back(it->path());
-  }
-  if (ec) {
-    throw Error(ErrorKind::kFailure,
-                fmt::format("{}: cannot walk folder {}: {}", operation, folder.string(), ec.message()));
+  std::vector<std::filesystem::path> folders{folder};
+  while (!folders.empty()) {
+    const auto current = std::move(folders.back());
+    folders.pop_back();
+    for (const auto& entry : os::file_system().list_folder(current, operation)) {
+      if (entry.type == os::EntryType::kFile) files.push_back(current / entry.name);
+      if (entry.type == os::EntryType::kFolder) folders.push_back(current / entry.name);
+    }
   }
   return files;
 }

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "certvault/base/error.h"
+#include "certvault/base/file_system.h"
+#include "certvault/base/os_file.h"
 #include "certvault/base/utc_time.h"
 #include "lock_format.h"
 #include "lock_os.h"
@@ -22,6 +24,28 @@ using lock_os::this_host;
 
 // "2026-11-24 19:33:51 UTC", as the lock's messages have always said it.
 std::string lock_time_text(long long unix_seconds) { return format_utc(unix_seconds, UtcFormat::kDateTimeUtc); }
+
+// A record is one short line; more than this is not a record.
+constexpr size_t kMaxRecordBytes = 4096;
+
+std::unique_ptr<os::OpenFile> open_lock_file(const std::filesystem::path& repository) {
+  return os::file_system().open(lock_path(repository), os::OpenFor::kReadWriteCreate,
+                                "lock repository " + os::display(repository));
+}
+
+std::string read_text(os::OpenFile& file) {
+  std::string text(kMaxRecordBytes, '\0');
+  const size_t got = file.read_at(0, std::span(reinterpret_cast<uint8_t*>(text.data()), text.size()));
+  text.resize(got);
+  return text;
+}
+
+// Replaces the record with `text` and makes it durable.
+void write_text(os::OpenFile& file, const std::string& text) {
+  file.truncate(0);
+  file.write_at(0, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  file.sync();
+}
 
 std::optional<LockRecord> parse_record(const std::string& text) {
   LockRecord record;
@@ -78,11 +102,11 @@ bool holder_is_dead(const LockRecord& record) {
 // A writer takes the lock first and writes its record just after, so a busy
 // lock with no record yet may be a writer that is starting: give it a moment
 // to name itself before the message says who holds the lock.
-std::optional<LockRecord> read_holder_record(std::intptr_t fd) {
-  auto record = parse_record(lock_os::read_text(fd));
+std::optional<LockRecord> read_holder_record(os::OpenFile& file) {
+  auto record = parse_record(read_text(file));
   for (int attempt = 0; !record && attempt < 25; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    record = parse_record(lock_os::read_text(fd));
+    record = parse_record(read_text(file));
   }
   return record;
 }
@@ -91,70 +115,56 @@ std::optional<LockRecord> read_holder_record(std::intptr_t fd) {
 
 std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::path& repository, LockMode mode,
                                                         const std::function<void(const std::string&)>& on_stale) {
-  const auto path = lock_path(repository);
-  const std::intptr_t fd = lock_os::open_lock_file(path);
-  try {
-    if (!lock_os::try_lock(fd, mode, path)) throw_busy(repository, mode, read_holder_record(fd));
-    // We hold the flock, so any record left in the file belongs to a holder
-    // that ended without releasing (killed, power loss).
-    const std::string leftover = lock_os::read_text(fd);
-    if (leftover.find_first_not_of(" \t\r\n") != std::string::npos) {
-      const auto record = parse_record(leftover);
-      std::string message;
-      if (record && holder_is_dead(*record)) {
-        message = fmt::format(
-            "repository {}: taking over a stale lock left by pid {} on host {} since {}, which no "
-            "longer runs (record \"{}\")",
-            repository.string(), record->pid, record->host, lock_time_text(record->started_unix), describe(*record));
-      } else {
-        message = fmt::format("repository {}: taking over a lock record that no running holder backs (record \"{}\")",
-                              repository.string(), leftover.substr(0, leftover.find('\n')));
-      }
-      if (on_stale) {
-        on_stale(message);
-      } else {
-        std::cerr << message << "\n";
-      }
-      if (mode == LockMode::kShared) lock_os::write_text(fd, path, "");  // no exclusive holder can be writing it now
-    }
-    if (mode == LockMode::kExclusive) {
-      const auto now = static_cast<long long>(std::time(nullptr));
-      const LockRecord record{this_host(), lock_os::this_process_id(), now, lock_format::kExclusive};
-      lock_os::write_text(fd, path, describe(record) + "\n");
-    }
-  } catch (...) {
-    lock_os::close_lock_file(fd);
-    throw;
+  auto file = open_lock_file(repository);
+  if (!file->try_lock_file(mode == LockMode::kExclusive ? os::LockKind::kExclusive : os::LockKind::kShared)) {
+    throw_busy(repository, mode, read_holder_record(*file));
   }
-  return std::unique_ptr<RepositoryLock>(new RepositoryLock(fd, mode));
+  // We hold the flock, so any record left in the file belongs to a holder
+  // that ended without releasing (killed, power loss).
+  const std::string leftover = read_text(*file);
+  if (leftover.find_first_not_of(" \t\r\n") != std::string::npos) {
+    const auto record = parse_record(leftover);
+    std::string message;
+    if (record && holder_is_dead(*record)) {
+      message = fmt::format(
+          "repository {}: taking over a stale lock left by pid {} on host {} since {}, which no "
+          "longer runs (record \"{}\")",
+          repository.string(), record->pid, record->host, lock_time_text(record->started_unix), describe(*record));
+    } else {
+      message = fmt::format("repository {}: taking over a lock record that no running holder backs (record \"{}\")",
+                            repository.string(), leftover.substr(0, leftover.find('\n')));
+    }
+    if (on_stale) {
+      on_stale(message);
+    } else {
+      std::cerr << message << "\n";
+    }
+    if (mode == LockMode::kShared) write_text(*file, "");  // no exclusive holder can be writing it now
+  }
+  if (mode == LockMode::kExclusive) {
+    const auto now = static_cast<long long>(std::time(nullptr));
+    const LockRecord record{this_host(), lock_os::this_process_id(), now, lock_format::kExclusive};
+    write_text(*file, describe(record) + "\n");
+  }
+  return std::unique_ptr<RepositoryLock>(new RepositoryLock(std::move(file), mode));
 }
+
+RepositoryLock::RepositoryLock(std::unique_ptr<os::OpenFile> file, LockMode mode)
+    : file_(std::move(file)), mode_(mode) {}
 
 RepositoryLock::~RepositoryLock() {
   // Clearing first: once the lock goes, a new holder may write its own record.
-  if (mode_ == LockMode::kExclusive) {
-    try {
-      lock_os::write_text(handle_, std::filesystem::path(), "");
-    } catch (const Error&) {
-      // Destructors never throw; a record left behind is reported as stale by the next holder.
-    }
+  try {
+    if (mode_ == LockMode::kExclusive) write_text(*file_, "");
+    file_->close();  // releases the lock
+  } catch (const Error&) {
+    // Destructors never throw; a record left behind is reported as stale by the next holder.
   }
-  lock_os::close_lock_file(handle_);
 }
 
 std::optional<LockRecord> RepositoryLock::read_record(const std::filesystem::path& repository) {
-  const auto path = lock_path(repository);
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return std::nullopt;
-  const std::intptr_t handle = lock_os::open_lock_file(path);
-  std::string text;
-  try {
-    text = lock_os::read_text(handle);
-  } catch (...) {
-    lock_os::close_lock_file(handle);
-    throw;
-  }
-  lock_os::close_lock_file(handle);
-  return parse_record(text);
+  if (!os::file_system().status(lock_path(repository), true)) return std::nullopt;
+  return parse_record(read_text(*open_lock_file(repository)));
 }
 
 }  // namespace certvault

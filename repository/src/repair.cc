@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "certvault/base/error.h"
+#include "certvault/base/file_system.h"
 #include "certvault/base/hex.h"
 #include "certvault/base/os_file.h"
 #include "certvault/repository/repository.h"
@@ -20,17 +21,19 @@
 namespace certvault {
 namespace {
 
+// The catalog's own files: the database, its journal (a hot journal must stay
+// with its database), and the WAL files of catalogs from earlier builds.
+constexpr const char* kCatalogSuffixes[] = {"", "-journal", "-wal", "-shm"};
+
 void move_aside(const std::filesystem::path& catalog, const std::string& suffix, RepairReport& report) {
-  std::error_code ec;
-  for (const char* extra : {"", "-wal", "-shm"}) {
+  for (const char* extra : kCatalogSuffixes) {
     std::filesystem::path from = catalog;
     from += extra;
-    if (!std::filesystem::exists(from, ec)) continue;
+    if (!os::file_system().status(from, false)) continue;
     std::filesystem::path to = catalog;
     to += suffix;
     to += extra;
-    std::filesystem::rename(from, to, ec);
-    if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot move {} aside: {}", from.string(), ec.message()));
+    os::replace_file(from, to, "repair catalog: move the old catalog aside");
     if (*extra == '\0') report.old_catalog_moved_to = to.string();
   }
 }
@@ -79,13 +82,13 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
   // repair never leaves a catalog that opens but lacks snapshots.
   auto rebuilding_path = catalog_path;
   rebuilding_path += ".rebuilding";
-  std::error_code ec;
-  for (const char* extra : {"", "-wal", "-shm"}) {
+  for (const char* extra : kCatalogSuffixes) {
     auto leftover = rebuilding_path;
     leftover += extra;
-    std::filesystem::remove(leftover, ec);
+    os::remove_file(leftover, "repair catalog: remove a leftover of an interrupted repair", true);
   }
   auto catalog = catalog::Catalog::open(rebuilding_path);
+  catalog->keep_file_locks();  // under the exclusive repository lock
   catalog->set_setting("repository-id", config.repository_id);
   catalog->set_setting("format-version", std::to_string(config.format_version));
   catalog->set_setting("chunk-min", std::to_string(config.chunk_params.min_size));
@@ -178,14 +181,14 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
   }
   catalog->finish_rebuild();
   for (const auto& record : truncations) catalog->record_truncation(record);
-  catalog.reset();  // closes: checkpoints the WAL into the file
+  catalog.reset();  // closes: every transaction committed, the journal empty
 
+  // The rebuilt catalog's empty journal is no journal: drop it rather than move it.
+  auto rebuilt_journal = rebuilding_path;
+  rebuilt_journal += "-journal";
+  os::remove_file(rebuilt_journal, "repair catalog: remove the rebuilt catalog's empty journal", true);
   move_aside(catalog_path, fmt::format(".damaged-{}", now), report);
-  std::filesystem::rename(rebuilding_path, catalog_path, ec);
-  if (ec) {
-    throw Error(ErrorKind::kFailure, fmt::format("cannot move the rebuilt catalog {} into place: {}",
-                                                 rebuilding_path.string(), ec.message()));
-  }
+  os::replace_file(rebuilding_path, catalog_path, "repair catalog: move the rebuilt catalog into place");
   os::sync_folder(dir, "repair catalog");
   return report;
 }

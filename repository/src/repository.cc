@@ -6,7 +6,9 @@
 #include <system_error>
 
 #include "certvault/base/error.h"
+#include "certvault/base/file_system.h"
 #include "certvault/base/hex.h"
+#include "certvault/base/os_file.h"
 #include "certvault/repository/snapshot_writer.h"
 #include "config_format.h"
 
@@ -52,8 +54,10 @@ void Repository::init(const std::filesystem::path& dir, const InitOptions& optio
                   fmt::format("{} is not empty and not a repository; choose an empty or new folder", dir.string()));
     }
   }
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  // New folders are durable once their parents are synced; the config's commit syncs `dir` itself.
+  for (const auto& folder : os::create_folders(dir, "create repository " + os::display(dir))) {
+    os::sync_folder(folder.parent_path().empty() ? "." : folder.parent_path(), "create repository");
+  }
 
   RepositoryConfig config;
   std::array<uint8_t, 16> id;
@@ -107,6 +111,10 @@ std::unique_ptr<Repository> Repository::open(const std::filesystem::path& dir, L
   }
   try {
     repository->catalog_ = catalog::Catalog::open(catalog_path(dir));
+    // Under the repository lock no other process writes the catalog: an exclusive holder is alone, and
+    // readers only read. Opening read the catalog once already, rolling back any hot journal a crashed
+    // writer left, so keeping the file locks from here on can block nobody who needs them.
+    repository->catalog_->keep_file_locks();
   } catch (const catalog::CatalogError& e) {
     // Busy (kLocked) or newer than this build (kRefused) is no damage: no rebuild would help.
     if (e.kind() == ErrorKind::kLocked || e.kind() == ErrorKind::kRefused) throw;
@@ -146,11 +154,6 @@ std::string Repository::resolve(std::string_view spec, const catalog::SnapshotFi
                                                list, matches.size() > 5 ? ", ..." : ""));
   }
   return matches.front();
-}
-
-void Repository::wrap_object_store_for_testing(
-    const std::function<std::unique_ptr<ObjectStore>(std::unique_ptr<ObjectStore> current)>& wrap) {
-  objects_ = wrap(std::move(objects_));
 }
 
 }  // namespace certvault

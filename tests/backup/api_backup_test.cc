@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "certvault/base/error.h"
+#include "certvault/base/file_system.h"
 #include "certvault/base/hex.h"
 #include "certvault/operations/ese_headers.h"
 #include "certvault/operations/folder_backup.h"
@@ -13,6 +14,8 @@
 #include "certvault/repository/object_store.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_reader.h"
+#include "fault_injecting_file_system.h"
+#include "power_loss_file_system.h"
 #include "test_support.h"
 
 using namespace certvault;
@@ -307,32 +310,35 @@ TEST_CASE("any failure before the commit truncates nothing and leaves no snapsho
   }
 }
 
-TEST_CASE("a repository failure or crash before or during the commit truncates nothing") {
-  for (auto mode : {FaultMode::kThrow, FaultMode::kCrash}) {
+TEST_CASE("a repository failure, or the process killed, before the commit truncates nothing") {
+  // (tests/power cuts the power at each sync point of API backups.)
+  for (const bool killed : {false, true}) {
     for (uint64_t step : {1, 3, 8, 20}) {
       CaAndRepository setup;
       const auto logs_before = setup.finished_logs();
-      auto repository = setup.open();
-      repository->wrap_object_store_for_testing([&](std::unique_ptr<ObjectStore> current) {
-        return make_fault_injecting_store(std::move(current), FaultPlan{step, mode, ""});
-      });
-      ApiBackupOptions options;
-      options.server = setup.ca().string();
-      options.library = sim_library();
-      options.type = RequestedBackupType::kFull;
+      certvault_test::FaultInjectingFileSystem faults;
+      faults.add({certvault_test::FaultKind::kIoError, step, {}, (setup.repo() / "").string()});
+      certvault_test::PowerLossFileSystem kill(setup.repo());
+      kill.cut_at(step, certvault_test::CutWhen::kBefore);
       bool failed = false;
-      try {
-        back_up_server(*repository, options);
-      } catch (const CrashInjected&) {
-        failed = true;
-      } catch (const Error&) {
-        failed = true;
+      {
+        os::ScopedFileSystem scope(killed ? static_cast<os::FileSystem&>(kill) : faults);
+        try {
+          auto repository = setup.open();
+          ApiBackupOptions options;
+          options.server = setup.ca().string();
+          options.library = sim_library();
+          options.type = RequestedBackupType::kFull;
+          back_up_server(*repository, options);
+        } catch (const std::exception&) {
+          failed = true;
+        }
       }
-      repository.reset();
-      INFO("step " << step);
-      if (failed) {
+      INFO((killed ? "killed at sync point " : "I/O error at file-system call ") << step);
+      CHECK(failed);
+      // Logs go only once the snapshot holding them is committed.
+      if (setup.snapshot_count() == 0) {
         for (const auto& log : logs_before) CHECK(setup.finished_logs().contains(log));
-        CHECK(setup.snapshot_count() == 0);
       }
       CHECK(setup.back_up(RequestedBackupType::kFull).logs_truncated);
     }

@@ -1,5 +1,5 @@
-// os_file.h: the one file interface behind the commit protocol, on this system's half
-// (os_file_posix.cc here; the wine test drives os_file_win32.cc through certvault.exe).
+// os_file.h: the conveniences over the file-system seam, on this system's half
+// (file_system_posix.cc here; the wine test drives file_system_win32.cc through certvault.exe).
 #include "certvault/base/os_file.h"
 
 #include <algorithm>

@@ -1,29 +1,23 @@
-// The operating system's files, behind one small interface: the only place in
-// certvault that calls POSIX (os_file_posix.cc) or Win32 (os_file_win32.cc)
-// file functions.
+// Conveniences over the file-system seam (file_system.h), and the few OS
+// services that are not files.
 //
-// Contract: every failure throws Error(kFailure) naming `operation`, the
-// system call, the path (and offset where one applies) and the system's
-// reason (strerror and errno, or the Win32 message and error number). Paths
-// are std::filesystem::path, so on Windows they are UTF-16 and may be longer
-// than MAX_PATH (the \\?\ prefix is added where the path is absolute).
+// os::File is an open file of the current file system with a position for
+// sequential reads and writes; the free functions forward to the current file
+// system. Contract: as file_system.h — every failure throws Error(kFailure)
+// naming `operation`, the call, the path (and offset where one applies) and
+// the system's reason.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 
-namespace certvault::os {
+#include "certvault/base/file_system.h"
 
-enum class OpenFor {
-  kRead,              // an existing file, read-only
-  kReadNoFollow,      // as kRead, but a symlink (reparse point) is opened as itself, never followed
-  kCreateNew,         // a new file, write-only; fails if it exists
-  kCreateOrTruncate,  // write-only, emptied or created
-  kReadWriteCreate,   // read-write, created if missing, never truncated
-};
+namespace certvault::os {
 
 class File {
  public:
@@ -33,14 +27,12 @@ class File {
   // reason alone in `reason` ("No such file or directory").
   static bool try_open(const std::filesystem::path& path, OpenFor mode, const std::string& operation, File& file,
                        std::string& reason);
-  File(File&& other) noexcept;
-  File& operator=(File&& other) noexcept;
-  File(const File&) = delete;
-  File& operator=(const File&) = delete;
-  ~File();  // closes without reporting errors; call close() to see them
+  File(File&&) noexcept = default;
+  File& operator=(File&&) noexcept = default;
+  ~File() = default;  // closes without reporting errors; call close() to see them
 
-  bool is_open() const { return handle_ != kClosed; }
-  const std::filesystem::path& path() const { return path_; }
+  bool is_open() const { return file_ != nullptr; }
+  const std::filesystem::path& path() const;
 
   // Reads from the current position; returns how many bytes were read (0 at the end).
   size_t read(std::span<uint8_t> bytes);
@@ -54,18 +46,16 @@ class File {
   void sync();
   void close();
 
-  // The native descriptor or HANDLE (for locking in repository_lock_*.cc).
-  std::intptr_t native() const { return handle_; }
+  // The open file itself (locks, writes at an offset).
+  OpenFile& handle();
 
  private:
-  static constexpr std::intptr_t kClosed = -1;
-  std::intptr_t handle_ = kClosed;
-  std::filesystem::path path_;
-  std::string operation_;
+  std::unique_ptr<OpenFile> file_;
+  uint64_t position_ = 0;
 };
 
-// Renames `from` over `to`, replacing it, durably as far as the system allows
-// (rename(2); MoveFileExW with MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH).
+// Renames `from` over `to`, replacing it (rename(2); MoveFileExW with
+// MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH).
 void replace_file(const std::filesystem::path& from, const std::filesystem::path& to, const std::string& operation);
 
 // Removes a file; a missing file is an error unless `missing_ok`.

@@ -1,18 +1,20 @@
 // One file written for an export or a restore: create, append, fsync, close.
 //
 // Contract: commit() makes the bytes durable and, when `rename_to` is set,
-// renames the file there (the caller fsyncs the folder). A file destroyed
-// without commit() is deleted. Errors throw Error(kFailure) naming the path
-// and the system's reason. Implemented in output_file_posix.cc, the only file
-// of the export/restore code with raw OS file calls; output_file_win32.cc is
-// its Windows twin.
+// renames the file there (the caller syncs the folder). A file destroyed
+// without commit() is deleted. Every call goes through the current file
+// system (file_system.h); errors throw Error(kFailure) naming the path and the
+// system's reason.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+
+#include "certvault/base/file_system.h"
 
 namespace certvault {
 
@@ -27,8 +29,11 @@ class OutputFile {
   void commit(const std::optional<std::filesystem::path>& rename_to = std::nullopt);
 
  private:
+  void discard() noexcept;
+
   std::filesystem::path path_;
-  std::intptr_t fd_ = -1;  // a file descriptor, or a HANDLE on Windows
+  std::unique_ptr<os::OpenFile> file_;
+  uint64_t size_ = 0;
 };
 
 // Writes to the process's standard output, unbuffered and binary.

@@ -1,9 +1,11 @@
 // certvault's catalog: the SQLite database that indexes a repository.
 //
 // Contract:
-// - The catalog is the only code that writes SQL. It opens `catalog.db` in WAL
-//   mode with synchronous=FULL and foreign keys on; commits are durable when
-//   commit() returns.
+// - The catalog is the only code that writes SQL. It opens `catalog.db` with a
+//   rollback journal (journal_mode=TRUNCATE), synchronous=FULL and foreign keys
+//   on, through a SQLite VFS over the file-system seam (sqlite_vfs.h); commits
+//   are durable when commit() returns. A WAL catalog of an earlier build is
+//   converted when opened.
 // - The schema is versioned (PRAGMA user_version plus a `migrations` table);
 //   open() migrates an older catalog forward inside one transaction and refuses
 //   a newer one with a clear message.
@@ -150,6 +152,15 @@ class Catalog {
 
   int schema_version() const;
 
+  // For a caller that knows no other process will write the catalog while it
+  // is open (the repository lock: an exclusive holder is alone, readers only
+  // read): SQLite then keeps its file locks from one transaction to the next
+  // (locking_mode=EXCLUSIVE), which spares every statement the lock calls, the
+  // hot-journal check and the re-read of the database header that sharing the
+  // file costs. A reader keeps a shared lock, so readers still share; a hot
+  // journal was rolled back by open() (which reads), before any lock is kept.
+  void keep_file_locks();
+
   // Repository settings (id, keys in hex, chunk parameters, ...).
   void set_setting(const std::string& key, const std::string& value);
   std::optional<std::string> setting(const std::string& key) const;
@@ -256,7 +267,7 @@ class Catalog {
   ChunkTotals chunk_tally_focus_totals();                // distinct chunks marked in_focus
   void end_chunk_tally();                                // drops the table
 
-  // Size of the database files (catalog.db + WAL), for measurements.
+  // Size of the database files (catalog.db, its journal, a WAL of an earlier build), for measurements.
   uint64_t size_on_disk() const;
   // SQLite's integrity_check: "ok" or the problems it lists.
   std::vector<std::string> integrity_check() const;

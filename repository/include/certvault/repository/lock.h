@@ -1,4 +1,5 @@
 // The repository lock: flock(2) (LockFileEx on Windows) on REPO/lock plus a record naming the holder.
+// The file, its lock and its record go through the file-system seam (certvault/base/file_system.h).
 //
 // Contract: acquire() takes a shared (readers) or exclusive (writers, prune)
 // lock without waiting. If someone else holds it, it throws Error(kLocked)
@@ -17,6 +18,10 @@
 #include <string>
 
 namespace certvault {
+
+namespace os {
+class OpenFile;
+}
 
 enum class LockMode { kShared, kExclusive };
 
@@ -40,8 +45,8 @@ class RepositoryLock {
   static std::optional<LockRecord> read_record(const std::filesystem::path& repository);
 
  private:
-  RepositoryLock(std::intptr_t handle, LockMode mode) : handle_(handle), mode_(mode) {}
-  std::intptr_t handle_;  // a file descriptor, or a HANDLE on Windows
+  RepositoryLock(std::unique_ptr<os::OpenFile> file, LockMode mode);
+  std::unique_ptr<os::OpenFile> file_;  // REPO/lock, holding the lock until closed
   LockMode mode_;
 };
 

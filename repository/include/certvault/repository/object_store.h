@@ -6,13 +6,14 @@
 // - create() returns a writer; the object becomes visible, complete and durable
 //   only when commit() returns (local folder: temp name in the same folder,
 //   write, fsync, rename, fsync the folder). A writer destroyed without commit
-//   leaves no visible object (a local temp file may remain: list() never shows
-//   temp files; remove_temporaries() deletes them).
+//   leaves no visible object (a local temp file may remain after a crash:
+//   list() never shows temp files; remove_temporaries() deletes them).
 // - read() returns exactly `length` bytes or throws Error naming the object,
 //   offset and cause (a short object is an integrity error).
 // - Every failure throws certvault::Error.
-// - Implementations: LocalObjectStore (a folder), FaultInjectingStore (tests),
-//   later S3.
+// - Implementations: LocalObjectStore (a folder, every call through the
+//   file-system seam, certvault/base/file_system.h, where tests inject faults
+//   and cut the power), later S3.
 #pragma once
 
 #include <cstdint>
@@ -31,10 +32,6 @@ class ObjectWriter {
   virtual void append(std::span<const uint8_t> bytes) = 0;
   virtual uint64_t size() const = 0;  // bytes appended so far
   virtual void commit() = 0;          // durable and visible when it returns
-  // Forgets the object as a killed process would: no cleanup of what was
-  // written so far (tests model crashes with it). Destroying an uncommitted
-  // writer instead removes its temp file.
-  virtual void abandon() {}
 };
 
 class ObjectStore {
@@ -59,22 +56,5 @@ class ObjectStore {
 void validate_object_name(const std::string& name);
 
 std::unique_ptr<ObjectStore> open_local_object_store(const std::filesystem::path& root);
-
-// Test support: makes the Nth mutating step (create, append, commit, remove;
-// counted from 1 across the store's life) fail. kThrow throws an Error as a
-// failing disk would (ENOSPC, EIO); kCrash throws CrashInjected after doing
-// nothing more, modelling a process killed at that point: whatever a real
-// crash would leave (temp files, committed objects) stays as it is.
-struct CrashInjected : std::exception {
-  const char* what() const noexcept override { return "crash injected by FaultInjectingStore"; }
-};
-enum class FaultMode { kThrow, kCrash };
-struct FaultPlan {
-  uint64_t fail_at_step = 0;  // 0: never
-  FaultMode mode = FaultMode::kThrow;
-  std::string only_prefix;  // count only steps on names with this prefix ("" = all)
-};
-std::unique_ptr<ObjectStore> make_fault_injecting_store(std::unique_ptr<ObjectStore> inner, FaultPlan plan,
-                                                        std::shared_ptr<uint64_t> step_counter = nullptr);
 
 }  // namespace certvault

@@ -74,10 +74,6 @@ class Repository {
   std::unique_ptr<SnapshotWriter> begin_snapshot(const SnapshotHeader& header);
   std::string resolve(std::string_view spec, const catalog::SnapshotFilter& scope = {}) const;
 
-  // Tests wrap the object store (fault injection); the wrapper must forward to `current`.
-  void wrap_object_store_for_testing(
-      const std::function<std::unique_ptr<ObjectStore>(std::unique_ptr<ObjectStore> current)>& wrap);
-
   static std::filesystem::path catalog_path(const std::filesystem::path& dir) { return dir / "catalog.db"; }
 
  private:

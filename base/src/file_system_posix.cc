@@ -1,0 +1,270 @@
+// file_system.h on POSIX systems: open(2), pread/pwrite, fsync, rename(2),
+// fsync of the folder, flock(2) for the repository lock and open file
+// description locks (F_OFD_SETLK) for SQLite's byte ranges.
+#include <dirent.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "certvault/base/error.h"
+#include "certvault/base/file_system.h"
+#include "certvault/base/os_file.h"
+
+namespace certvault::os {
+namespace {
+
+int open_flags(OpenFor mode) {
+  switch (mode) {
+    case OpenFor::kRead:
+      return O_RDONLY;
+    case OpenFor::kReadNoFollow:
+      return O_RDONLY | O_NOFOLLOW;
+    case OpenFor::kReadWrite:
+      return O_RDWR;
+    case OpenFor::kCreateNew:
+      return O_RDWR | O_CREAT | O_EXCL;
+    case OpenFor::kCreateOrTruncate:
+      return O_RDWR | O_CREAT | O_TRUNC;
+    case OpenFor::kReadWriteCreate:
+      return O_RDWR | O_CREAT;
+  }
+  return O_RDONLY;
+}
+
+EntryType type_of(mode_t mode) {
+  if (S_ISREG(mode)) return EntryType::kFile;
+  if (S_ISDIR(mode)) return EntryType::kFolder;
+  if (S_ISLNK(mode)) return EntryType::kSymlink;
+  return EntryType::kOther;
+}
+
+class PosixFile final : public OpenFile {
+ public:
+  PosixFile(int fd, std::filesystem::path path, std::string operation)
+      : fd_(fd), path_(std::move(path)), operation_(std::move(operation)) {}
+  ~PosixFile() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  const std::filesystem::path& path() const override { return path_; }
+
+  size_t read_at(uint64_t offset, std::span<uint8_t> bytes) override {
+    require_open("pread");
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::pread(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        fail(fmt::format("pread {} at offset {}", display(path_), offset + done));
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    return done;
+  }
+
+  void write_at(uint64_t offset, std::span<const uint8_t> bytes) override {
+    require_open("pwrite");
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        fail(fmt::format("pwrite {} at offset {}", display(path_), offset + done));
+      }
+      done += static_cast<size_t>(n);
+    }
+  }
+
+  uint64_t size() override {
+    require_open("fstat");
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) fail(fmt::format("fstat {}", display(path_)));
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  void truncate(uint64_t size) override {
+    require_open("ftruncate");
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+      fail(fmt::format("truncate {} to {} bytes", display(path_), size));
+    }
+  }
+
+  void sync() override {
+    require_open("fsync");
+    if (::fsync(fd_) != 0) fail(fmt::format("fsync {}", display(path_)));
+  }
+
+  void close() override {
+    require_open("close");
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail(fmt::format("close {}", display(path_)));
+  }
+
+  bool try_lock_file(LockKind kind) override {
+    require_open("flock");
+    const int operation = (kind == LockKind::kExclusive ? LOCK_EX : LOCK_SH) | LOCK_NB;
+    int result;
+    do {
+      result = ::flock(fd_, operation);
+    } while (result != 0 && errno == EINTR);
+    if (result == 0) return true;
+    if (errno != EWOULDBLOCK) fail(fmt::format("flock {}", display(path_)));
+    return false;
+  }
+
+  bool try_lock_range(uint64_t offset, uint64_t length, LockKind kind) override {
+    require_open("fcntl(F_OFD_SETLK)");
+    if (set_range_lock(offset, length, kind == LockKind::kExclusive ? F_WRLCK : F_RDLCK)) return true;
+    if (errno != EAGAIN && errno != EACCES) {
+      fail(fmt::format("lock {} bytes at offset {} of {} (fcntl F_OFD_SETLK)", length, offset, display(path_)));
+    }
+    return false;
+  }
+
+  void unlock_range(uint64_t offset, uint64_t length) override {
+    require_open("fcntl(F_OFD_SETLK)");
+    if (!set_range_lock(offset, length, F_UNLCK)) {
+      fail(fmt::format("unlock {} bytes at offset {} of {} (fcntl F_OFD_SETLK)", length, offset, display(path_)));
+    }
+  }
+
+ private:
+  bool set_range_lock(uint64_t offset, uint64_t length, short type) {
+    struct flock lock {};
+    lock.l_type = type;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = static_cast<off_t>(offset);
+    lock.l_len = static_cast<off_t>(length);
+    lock.l_pid = 0;  // required by open file description locks
+    int result;
+    do {
+      result = ::fcntl(fd_, F_OFD_SETLK, &lock);
+    } while (result != 0 && errno == EINTR);
+    return result == 0;
+  }
+
+  void require_open(const char* call) const {
+    if (fd_ < 0) {
+      throw Error(ErrorKind::kFailure,
+                  fmt::format("{}: {} {}: the file is already closed", operation_, call, display(path_)));
+    }
+  }
+
+  [[noreturn]] void fail(const std::string& what) const { throw_errno(fmt::format("{}: {}", operation_, what)); }
+
+  int fd_;
+  std::filesystem::path path_;
+  std::string operation_;
+};
+
+class PosixFileSystem final : public FileSystem {
+ public:
+  void rename(const std::filesystem::path& from, const std::filesystem::path& to,
+              const std::string& operation) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      throw_errno(fmt::format("{}: rename {} to {}", operation, display(from), display(to)));
+    }
+  }
+
+  void remove_file(const std::filesystem::path& path, const std::string& operation, bool missing_ok) override {
+    if (::unlink(path.c_str()) != 0 && !(missing_ok && errno == ENOENT)) {
+      throw_errno(fmt::format("{}: unlink {}", operation, display(path)));
+    }
+  }
+
+  void create_folder(const std::filesystem::path& path, const std::string& operation) override {
+    if (::mkdir(path.c_str(), 0755) == 0) return;
+    const int saved = errno;
+    struct stat st {};
+    if (saved == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return;
+    errno = saved;
+    throw_errno(fmt::format("{}: mkdir {}", operation, display(path)));
+  }
+
+  void remove_folder(const std::filesystem::path& path, const std::string& operation) override {
+    if (::rmdir(path.c_str()) != 0) throw_errno(fmt::format("{}: rmdir {}", operation, display(path)));
+  }
+
+  void sync_folder(const std::filesystem::path& path, const std::string& operation) override {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw_errno(fmt::format("{}: open folder {} to fsync it", operation, display(path)));
+    const int result = ::fsync(fd);
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    if (result != 0) throw_errno(fmt::format("{}: fsync folder {}", operation, display(path)));
+  }
+
+  std::vector<FolderEntry> list_folder(const std::filesystem::path& path, const std::string& operation) override {
+    DIR* folder = ::opendir(path.c_str());
+    if (folder == nullptr) throw_errno(fmt::format("{}: opendir {}", operation, display(path)));
+    std::vector<FolderEntry> entries;
+    for (;;) {
+      errno = 0;
+      const dirent* entry = ::readdir(folder);
+      if (entry == nullptr) break;
+      const std::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      struct stat st {};
+      EntryType type = EntryType::kOther;
+      if (::fstatat(::dirfd(folder), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        type = type_of(st.st_mode);
+      } else if (errno != ENOENT) {  // ENOENT: removed since readdir; report it as something else
+        const int saved = errno;
+        ::closedir(folder);
+        errno = saved;
+        throw_errno(fmt::format("{}: stat {}", operation, display(path / std::string(name))));
+      }
+      entries.push_back({std::filesystem::path(std::string(name)), type});
+    }
+    const int saved = errno;
+    ::closedir(folder);
+    if (saved != 0) {
+      errno = saved;
+      throw_errno(fmt::format("{}: readdir {}", operation, display(path)));
+    }
+    return entries;
+  }
+
+  std::optional<FileStatus> status(const std::filesystem::path& path, bool follow_symlinks) override {
+    struct stat st {};
+    const int result = follow_symlinks ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st);
+    if (result != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+      throw_errno(fmt::format("stat {}", display(path)));
+    }
+    const EntryType type = type_of(st.st_mode);
+    return FileStatus{type, type == EntryType::kFile ? static_cast<uint64_t>(st.st_size) : 0};
+  }
+
+ protected:
+  std::unique_ptr<OpenFile> open_file(const std::filesystem::path& path, OpenFor mode, const std::string& operation,
+                                      std::string* failure) override {
+    int fd;
+    do {
+      fd = ::open(path.c_str(), open_flags(mode) | O_CLOEXEC, 0644);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+      if (failure == nullptr) throw_errno(fmt::format("{}: open {}", operation, display(path)));
+      *failure = std::strerror(errno);
+      return nullptr;
+    }
+    return std::make_unique<PosixFile>(fd, path, operation);
+  }
+};
+
+}  // namespace
+
+FileSystem& os_file_system() {
+  static PosixFileSystem file_system;
+  return file_system;
+}
+
+}  // namespace certvault::os

@@ -1,0 +1,267 @@
+// Crash matrix of the operations on folder snapshots: a folder backup, forget,
+// prune, repair catalog and export, each with the power cut at every sync
+// point and just after each.
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "certvault/operations/folder_backup.h"
+#include "certvault/operations/snapshot_export.h"
+#include "certvault/repository/prune.h"
+#include "certvault/repository/repair.h"
+#include "certvault/repository/snapshot_forget.h"
+#include "power_matrix.h"
+
+using namespace certvault;
+using namespace power_test;
+using certvault_test::random_bytes;
+
+namespace {
+
+// A folder's files, sorted by path as certvault_test::folder_contents() returns them.
+Files sorted(Files files) {
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+Files version(uint64_t seed) {
+  return sorted({{"keep.bin", random_bytes(200u << 10, 1)},
+                 {"logs/edb00001.log", random_bytes(300u << 10, seed + 10)},
+                 {"db.edb", random_bytes(600u << 10, seed)}});
+}
+
+void set_folder(const fs::path& folder, const Files& files) {
+  fs::remove_all(folder);
+  for (const auto& [name, bytes] : files) certvault_test::write_bytes(folder / name, bytes);
+}
+
+// A repository under `pristine()/repo` (1 MiB packs) and a source folder beside it.
+class FolderStart {
+ public:
+  FolderStart() {
+    InitOptions options;
+    options.pack_target_bytes = 1u << 20;
+    Repository::init(repo(pristine()), options);
+  }
+  fs::path scratch() const { return temp_.path(); }
+  fs::path pristine() const { return temp_.path() / "pristine"; }
+  fs::path source() const { return temp_.path() / "source"; }
+  static fs::path repo(const fs::path& work) { return work / "repo"; }
+
+  std::string back_up(const Files& files) {
+    set_folder(source(), files);
+    auto repository = Repository::open(repo(pristine()), LockMode::kExclusive);
+    const auto id = back_up_folder(*repository, {source(), {}, {}}).snapshot_id;
+    snapshots_.emplace_back(id, sorted(files));
+    return id;
+  }
+  void prepare(const fs::path& work) const {
+    fs::create_directories(work);
+    fs::copy(pristine(), work, fs::copy_options::recursive);
+  }
+  Files exported(const fs::path& work, const std::string& id) const {
+    return power_test::exported(repo(work), id, work.parent_path());
+  }
+  const std::vector<std::pair<std::string, Files>>& snapshots() const { return snapshots_; }
+  // The snapshot ids in the catalog, sorted (snapshots taken within a second have no order).
+  std::set<std::string> catalog_ids(const fs::path& work) const {
+    std::set<std::string> ids;
+    for (const auto& snapshot : reopen(repo(work))->catalog().snapshots()) ids.insert(snapshot.id);
+    return ids;
+  }
+  // Every snapshot in the catalog is one of the expected ones and exports byte for byte.
+  void require_snapshots_intact(const fs::path& work) const {
+    for (const auto& id : catalog_ids(work)) {
+      const auto expected = std::find_if(snapshots_.begin(), snapshots_.end(), [&](auto& s) { return s.first == id; });
+      REQUIRE(expected != snapshots_.end());
+      CHECK(exported(work, id) == expected->second);
+    }
+  }
+
+ private:
+  certvault_test::TempFolder temp_{"power-folder"};
+  std::vector<std::pair<std::string, Files>> snapshots_;
+};
+
+}  // namespace
+
+TEST_CASE("power: folder backup, cut at each sync point and just after") {
+  FolderStart start;
+  const auto first = start.back_up(version(1));
+  const Files second = version(2);
+  set_folder(start.source(), second);
+  const uint64_t points = cut_at_every_sync_point(
+      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
+      [&](const fs::path& work) {
+        auto repository = Repository::open(FolderStart::repo(work), LockMode::kExclusive);
+        back_up_folder(*repository, {start.source(), {}, {}});
+      },
+      [&](const fs::path& work, const Cut& cut) {
+        INFO(cut.describe());
+        require_check_clean(FolderStart::repo(work));
+        auto ids = start.catalog_ids(work);
+        REQUIRE(ids.erase(first) == 1);
+        CHECK(start.exported(work, first) == start.snapshots()[0].second);
+        REQUIRE(ids.size() <= 1);
+        if (!ids.empty()) CHECK(start.exported(work, *ids.begin()) == second);  // wholly there, or absent
+        if (cut.returned) CHECK(ids.size() == 1);
+      });
+  WARN("folder backup: " << points << " sync points");
+  CHECK(points > 10);
+}
+
+TEST_CASE("power: forget, cut at each sync point and just after") {
+  FolderStart start;
+  const auto s1 = start.back_up(version(1));
+  const auto s2 = start.back_up(version(2));
+  const auto s3 = start.back_up(version(3));
+  const uint64_t points = cut_at_every_sync_point(
+      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
+      [&](const fs::path& work) {
+        auto repository = Repository::open(FolderStart::repo(work), LockMode::kExclusive);
+        forget_snapshots(*repository, {s2});
+      },
+      [&](const fs::path& work, const Cut& cut) {
+        INFO(cut.describe());
+        require_check_clean(FolderStart::repo(work));
+        const auto ids = start.catalog_ids(work);
+        CHECK(ids.contains(s1));
+        CHECK(ids.contains(s3));
+        if (cut.returned) CHECK_FALSE(ids.contains(s2));
+        start.require_snapshots_intact(work);  // s2 too while it is there
+      });
+  WARN("forget: " << points << " sync points");
+  CHECK(points > 3);
+}
+
+TEST_CASE("power: prune, cut at each sync point and just after, then a rerun completes") {
+  // Work for every part of prune: packs only a forgotten snapshot used (deleted),
+  // a half-used pack (repacked), and a pack the catalog does not know (an orphan).
+  FolderStart start;
+  const auto keep = random_bytes(100u << 10, 31);
+  const auto s1 = start.back_up(
+      {{"keep.bin", keep}, {"drop.bin", random_bytes(100u << 10, 32)}, {"old.bin", random_bytes(1100u << 10, 34)}});
+  const auto s2 = start.back_up({{"big.bin", random_bytes(200u << 10, 33)}, {"keep.bin", keep}});
+  {
+    auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kExclusive);
+    forget_snapshots(*repository, {s1});
+  }
+  {
+    const auto packs = FolderStart::repo(start.pristine()) / "packs";
+    fs::path pack;
+    for (const auto& entry : fs::recursive_directory_iterator(packs)) {
+      if (entry.is_regular_file()) pack = entry.path();
+    }
+    const auto orphan = packs / "ff" / (std::string(32, 'f') + ".pack");
+    fs::create_directories(orphan.parent_path());
+    fs::copy_file(pack, orphan);
+  }
+  {
+    // Prune has each kind of work to do here.
+    const auto twin = start.scratch() / "twin";
+    start.prepare(twin);
+    auto repository = Repository::open(FolderStart::repo(twin), LockMode::kExclusive);
+    const auto report = prune_repository(*repository, {});
+    REQUIRE(report.packs_deleted >= 1);
+    REQUIRE(report.packs_repacked == 1);
+    REQUIRE(report.orphan_packs_removed == 1);
+  }
+  const uint64_t points = cut_at_every_sync_point(
+      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
+      [&](const fs::path& work) {
+        auto repository = Repository::open(FolderStart::repo(work), LockMode::kExclusive);
+        prune_repository(*repository, {});
+      },
+      [&](const fs::path& work, const Cut& cut) {
+        INFO(cut.describe());
+        require_check_clean(FolderStart::repo(work));
+        CHECK(start.catalog_ids(work) == std::set<std::string>{s2});
+        start.require_snapshots_intact(work);
+        {
+          auto repository = reopen(FolderStart::repo(work), LockMode::kExclusive);
+          prune_repository(*repository, {});
+        }
+        auto repository = reopen(FolderStart::repo(work));
+        const auto after_rerun = check_repository(*repository, {true, 0, {}});
+        INFO("after a rerun: " << Catch::Detail::stringify(after_rerun.problems)
+                               << Catch::Detail::stringify(after_rerun.warnings));
+        CHECK(after_rerun.ok());
+        CHECK(after_rerun.warnings.empty());
+      });
+  WARN("prune: " << points << " sync points");
+  CHECK(points > 10);
+}
+
+TEST_CASE("power: repair catalog, cut at each sync point and just after") {
+  FolderStart start;
+  const auto s1 = start.back_up(version(1));
+  const auto s2 = start.back_up(version(2));
+  {
+    auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kExclusive);
+    repository->catalog().record_truncation({s2, 1234, 0, "logs truncated"});
+  }
+  const uint64_t points = cut_at_every_sync_point(
+      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
+      [&](const fs::path& work) { repair_catalog(FolderStart::repo(work)); },
+      [&](const fs::path& work, const Cut& cut) {
+        INFO(cut.describe());
+        require_check_clean(FolderStart::repo(work));
+        CHECK(start.catalog_ids(work) == std::set<std::string>{s1, s2});
+        start.require_snapshots_intact(work);
+        // The records only the catalog holds survive, in the old catalog or the rebuilt one.
+        CHECK(reopen(FolderStart::repo(work))->catalog().truncations(s2).size() == 1);
+      });
+  WARN("repair catalog: " << points << " sync points");
+  CHECK(points > 3);
+}
+
+TEST_CASE("power: export to a folder replacing an earlier export, cut at each sync point and just after") {
+  FolderStart start;
+  const auto s1 = start.back_up(version(1));
+  const auto s2 = start.back_up(version(2));
+  {
+    auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kShared);
+    export_snapshot(*repository, s1, {start.pristine() / "export", false});
+  }
+  const uint64_t points = cut_at_every_sync_point(
+      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
+      [&](const fs::path& work) {
+        auto repository = Repository::open(FolderStart::repo(work), LockMode::kShared);
+        export_snapshot(*repository, s2, {work / "export", true});
+      },
+      [&](const fs::path& work, const Cut& cut) {
+        INFO(cut.describe());
+        require_check_clean(FolderStart::repo(work));
+        // The earlier export or the new one, whole; never a mix, never nothing.
+        const auto found = certvault_test::folder_contents(work / "export");
+        CHECK((found == start.snapshots()[0].second || found == start.snapshots()[1].second));
+        if (cut.returned) CHECK(found == start.snapshots()[1].second);
+      });
+  WARN("export to a folder: " << points << " sync points");
+  CHECK(points > 3);
+}
+
+TEST_CASE("power: export to a tar file, cut at each sync point and just after") {
+  FolderStart start;
+  const auto s1 = start.back_up(version(1));
+  const auto reference = start.scratch() / "reference.tar";
+  {
+    auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kShared);
+    export_snapshot(*repository, s1, {}, reference.string());
+  }
+  const auto expected = certvault_test::read_bytes(reference);
+  const uint64_t points = cut_at_every_sync_point(
+      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
+      [&](const fs::path& work) {
+        auto repository = Repository::open(FolderStart::repo(work), LockMode::kShared);
+        export_snapshot(*repository, s1, {}, (work / "export.tar").string());
+      },
+      [&](const fs::path& work, const Cut& cut) {
+        INFO(cut.describe());
+        require_check_clean(FolderStart::repo(work));
+        // No tar, or the whole tar.
+        if (fs::exists(work / "export.tar")) CHECK(certvault_test::read_bytes(work / "export.tar") == expected);
+        if (cut.returned) CHECK(fs::exists(work / "export.tar"));
+      });
+  WARN("export to a tar file: " << points << " sync points");
+  CHECK(points >= 2);
+}
