@@ -5,11 +5,11 @@
 #include <chrono>
 #include <ctime>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "certvault/base/error.h"
 #include "lock_os.h"
+#include "lock_record.h"
 
 namespace certvault {
 namespace {
@@ -18,33 +18,6 @@ std::filesystem::path lock_path(const std::filesystem::path& repository) { retur
 
 using lock_os::this_host;
 using lock_os::utc_time;
-
-std::optional<LockRecord> parse_record(const std::string& text) {
-  LockRecord record;
-  bool has_pid = false;
-  std::istringstream fields(text.substr(0, text.find('\n')));
-  std::string field;
-  while (fields >> field) {
-    const auto equals = field.find('=');
-    if (equals == std::string::npos) continue;
-    const std::string key = field.substr(0, equals);
-    const std::string value = field.substr(equals + 1);
-    try {
-      if (key == "host") record.host = value;
-      if (key == "pid") record.pid = std::stol(value), has_pid = true;
-      if (key == "started") record.started_unix = std::stoll(value);
-      if (key == "mode") record.mode = value;
-    } catch (const std::exception&) {
-      return std::nullopt;  // an unreadable record names nobody
-    }
-  }
-  if (!has_pid || record.host.empty()) return std::nullopt;
-  return record;
-}
-
-std::string describe(const LockRecord& record) {
-  return fmt::format("host={} pid={} started={} mode={}", record.host, record.pid, record.started_unix, record.mode);
-}
 
 // Only a pid on this host can be checked; elsewhere it must be presumed alive.
 bool holder_is_dead(const LockRecord& record) {
@@ -72,10 +45,10 @@ bool holder_is_dead(const LockRecord& record) {
 // lock with no record yet may be a writer that is starting: give it a moment
 // to name itself before the message says who holds the lock.
 std::optional<LockRecord> read_holder_record(std::intptr_t fd) {
-  auto record = parse_record(lock_os::read_text(fd));
+  auto record = parse_lock_record(lock_os::read_text(fd));
   for (int attempt = 0; !record && attempt < 25; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    record = parse_record(lock_os::read_text(fd));
+    record = parse_lock_record(lock_os::read_text(fd));
   }
   return record;
 }
@@ -92,13 +65,14 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
     // that ended without releasing (killed, power loss).
     const std::string leftover = lock_os::read_text(fd);
     if (leftover.find_first_not_of(" \t\r\n") != std::string::npos) {
-      const auto record = parse_record(leftover);
+      const auto record = parse_lock_record(leftover);
       std::string message;
       if (record && holder_is_dead(*record)) {
         message = fmt::format(
             "repository {}: taking over a stale lock left by pid {} on host {} since {}, which no "
             "longer runs (record \"{}\")",
-            repository.string(), record->pid, record->host, utc_time(record->started_unix), describe(*record));
+            repository.string(), record->pid, record->host, utc_time(record->started_unix),
+            format_lock_record(*record));
       } else {
         message = fmt::format("repository {}: taking over a lock record that no running holder backs (record \"{}\")",
                               repository.string(), leftover.substr(0, leftover.find('\n')));
@@ -112,9 +86,8 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
     }
     if (mode == LockMode::kExclusive) {
       const auto now = static_cast<long long>(std::time(nullptr));
-      lock_os::write_text(
-          fd, path,
-          fmt::format("host={} pid={} started={} mode=exclusive\n", this_host(), lock_os::this_process_id(), now));
+      const LockRecord record{this_host(), lock_os::this_process_id(), now, "exclusive"};
+      lock_os::write_text(fd, path, format_lock_record(record) + "\n");
     }
   } catch (...) {
     lock_os::close_lock_file(fd);
@@ -148,7 +121,7 @@ std::optional<LockRecord> RepositoryLock::read_record(const std::filesystem::pat
     throw;
   }
   lock_os::close_lock_file(handle);
-  return parse_record(text);
+  return parse_lock_record(text);
 }
 
 }  // namespace certvault
