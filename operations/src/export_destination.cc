@@ -99,7 +99,7 @@ void move_into_place(const fs::path& staged, const fs::path& target, bool target
   std::error_code ec;
   std::optional<fs::path> old;
   if (target_exists) {
-    old = target.parent_path() / ("." + target.filename().string() + ".certvault-old-" + random_suffix());
+    old = target.parent_path() / fmt::format(".{}.certvault-old-{}", target.filename().string(), random_suffix());
     fs::rename(target, *old, ec);
     if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot move {} aside: {}", target.string(), ec.message()));
   }
@@ -125,7 +125,8 @@ class FolderDestination : public ExportDestination {
       throw Error(ErrorKind::kFailure,
                   fmt::format("cannot create {}: {}", target_.parent_path().string(), ec.message()));
     }
-    staging_ = target_.parent_path() / ("." + target_.filename().string() + ".certvault-partial-" + random_suffix());
+    staging_ =
+        target_.parent_path() / fmt::format(".{}.certvault-partial-{}", target_.filename().string(), random_suffix());
     fs::create_directory(staging_, ec);
     if (ec) throw Error(ErrorKind::kFailure, fmt::format("cannot create {}: {}", staging_.string(), ec.message()));
     folders_.insert(staging_);
@@ -200,7 +201,8 @@ class TarFileDestination : public ExportDestination {
       : target_(absolute_target(target)) {
     check_placement(target_, repository);
     target_exists_ = check_target(target_, false, force);
-    staging_ = target_.parent_path() / ("." + target_.filename().string() + ".certvault-partial-" + random_suffix());
+    staging_ =
+        target_.parent_path() / fmt::format(".{}.certvault-partial-{}", target_.filename().string(), random_suffix());
     file_.emplace(staging_);
     tar_.emplace([this](std::span<const uint8_t> bytes) { file_->write(bytes); }, mtime, target_.string());
   }
