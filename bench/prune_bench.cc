@@ -104,7 +104,7 @@ std::vector<std::string> build_repository(const std::filesystem::path& dir, uint
       FileHeader file;
       file.path = path;
       file.role = role;
-      file.fixed_chunk_size = fixed;
+      file.chunking = fixed != 0 ? chunker::Chunking::page_aligned(fixed) : chunker::Chunking::content_defined();
       writer->begin_file(file);
       writer->write(bytes);
       writer->end_file();

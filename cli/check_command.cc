@@ -33,7 +33,9 @@ void register_check_command(CLI::App& app) {
     try {
       repository = open_repository(options->repo, LockMode::kShared);
     } catch (const catalog::CatalogError& e) {
-      // A catalog too damaged to answer its first queries is check's finding, not a tool failure.
+      // A catalog too damaged to answer its first queries is check's finding, not a tool failure;
+      // a busy one or one newer than this build is not damaged.
+      if (e.kind() == ErrorKind::kLocked || e.kind() == ErrorKind::kRefused) throw;
       throw Error(
           ErrorKind::kIntegrity,
           fmt::format("{}; rebuild the catalog with `certvault repair catalog --repo {}`", e.what(), options->repo));

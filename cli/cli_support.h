@@ -8,13 +8,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "certvault/base/utc_time.h"
 #include "certvault/repository/repository.h"
 
 namespace certvault::cli {
 
 std::unique_ptr<Repository> open_repository(const std::string& path, LockMode mode);
-// "2026-11-24 15:48:39Z"
-std::string format_utc(int64_t unix_seconds);
+// Times print as certvault::format_utc() writes them: "2026-11-24 15:48:39Z".
 void print_json(const nlohmann::json& value);
 // Adds --repo (also from $CERTVAULT_REPO), required.
 CLI::Option* add_repo_option(CLI::App& command, std::string& repo);

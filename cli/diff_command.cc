@@ -1,8 +1,8 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <map>
 
+#include "certvault/operations/snapshot_diff.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"
@@ -12,20 +12,55 @@ namespace certvault::cli {
 
 namespace {
 
-struct FileChange {
-  std::string path;
-  const catalog::FileRecord* before = nullptr;  // null: added
-  const catalog::FileRecord* after = nullptr;   // null: removed
-};
-
-struct Summary {
-  uint64_t added = 0, removed = 0, changed = 0, unchanged = 0;
-  uint64_t added_bytes = 0, removed_bytes = 0, changed_bytes_before = 0, changed_bytes_after = 0;
-};
-
-nlohmann::json file_side(const catalog::FileRecord* f) {
+nlohmann::json file_side(const std::optional<catalog::FileRecord>& f) {
   if (!f) return nullptr;
   return {{"size", f->size}, {"digest", hex_digest(f->digest)}, {"role", f->role}};
+}
+
+nlohmann::json diff_json(const std::string& a, const std::string& b, const SnapshotDiff& diff) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : diff.changes) {
+    list.push_back({{"path", c.path},
+                    {"change", change_name(c.kind)},
+                    {"before", file_side(c.before)},
+                    {"after", file_side(c.after)}});
+  }
+  const auto& summary = diff.summary;
+  return {{"a", a},
+          {"b", b},
+          {"files", list},
+          {"summary",
+           {{"added", summary.added},
+            {"removed", summary.removed},
+            {"changed", summary.changed},
+            {"unchanged", summary.unchanged},
+            {"added_bytes", summary.added_bytes},
+            {"removed_bytes", summary.removed_bytes},
+            {"changed_bytes_before", summary.changed_bytes_before},
+            {"changed_bytes_after", summary.changed_bytes_after}}}};
+}
+
+std::string diff_text(const std::string& a, const std::string& b, const SnapshotDiff& diff) {
+  std::string out;
+  for (const auto& c : diff.changes) {
+    switch (c.kind) {
+      case FileChange::Kind::kAdded:
+        out += fmt::format("+ {}  ({})\n", c.path, format_bytes(c.after->size));
+        break;
+      case FileChange::Kind::kRemoved:
+        out += fmt::format("- {}  ({})\n", c.path, format_bytes(c.before->size));
+        break;
+      case FileChange::Kind::kChanged:
+        out += fmt::format("M {}  ({} -> {})\n", c.path, format_bytes(c.before->size), format_bytes(c.after->size));
+        break;
+    }
+  }
+  const auto& summary = diff.summary;
+  out += fmt::format("{} -> {}: {} added ({}), {} removed ({}), {} changed ({} -> {}), {} unchanged\n", a.substr(0, 12),
+                     b.substr(0, 12), summary.added, format_bytes(summary.added_bytes), summary.removed,
+                     format_bytes(summary.removed_bytes), summary.changed, format_bytes(summary.changed_bytes_before),
+                     format_bytes(summary.changed_bytes_after), summary.unchanged);
+  return out;
 }
 
 }  // namespace
@@ -45,72 +80,12 @@ void register_diff_command(CLI::App& app) {
     auto repository = open_repository(options->repo, LockMode::kShared);
     const std::string a = repository->resolve(options->first);
     const std::string b = repository->resolve(options->second);
-    const auto files_a = repository->catalog().files(a);
-    const auto files_b = repository->catalog().files(b);
-    std::map<std::string, FileChange> by_path;
-    for (const auto& f : files_a) by_path[f.path].before = &f;
-    for (const auto& f : files_b) by_path[f.path].after = &f;
-
-    Summary summary;
-    std::vector<FileChange> changes;
-    for (auto& [path, change] : by_path) {
-      change.path = path;
-      if (!change.before) {
-        ++summary.added;
-        summary.added_bytes += change.after->size;
-      } else if (!change.after) {
-        ++summary.removed;
-        summary.removed_bytes += change.before->size;
-      } else if (change.before->digest != change.after->digest || change.before->size != change.after->size) {
-        ++summary.changed;
-        summary.changed_bytes_before += change.before->size;
-        summary.changed_bytes_after += change.after->size;
-      } else {
-        ++summary.unchanged;
-        continue;
-      }
-      changes.push_back(change);
-    }
-
+    const auto diff = diff_snapshots(repository->catalog(), a, b);
     if (options->json) {
-      nlohmann::json list = nlohmann::json::array();
-      for (const auto& c : changes) {
-        list.push_back({{"path", c.path},
-                        {"change", !c.before  ? "added"
-                                   : !c.after ? "removed"
-                                              : "changed"},
-                        {"before", file_side(c.before)},
-                        {"after", file_side(c.after)}});
-      }
-      print_json({{"a", a},
-                  {"b", b},
-                  {"files", list},
-                  {"summary",
-                   {{"added", summary.added},
-                    {"removed", summary.removed},
-                    {"changed", summary.changed},
-                    {"unchanged", summary.unchanged},
-                    {"added_bytes", summary.added_bytes},
-                    {"removed_bytes", summary.removed_bytes},
-                    {"changed_bytes_before", summary.changed_bytes_before},
-                    {"changed_bytes_after", summary.changed_bytes_after}}}});
+      print_json(diff_json(a, b, diff));
       return;
     }
-    std::string out;
-    for (const auto& c : changes) {
-      if (!c.before) {
-        out += fmt::format("+ {}  ({})\n", c.path, format_bytes(c.after->size));
-      } else if (!c.after) {
-        out += fmt::format("- {}  ({})\n", c.path, format_bytes(c.before->size));
-      } else {
-        out += fmt::format("M {}  ({} -> {})\n", c.path, format_bytes(c.before->size), format_bytes(c.after->size));
-      }
-    }
-    out +=
-        fmt::format("{} -> {}: {} added ({}), {} removed ({}), {} changed ({} -> {}), {} unchanged\n", a.substr(0, 12),
-                    b.substr(0, 12), summary.added, format_bytes(summary.added_bytes), summary.removed,
-                    format_bytes(summary.removed_bytes), summary.changed, format_bytes(summary.changed_bytes_before),
-                    format_bytes(summary.changed_bytes_after), summary.unchanged);
+    const std::string out = diff_text(a, b, diff);
     std::fwrite(out.data(), 1, out.size(), stdout);
   });
 }

@@ -1,7 +1,6 @@
 #include "error_mapping.h"
 
 #include <cstdio>
-#include <stdexcept>
 
 #include "certvault/base/error.h"
 #include "exit_codes.h"
@@ -22,15 +21,21 @@ int exit_code_for(ErrorKind kind) {
       return kExitApi;
     case ErrorKind::kRefused:
       return kExitRefused;
+    case ErrorKind::kInternal:
+      return kExitInternal;
   }
   return kExitFailure;
 }
 }  // namespace
 
 int report_exception(const std::exception& e) {
-  std::fprintf(stderr, "certvault: error: %s\n", e.what());
-  if (const auto* error = dynamic_cast<const Error*>(&e)) return exit_code_for(error->kind());
-  if (dynamic_cast<const std::invalid_argument*>(&e) != nullptr) return kExitUsage;
-  return kExitFailure;
+  const auto* error = dynamic_cast<const Error*>(&e);
+  if (error != nullptr && error->kind() == ErrorKind::kInternal) {
+    // Not the user's doing: say so, so that nobody retries with other arguments.
+    std::fprintf(stderr, "certvault: internal error (a bug in certvault, please report it): %s\n", e.what());
+  } else {
+    std::fprintf(stderr, "certvault: error: %s\n", e.what());
+  }
+  return error != nullptr ? exit_code_for(error->kind()) : kExitFailure;
 }
 }  // namespace certvault::cli

@@ -11,9 +11,10 @@ enum ExitCode : int {
   kExitIntegrity = 4,  // corruption or a failed verification was found
   kExitApi = 5,        // the Certadm API (or the CA) reported a failure
   kExitRefused = 6,    // refused by a safety rule (broken log chain, non-empty target, ...)
+  kExitInternal = 7,   // an internal error: a bug in certvault (the message says what broke)
 };
 
 inline constexpr const char* kExitCodeHelp =
     "Exit codes: 0 ok, 1 failure, 2 usage, 3 repository locked, 4 integrity problem,\n"
-    "            5 Certadm API/CA failure, 6 refused by a safety rule.";
+    "            5 Certadm API/CA failure, 6 refused by a safety rule, 7 internal error (a bug).";
 }  // namespace certvault::cli

@@ -3,10 +3,8 @@
 
 #include <cstdio>
 
-#include "certvault/base/error.h"
+#include "certvault/operations/apply_forget.h"
 #include "certvault/operations/retention.h"
-#include "certvault/repository/prune.h"
-#include "certvault/repository/snapshot_forget.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"
@@ -59,56 +57,39 @@ nlohmann::json plan_json(const retention::Plan& plan) {
   return groups;
 }
 
-void run_forget(ForgetOptions& options) {
-  const bool has_rules = !options.policy.empty() || !options.keep_within.empty();
-  if (!options.ids.empty() && has_rules) {
-    throw Error(ErrorKind::kUsage, "give either snapshot ids or --keep-* rules, not both");
+void run_forget(const ForgetOptions& options) {
+  ForgetRequest request;
+  request.policy = options.policy;
+  if (!options.keep_within.empty()) {
+    request.policy.keep_within = retention::parse_duration(options.keep_within);
+    request.policy.keep_within_text = options.keep_within;
   }
-  if (options.ids.empty() && !options.keep_within.empty()) {
-    options.policy.keep_within = retention::parse_duration(options.keep_within);
-    options.policy.keep_within_text = options.keep_within;
-  }
-  const int64_t now = options.now.empty() ? unix_now() : retention::parse_time_spec(options.now, unix_now());
-  if (options.ids.empty() && options.policy.empty()) {
-    throw Error(ErrorKind::kUsage,
-                "forget needs snapshot ids or at least one --keep-* rule: an empty policy would forget everything");
-  }
-  // prune needs the exclusive lock even for a dry run; a dry forget alone reads only.
-  const bool read_only = options.dry_run && !options.prune;
-  auto repository = open_repository(options.repo, read_only ? LockMode::kShared : LockMode::kExclusive);
-  const auto snapshots = repository->catalog().snapshots();
-  retention::Plan plan;
-  if (options.ids.empty()) {
-    plan = retention::plan_retention(snapshots, options.policy, now);
-  } else {
-    std::vector<std::string> ids;
-    for (const auto& spec : options.ids) ids.push_back(repository->resolve(spec));
-    plan = retention::plan_forget_ids(snapshots, ids, options.with_chain);
-  }
-  const auto removed = plan.removed_ids();
-  if (!options.dry_run && !removed.empty()) forget_snapshots(*repository, removed);
+  request.ids = options.ids;
+  request.with_chain = options.with_chain;
+  request.dry_run = options.dry_run;
+  request.prune = options.prune;
+  request.now = options.now.empty() ? unix_now() : retention::parse_time_spec(options.now, unix_now());
   if (!options.json) {
     // The plan first: prune may take a while, and the plan is what the operator checks.
-    const std::string out = plan_text(plan, options.dry_run);
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
+    request.on_planned = [&options](const retention::Plan& plan) {
+      const std::string out = plan_text(plan, options.dry_run);
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      std::fflush(stdout);
+    };
   }
-  std::optional<PruneReport> pruned;
-  if (options.prune) {
-    PruneOptions prune_options;
-    prune_options.dry_run = options.dry_run;
-    pruned = prune_repository(*repository, prune_options);
-  }
+  check_forget_request(request);  // before the repository is opened: a bad command line touches nothing
+  auto repository = open_repository(options.repo, forget_lock_mode(request));
+  const auto result = apply_forget(*repository, request);
   if (options.json) {
     nlohmann::json json = {{"dry_run", options.dry_run},
-                           {"now", format_utc(now)},
-                           {"kept", plan.kept()},
-                           {"removed", plan.removed()},
-                           {"groups", plan_json(plan)}};
-    if (pruned) json["prune"] = prune_report_json(*pruned);
+                           {"now", format_utc(request.now)},
+                           {"kept", result.plan.kept()},
+                           {"removed", result.plan.removed()},
+                           {"groups", plan_json(result.plan)}};
+    if (result.prune) json["prune"] = prune_report_json(*result.prune);
     print_json(json);
-  } else if (pruned) {
-    print_prune_report(*pruned);
+  } else if (result.prune) {
+    print_prune_report(*result.prune);
   }
 }
 

@@ -1,5 +1,7 @@
 #include <cstdio>
 
+#include "certvault/base/os_file.h"
+#include "certvault/operations/repository_unlock.h"
 #include "certvault/repository/repair.h"
 #include "cli_support.h"
 #include "commands.h"
@@ -31,10 +33,7 @@ void register_unlock_command(CLI::App& app) {
   auto repo = std::make_shared<std::string>();
   add_repo_option(*command, *repo);
   command->callback([repo] {
-    // Taking the exclusive lock proves nobody holds it; a stale record is
-    // reported by acquire() and replaced, then cleared when we release.
-    const auto record = RepositoryLock::read_record(*repo);
-    { auto lock = RepositoryLock::acquire(*repo, LockMode::kExclusive, warn); }
+    const auto record = unlock_repository(os::path_from_utf8(*repo), warn);
     if (record) {
       std::printf("removed stale lock record of pid %ld on %s\n", record->pid, record->host.c_str());
     } else {

@@ -1,11 +1,8 @@
-#include <fmt/format.h>
-
 #include <cstdio>
 
-#include "certvault/base/child_process.h"
-#include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
 #include "certvault/operations/api_restore.h"
+#include "certvault/operations/ca_service.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"
@@ -20,24 +17,6 @@ struct RestoreCommandOptions {
   bool json = false;
 };
 
-// The Certadm API cannot start a stopped service; on the sim `casim start` does, on Windows the SCM.
-std::string start_service(const RestoreCommandOptions& options) {
-  if (!is_simulated_ca(options.server)) {
-    throw Error(ErrorKind::kUsage, fmt::format("--start: starting '{}' is not supported here; start the CA service "
-                                               "yourself (Windows: `net start certsvc`), it recovers the restore "
-                                               "before it serves",
-                                               options.server));
-  }
-  const auto casim = options.casim.empty() ? find_casim() : os::path_from_utf8(options.casim);
-  if (casim.empty()) throw Error(ErrorKind::kUsage, "--start: casim was not found beside certvault (use --casim)");
-  const auto result = run_program({casim.string(), "start", options.server});
-  if (result.exit_code != 0) {
-    throw Error(ErrorKind::kApi,
-                fmt::format("the restore is registered, but starting the CA (recovery) failed: {}", result.output));
-  }
-  return result.output;
-}
-
 void run_restore(const RestoreCommandOptions& options) {
   auto repository = open_repository(options.repo, LockMode::kShared);
   const std::string id = repository->resolve(options.snapshot);
@@ -48,7 +27,7 @@ void run_restore(const RestoreCommandOptions& options) {
   if (!options.json) api.on_step = [](const std::string& line) { std::fprintf(stderr, "restore: %s\n", line.c_str()); };
   const auto result = restore_through_api(*repository, id, api);
   std::string started;
-  if (options.start) started = start_service(options);
+  if (options.start) started = start_ca_service(options.server, os::path_from_utf8(options.casim));
   if (options.json) {
     nlohmann::json sets = nlohmann::json::array();
     for (const auto& set : result.chain.sets) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "certvault/base/error.h"
+#include "certvault/operations/snapshot_chain.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "progress_line.h"
@@ -12,29 +13,6 @@
 namespace certvault::cli {
 
 namespace {
-
-// The snapshots a restore of `s` needs (its full and the incrementals before it), or for a
-// full, the incrementals built on it; oldest first.
-struct Chain {
-  std::optional<catalog::SnapshotRecord> base_full;
-  std::vector<catalog::SnapshotRecord> incrementals;
-};
-
-Chain chain_of(const catalog::Catalog& catalog, const catalog::SnapshotRecord& s) {
-  Chain chain;
-  if (s.kind == "folder") return chain;
-  const std::string full_id = s.kind == "incremental" && s.base_full ? *s.base_full : s.id;
-  catalog::SnapshotFilter filter;
-  filter.server = s.server;
-  filter.kind = "incremental";
-  if (s.kind == "incremental") chain.base_full = catalog.snapshot(full_id);
-  for (auto& link : catalog.snapshots(filter)) {
-    if (link.base_full != full_id) continue;
-    if (link.id == s.id) break;  // an incremental's chain ends just before it
-    chain.incrementals.push_back(std::move(link));
-  }
-  return chain;
-}
 
 nlohmann::json optional_gen(const std::optional<uint32_t>& gen) {
   return gen ? nlohmann::json(*gen) : nlohmann::json(nullptr);
@@ -57,11 +35,11 @@ void register_show_command(CLI::App& app) {
     const auto& catalog = repository->catalog();
     const std::string id = repository->resolve(options->snapshot);
     const auto snapshot = catalog.snapshot(id);
-    if (!snapshot) throw Error(ErrorKind::kUsage, "snapshot " + id + " disappeared while it was being read");
+    if (!snapshot) throw Error(ErrorKind::kFailure, "snapshot " + id + " disappeared while it was being read");
     const auto files = catalog.files(id);
     const auto missing = catalog.missing_files(id);
     const auto truncations = catalog.truncations(id);
-    const auto chain = chain_of(catalog, *snapshot);
+    const auto chain = chain_around(catalog, *snapshot);
 
     if (options->json) {
       auto json = snapshot_json(*snapshot);
@@ -111,6 +89,8 @@ void register_show_command(CLI::App& app) {
                                                                      : std::string("(missing: not restorable)"));
       for (const auto& link : chain.incrementals) out += " > " + link.id.substr(0, 12);
       out += " > " + s.id.substr(0, 12) + "\n";
+      if (chain.base_full && !chain.broken.empty())
+        out += fmt::format("                 not restorable: {}\n", chain.broken);
     } else if (s.kind == "full") {
       out += fmt::format("chain            {} incremental{} built on it", chain.incrementals.size(),
                          chain.incrementals.size() == 1 ? "" : "s");

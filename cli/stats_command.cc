@@ -62,10 +62,8 @@ void register_stats_command(CLI::App& app) {
     out += fmt::format("compression ratio     {:.2f}x\n", stats.compression_ratio);
     if (!focus) {
       out += fmt::format("packs                 {} packs, {}\n", stats.packs.packs, format_bytes(stats.packs.bytes));
-      const auto unreferenced = stats.indexed.chunks - std::min(stats.indexed.chunks, stats.referenced.chunks);
-      out += fmt::format("unreferenced chunks   {} ({} stored; prune frees them)\n", unreferenced,
-                         format_bytes(stats.indexed.stored_bytes -
-                                      std::min(stats.indexed.stored_bytes, stats.referenced.stored_bytes)));
+      out += fmt::format("unreferenced chunks   {} ({} stored; prune frees them)\n", stats.unreferenced_chunks(),
+                         format_bytes(stats.unreferenced_stored_bytes()));
     }
     out += fmt::format("\n{:<12}  {:>10}  {:>10}  {:>10}  {:>8}\n", "snapshot", "logical", "added", "unique", "chunks");
     for (const auto& u : stats.per_snapshot) {

@@ -21,10 +21,8 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
 # Windows 10 APIs (LOAD_LIBRARY_SEARCH_*, long paths); UNICODE so every Win32 call
-# defaults to its W variant. _POSIX_THREAD_SAFE_FUNCTIONS: mingw's gmtime_r and
-# localtime_r (inline wrappers of gmtime_s / localtime_s), which portable code uses.
-add_compile_definitions(_WIN32_WINNT=0x0A00 WINVER=0x0A00 UNICODE _UNICODE NOMINMAX WIN32_LEAN_AND_MEAN
-                        _POSIX_THREAD_SAFE_FUNCTIONS=200112L)
+# defaults to its W variant.
+add_compile_definitions(_WIN32_WINNT=0x0A00 WINVER=0x0A00 UNICODE _UNICODE NOMINMAX WIN32_LEAN_AND_MEAN)
 
 # Runs on a bare Windows: libstdc++, libgcc and winpthread are linked in, so the
 # executables and certadm.dll import only system DLLs.

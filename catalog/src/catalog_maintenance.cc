@@ -144,8 +144,9 @@ void Catalog::replace_packs(const std::vector<int64_t>& old_pack_ids, const std:
                  "UPDATE chunks SET pack_id = ?, offset = ?, stored_size = ?, raw_size = ?, flags = ? WHERE id = ?");
   for (const auto& chunk : moved_chunks) {
     if (chunk.pack_id < 0 || static_cast<size_t>(chunk.pack_id) >= new_ids.size()) {
-      throw CatalogError("catalog: replace packs: chunk " + hex_of(chunk.id) + " names new pack index " +
-                         std::to_string(chunk.pack_id) + " of " + std::to_string(new_ids.size()));
+      throw CatalogError(ErrorKind::kInternal, "catalog: replace packs: chunk " + hex_of(chunk.id) +
+                                                   " names new pack index " + std::to_string(chunk.pack_id) + " of " +
+                                                   std::to_string(new_ids.size()));
     }
     move.reset();
     move.bind_int64(1, new_ids[static_cast<size_t>(chunk.pack_id)])

@@ -86,8 +86,8 @@ std::vector<Catalog::RecipeUse> Catalog::recipe_uses() const {
     RecipeUse use;
     const auto recipe = statement.column_blob(0);
     if (recipe.size() != use.recipe.size()) {
-      throw CatalogError("catalog: recipe_uses: a file's recipe id has " + std::to_string(recipe.size()) +
-                         " bytes, expected 16");
+      throw CatalogError(ErrorKind::kIntegrity, "catalog: recipe_uses: a file's recipe id has " +
+                                                    std::to_string(recipe.size()) + " bytes, expected 16");
     }
     std::memcpy(use.recipe.data(), recipe.data(), use.recipe.size());
     use.snapshots = static_cast<uint64_t>(statement.column_int64(1));

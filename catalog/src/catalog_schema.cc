@@ -76,9 +76,9 @@ int user_version(sqlite3* db) {
 void migrate(sqlite3* db, const std::filesystem::path& path) {
   const int current = user_version(db);  // also fails early on a file that is not a database
   if (current > kSchemaVersion) {
-    throw CatalogError("catalog: " + path.string() + " has schema version " + std::to_string(current) +
-                       ", newer than this build understands (" + std::to_string(kSchemaVersion) +
-                       "); use a newer certvault");
+    throw CatalogError(ErrorKind::kRefused, "catalog: " + path.string() + " has schema version " +
+                                                std::to_string(current) + ", newer than this build understands (" +
+                                                std::to_string(kSchemaVersion) + "); use a newer certvault");
   }
   if (current == kSchemaVersion) return;
   Transaction transaction(db, "migrate schema");

@@ -18,8 +18,8 @@ template <size_t N>
 std::array<uint8_t, N> blob_array(const Statement& statement, int column, const char* what) {
   const auto bytes = statement.column_blob(column);
   if (bytes.size() != N) {
-    throw CatalogError(std::string("catalog: ") + what + " has " + std::to_string(bytes.size()) + " bytes, expected " +
-                       std::to_string(N));
+    throw CatalogError(ErrorKind::kIntegrity, std::string("catalog: ") + what + " has " + std::to_string(bytes.size()) +
+                                                  " bytes, expected " + std::to_string(N));
   }
   std::array<uint8_t, N> out{};
   std::memcpy(out.data(), bytes.data(), N);

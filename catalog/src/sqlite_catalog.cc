@@ -18,7 +18,7 @@ namespace {
   std::string detail = error.what();
   const std::string prefix = "catalog: ";
   if (detail.starts_with(prefix)) detail.erase(0, prefix.size());
-  throw CatalogError(prefix + operation + ": " + detail);
+  throw CatalogError(error.kind(), prefix + operation + ": " + detail);
 }
 
 }  // namespace
@@ -60,7 +60,7 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path) {
   if (rc != SQLITE_OK) {
     const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
-    throw CatalogError("catalog: cannot open " + path.string() + ": " + message);
+    throw CatalogError(error_kind_of(rc), "catalog: cannot open " + path.string() + ": " + message);
   }
   try {
     sqlite3_busy_timeout(db, 5000);
@@ -257,8 +257,9 @@ void Catalog::commit_snapshot(const SnapshotCommit& commit) try {
   for (const auto& pack : commit.new_packs) pack_ids.push_back(insert_pack_row(pack));
   for (const auto& chunk : commit.new_chunks) {
     if (chunk.pack_id < 0 || static_cast<size_t>(chunk.pack_id) >= pack_ids.size()) {
-      throw CatalogError("catalog: chunk refers to new pack index " + std::to_string(chunk.pack_id) + " of " +
-                         std::to_string(pack_ids.size()));
+      throw CatalogError(ErrorKind::kInternal, "catalog: chunk refers to new pack index " +
+                                                   std::to_string(chunk.pack_id) + " of " +
+                                                   std::to_string(pack_ids.size()));
     }
     insert_chunk_row(chunk, pack_ids[static_cast<size_t>(chunk.pack_id)]);
   }
@@ -410,7 +411,9 @@ std::vector<TruncationRecord> Catalog::all_truncations() const {
 }
 
 void Catalog::begin_rebuild() {
-  if (rebuilding_) throw CatalogError("catalog: begin_rebuild(): a rebuild is already in progress");
+  if (rebuilding_) {
+    throw CatalogError(ErrorKind::kInternal, "catalog: begin_rebuild(): a rebuild is already in progress");
+  }
   execute(db_, "BEGIN IMMEDIATE", "begin rebuild");
   try {
     // Children before parents, so that no foreign key is violated on the way.
@@ -438,7 +441,7 @@ void Catalog::add_snapshot(const SnapshotRecord& snapshot, const std::vector<Fil
 }
 
 void Catalog::finish_rebuild() {
-  if (!rebuilding_) throw CatalogError("catalog: finish_rebuild() without begin_rebuild()");
+  if (!rebuilding_) throw CatalogError(ErrorKind::kInternal, "catalog: finish_rebuild() without begin_rebuild()");
   rebuilding_ = false;
   try {
     execute(db_, "COMMIT", "commit rebuild");

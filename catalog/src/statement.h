@@ -12,17 +12,38 @@
 
 namespace certvault::catalog {
 
+// What a SQLite result code means to a caller (catalog.h): a database that stayed busy is
+// locked, not failed; a damaged one is an integrity problem; misuse is certvault's own bug.
+inline ErrorKind error_kind_of(int sqlite_result) {
+  switch (sqlite_result & 0xFF) {  // the primary code of an extended one
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return ErrorKind::kLocked;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return ErrorKind::kIntegrity;
+    case SQLITE_MISUSE:
+    case SQLITE_RANGE:
+      return ErrorKind::kInternal;
+    default:
+      return ErrorKind::kFailure;
+  }
+}
+
 [[noreturn]] inline void fail(sqlite3* db, const std::string& operation, const std::string& sql) {
-  throw CatalogError("catalog: " + operation + ": " + sqlite3_errmsg(db) + " (statement: " + sql.substr(0, 80) + ")");
+  throw CatalogError(error_kind_of(sqlite3_extended_errcode(db)),
+                     "catalog: " + operation + ": " + sqlite3_errmsg(db) + " (statement: " + sql.substr(0, 80) + ")");
 }
 
 // Runs SQL without results (schema, pragmas, transaction control).
 inline void execute(sqlite3* db, const std::string& sql, const std::string& operation) {
   char* message = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
     const std::string text = message ? message : sqlite3_errmsg(db);
     sqlite3_free(message);
-    throw CatalogError("catalog: " + operation + ": " + text + " (statement: " + sql.substr(0, 80) + ")");
+    throw CatalogError(error_kind_of(rc),
+                       "catalog: " + operation + ": " + text + " (statement: " + sql.substr(0, 80) + ")");
   }
 }
 

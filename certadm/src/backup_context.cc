@@ -59,7 +59,7 @@ std::string BackupContext::on_server() const { return "on " + in_quotes(server_u
 
 void BackupContext::require_active(const char* function) const {
   if (handle_ == nullptr) {
-    throw Error(ErrorKind::kUsage,
+    throw Error(ErrorKind::kInternal,
                 fmt::format("{} {}: the backup context was already ended (or moved from)", function, on_server()));
   }
 }
@@ -111,8 +111,8 @@ uint64_t BackupContext::open_file(const NameEntry& entry, uint32_t read_hint) {
   require_active("CertSrvBackupOpenFileW");
   const std::string call = fmt::format("CertSrvBackupOpenFileW({})", in_quotes(entry.path_utf8));
   if (open_) {
-    throw Error(ErrorKind::kUsage, fmt::format("{}: {} is still open; close it first (one file at a time)", call,
-                                               in_quotes(open_->path_utf8)));
+    throw Error(ErrorKind::kInternal, fmt::format("{}: {} is still open; close it first (one file at a time)", call,
+                                                  in_quotes(open_->path_utf8)));
   }
   std::u16string name = entry.path_utf16;
   if (name.empty() && !entry.path_utf8.empty()) name = utf8_to_utf16(entry.path_utf8);
@@ -129,10 +129,10 @@ uint64_t BackupContext::open_file(const NameEntry& entry, uint32_t read_hint) {
 
 size_t BackupContext::read(std::span<uint8_t> buffer) {
   require_active("CertSrvBackupRead");
-  if (!open_) throw Error(ErrorKind::kUsage, fmt::format("CertSrvBackupRead {}: no file is open", on_server()));
+  if (!open_) throw Error(ErrorKind::kInternal, fmt::format("CertSrvBackupRead {}: no file is open", on_server()));
   OpenFile& file = *open_;
   if (buffer.empty()) {
-    throw Error(ErrorKind::kUsage, fmt::format("CertSrvBackupRead({}): an empty buffer", in_quotes(file.path_utf8)));
+    throw Error(ErrorKind::kInternal, fmt::format("CertSrvBackupRead({}): an empty buffer", in_quotes(file.path_utf8)));
   }
   if (file.position == file.size) return 0;
   const uint64_t wanted64 =
@@ -157,7 +157,7 @@ size_t BackupContext::read(std::span<uint8_t> buffer) {
 
 void BackupContext::close_file() {
   require_active("CertSrvBackupClose");
-  if (!open_) throw Error(ErrorKind::kUsage, fmt::format("CertSrvBackupClose {}: no file is open", on_server()));
+  if (!open_) throw Error(ErrorKind::kInternal, fmt::format("CertSrvBackupClose {}: no file is open", on_server()));
   check(library_->functions().backup_close(handle_), "CertSrvBackupClose",
         fmt::format("CertSrvBackupClose({})", in_quotes(open_->path_utf8)));
   open_.reset();

@@ -1,7 +1,9 @@
 // Names and meanings of the HRESULTs a Certadm call can return.
 // Sources: winerror.h (Win32 error numbers, COM codes, facilities) and esent.h
 // (JET_err numbers) as shipped by mingw-w64; the meanings are short
-// restatements. Certadm returns ESE errors as 0xC8000000 | (-JET_err).
+// restatements. Certadm returns ESE errors as 0xC8000000 | (-JET_err). A code
+// that certvault or the sim names in code is a certadm_abi constant (abi.h),
+// used here, so that its value is written down once.
 #include <fmt/format.h>
 
 #include <array>
@@ -14,36 +16,38 @@ namespace certvault::certadm {
 namespace {
 
 struct Meaning {
-  uint32_t code;
+  HRESULT code;
   std::string_view name;
   std::string_view text;
 };
 
-constexpr uint32_t from_win32(uint32_t error) { return 0x80070000u | error; }
-constexpr uint32_t from_jet(int32_t jet_error) { return 0xC8000000u | static_cast<uint32_t>(-jet_error); }
+using certadm_abi::hresult_from_bits;
+constexpr HRESULT from_win32(uint32_t error) { return certadm_abi::hresult_from_win32(error); }
+constexpr HRESULT from_jet(int32_t jet_error) { return certadm_abi::hresult_from_jet(jet_error); }
 
 // Where a COM name and HRESULT_FROM_WIN32 give the same value, the COM name wins
 // (E_ACCESSDENIED, E_HANDLE, E_OUTOFMEMORY, E_INVALIDARG).
 constexpr Meaning kMeanings[] = {
-    {0x00000000, "S_OK", "success"},
-    {0x00000001, "S_FALSE", "success, with a negative answer"},
+    {certadm_abi::kSOk, "S_OK", "success"},
+    {hresult_from_bits(0x00000001), "S_FALSE", "success, with a negative answer"},
     // COM.
-    {0x8000FFFF, "E_UNEXPECTED", "Catastrophic failure"},
-    {0x80004001, "E_NOTIMPL", "Not implemented"},
-    {0x80004002, "E_NOINTERFACE", "No such interface supported"},
-    {0x80004003, "E_POINTER", "Invalid pointer"},
-    {0x80004004, "E_ABORT", "Operation aborted"},
-    {0x80004005, "E_FAIL", "Unspecified error"},
-    {0x8000000A, "E_PENDING", "The data necessary to complete this operation is not yet available"},
-    {0x80070005, "E_ACCESSDENIED", "Access is denied"},
-    {0x80070006, "E_HANDLE", "The handle is invalid"},
-    {0x8007000E, "E_OUTOFMEMORY", "Not enough memory resources are available to complete this operation"},
-    {0x80070057, "E_INVALIDARG", "The parameter is incorrect"},
-    {0x80010108, "RPC_E_DISCONNECTED", "The object invoked has disconnected from its clients"},
-    {0x800401F0, "CO_E_NOTINITIALIZED", "CoInitialize has not been called"},
+    {hresult_from_bits(0x8000FFFF), "E_UNEXPECTED", "Catastrophic failure"},
+    {certadm_abi::kENotImpl, "E_NOTIMPL", "Not implemented"},
+    {hresult_from_bits(0x80004002), "E_NOINTERFACE", "No such interface supported"},
+    {certadm_abi::kEPointer, "E_POINTER", "Invalid pointer"},
+    {certadm_abi::kEAbort, "E_ABORT", "Operation aborted"},
+    {certadm_abi::kEFail, "E_FAIL", "Unspecified error"},
+    {hresult_from_bits(0x8000000A), "E_PENDING", "The data necessary to complete this operation is not yet available"},
+    {certadm_abi::kEAccessDenied, "E_ACCESSDENIED", "Access is denied"},
+    {certadm_abi::kEHandle, "E_HANDLE", "The handle is invalid"},
+    {certadm_abi::kEOutOfMemory, "E_OUTOFMEMORY",
+     "Not enough memory resources are available to complete this operation"},
+    {certadm_abi::kEInvalidArg, "E_INVALIDARG", "The parameter is incorrect"},
+    {hresult_from_bits(0x80010108), "RPC_E_DISCONNECTED", "The object invoked has disconnected from its clients"},
+    {hresult_from_bits(0x800401F0), "CO_E_NOTINITIALIZED", "CoInitialize has not been called"},
     // Win32, as HRESULT_FROM_WIN32.
     {from_win32(1), "ERROR_INVALID_FUNCTION", "Incorrect function"},
-    {from_win32(2), "ERROR_FILE_NOT_FOUND", "The system cannot find the file specified"},
+    {certadm_abi::kFileNotFound, "ERROR_FILE_NOT_FOUND", "The system cannot find the file specified"},
     {from_win32(3), "ERROR_PATH_NOT_FOUND", "The system cannot find the path specified"},
     {from_win32(4), "ERROR_TOO_MANY_OPEN_FILES", "The system cannot open the file"},
     {from_win32(8), "ERROR_NOT_ENOUGH_MEMORY", "Not enough memory resources are available to process this command"},
@@ -52,14 +56,14 @@ constexpr Meaning kMeanings[] = {
     {from_win32(21), "ERROR_NOT_READY", "The device is not ready"},
     {from_win32(23), "ERROR_CRC", "Data error (cyclic redundancy check)"},
     {from_win32(29), "ERROR_WRITE_FAULT", "The system cannot write to the specified device"},
-    {from_win32(30), "ERROR_READ_FAULT", "The system cannot read from the specified device"},
+    {certadm_abi::kReadFault, "ERROR_READ_FAULT", "The system cannot read from the specified device"},
     {from_win32(32), "ERROR_SHARING_VIOLATION",
      "The process cannot access the file because it is being used by another process"},
     {from_win32(33), "ERROR_LOCK_VIOLATION",
      "The process cannot access the file because another process has locked a portion of the file"},
     {from_win32(38), "ERROR_HANDLE_EOF", "Reached the end of the file"},
     {from_win32(50), "ERROR_NOT_SUPPORTED", "The request is not supported"},
-    {from_win32(53), "ERROR_BAD_NETPATH", "The network path was not found"},
+    {certadm_abi::kBadNetPath, "ERROR_BAD_NETPATH", "The network path was not found"},
     {from_win32(67), "ERROR_BAD_NET_NAME", "The network name cannot be found"},
     {from_win32(112), "ERROR_DISK_FULL", "There is not enough space on the disk"},
     {from_win32(121), "ERROR_SEM_TIMEOUT", "The semaphore timeout period has expired"},
@@ -76,7 +80,8 @@ constexpr Meaning kMeanings[] = {
     {from_win32(1052), "ERROR_INVALID_SERVICE_CONTROL", "The requested control is not valid for this service"},
     {from_win32(1053), "ERROR_SERVICE_REQUEST_TIMEOUT",
      "The service did not respond to the start or control request in a timely fashion"},
-    {from_win32(1056), "ERROR_SERVICE_ALREADY_RUNNING", "An instance of the service is already running"},
+    {certadm_abi::kServiceAlreadyRunning, "ERROR_SERVICE_ALREADY_RUNNING",
+     "An instance of the service is already running"},
     {from_win32(1058), "ERROR_SERVICE_DISABLED", "The service cannot be started because it is disabled"},
     {from_win32(1060), "ERROR_SERVICE_DOES_NOT_EXIST", "The specified service does not exist as an installed service"},
     {from_win32(1061), "ERROR_SERVICE_CANNOT_ACCEPT_CTRL", "The service cannot accept control messages at this time"},
@@ -91,36 +96,39 @@ constexpr Meaning kMeanings[] = {
      "A required privilege is not held by the client (backup needs SeBackupPrivilege, restore SeRestorePrivilege)"},
     {from_win32(1392), "ERROR_FILE_CORRUPT", "The file or directory is corrupted and unreadable"},
     {from_win32(1460), "ERROR_TIMEOUT", "This operation returned because the timeout period expired"},
-    {from_win32(1722), "RPC_S_SERVER_UNAVAILABLE", "The RPC server is unavailable (is the CA service running?)"},
+    {certadm_abi::kServerUnavailable, "RPC_S_SERVER_UNAVAILABLE",
+     "The RPC server is unavailable (is the CA service running?)"},
     {from_win32(1723), "RPC_S_SERVER_TOO_BUSY", "The RPC server is too busy to complete this operation"},
     {from_win32(1726), "RPC_S_CALL_FAILED", "The remote procedure call failed"},
     {from_win32(1727), "RPC_S_CALL_FAILED_DNE", "The remote procedure call failed and did not execute"},
     {from_win32(1753), "EPT_S_NOT_REGISTERED", "There are no more endpoints available from the endpoint mapper"},
     {from_win32(1816), "ERROR_NOT_ENOUGH_QUOTA", "Not enough quota is available to process this command"},
     // ESE (JET) errors, as Certadm returns them.
-    {from_jet(-501), "JET_errLogFileCorrupt", "a log file is damaged"},
+    {certadm_abi::kJetLogFileCorrupt, "JET_errLogFileCorrupt", "a log file is damaged"},
     {from_jet(-503), "JET_errNoBackupDirectory", "no backup directory was given"},
     {from_jet(-504), "JET_errBackupDirectoryNotEmpty", "the backup directory is not empty"},
-    {from_jet(-505), "JET_errBackupInProgress", "a backup of this database is already in progress"},
+    {certadm_abi::kJetBackupInProgress, "JET_errBackupInProgress", "a backup of this database is already in progress"},
     {from_jet(-506), "JET_errRestoreInProgress", "a restore is in progress"},
     {from_jet(-509), "JET_errMissingPreviousLogFile", "the log file of the checkpoint is missing"},
     {from_jet(-510), "JET_errLogWriteFail", "writing to a log file failed"},
-    {from_jet(-513), "JET_errLogGenerationMismatch", "a log file's name does not match its internal generation"},
+    {certadm_abi::kJetLogGenerationMismatch, "JET_errLogGenerationMismatch",
+     "a log file's name does not match its internal generation"},
     {from_jet(-514), "JET_errBadLogVersion", "a log file's version is not compatible with this engine"},
-    {from_jet(-515), "JET_errInvalidLogSequence",
+    {certadm_abi::kJetInvalidLogSequence, "JET_errInvalidLogSequence",
      "the log sequence is broken (a log does not follow the previous one)"},
     {from_jet(-516), "JET_errLoggingDisabled", "logging is disabled"},
     {from_jet(-519), "JET_errLogSequenceEnd", "the log generation numbers are exhausted"},
     {from_jet(-520), "JET_errNoBackup", "no backup is in progress"},
-    {from_jet(-521), "JET_errInvalidBackupSequence", "a backup call came out of sequence"},
+    {certadm_abi::kJetInvalidBackupSequence, "JET_errInvalidBackupSequence", "a backup call came out of sequence"},
     {from_jet(-523), "JET_errBackupNotAllowedYet", "a backup cannot be taken now"},
     {from_jet(-524), "JET_errDeleteBackupFileFail", "a backup file could not be deleted"},
     {from_jet(-525), "JET_errMakeBackupDirectoryFail", "the backup directory could not be created"},
     {from_jet(-526), "JET_errInvalidBackup", "incremental backup is impossible while circular logging is on"},
     {from_jet(-527), "JET_errRecoveredWithErrors", "recovery finished but with errors"},
-    {from_jet(-528), "JET_errMissingLogFile", "a log file needed for recovery is missing"},
+    {certadm_abi::kJetMissingLogFile, "JET_errMissingLogFile", "a log file needed for recovery is missing"},
     {from_jet(-529), "JET_errLogDiskFull", "the log disk is full"},
-    {from_jet(-530), "JET_errBadLogSignature", "a log file belongs to another log sequence (bad signature)"},
+    {certadm_abi::kJetBadLogSignature, "JET_errBadLogSignature",
+     "a log file belongs to another log sequence (bad signature)"},
     {from_jet(-531), "JET_errBadDbSignature", "a database file has a bad signature"},
     {from_jet(-532), "JET_errBadCheckpointSignature", "the checkpoint file has a bad signature"},
     {from_jet(-533), "JET_errCheckpointCorrupt", "the checkpoint file is missing or damaged"},
@@ -135,7 +143,7 @@ constexpr Meaning kMeanings[] = {
     {from_jet(-555), "JET_errGivenLogFileHasBadSignature", "a restored log file has a bad signature"},
     {from_jet(-556), "JET_errGivenLogFileIsNotContiguous", "the restored log files are not contiguous"},
     {from_jet(-557), "JET_errMissingRestoreLogFiles", "log files of the restore set are missing"},
-    {from_jet(-560), "JET_errMissingFullBackup", "no full backup precedes this incremental backup"},
+    {certadm_abi::kJetMissingFullBackup, "JET_errMissingFullBackup", "no full backup precedes this incremental backup"},
     {from_jet(-561), "JET_errBadBackupDatabaseSize", "the backed-up database has an invalid size"},
     {from_jet(-565), "JET_errMissingCurrentLogFiles", "the current log files are missing"},
     {from_jet(-569), "JET_errMissingFileToBackup", "some log or patch files are missing during backup"},
@@ -145,7 +153,8 @@ constexpr Meaning kMeanings[] = {
     {from_jet(-612), "JET_errLogReadVerifyFailure", "a log file failed its checksum"},
     {from_jet(-615), "JET_errRestoreOfNonBackupDatabase", "the database restored was not made by a backup"},
     // Not in mingw-w64's esent.h; the project's Certadm guide (certadm-api.md) and the sim give this meaning.
-    {from_jet(-616), "JET_err(-616)", "log truncation refused: not every listed database file and log was backed up"},
+    {certadm_abi::kJetTruncateBeforeBackupComplete, "JET_err(-616)",
+     "log truncation refused: not every listed database file and log was backed up"},
     {from_jet(-1003), "JET_errInvalidParameter", "an argument is invalid"},
     {from_jet(-1011), "JET_errOutOfMemory", "the database engine is out of memory"},
     {from_jet(-1018), "JET_errReadVerifyFailure", "a database page failed its checksum"},
@@ -205,7 +214,7 @@ std::string_view facility_name(uint32_t facility) {
 std::string describe_hresult(HRESULT hresult) {
   const auto bits = static_cast<uint32_t>(hresult);
   for (const auto& meaning : kMeanings) {
-    if (meaning.code == bits) return fmt::format("0x{:08X} ({}: {})", bits, meaning.name, meaning.text);
+    if (meaning.code == hresult) return fmt::format("0x{:08X} ({}: {})", bits, meaning.name, meaning.text);
   }
   const uint32_t facility = (bits >> 16) & 0x1FFF;
   const uint32_t code = bits & 0xFFFF;

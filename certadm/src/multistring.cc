@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "certvault/base/error.h"
+#include "certvault/base/little_endian.h"
 #include "certvault/certadm/strings.h"
 
 namespace certvault::certadm {
@@ -12,7 +13,7 @@ namespace {
 }
 
 char16_t unit_at(std::span<const uint8_t> bytes, size_t index) {
-  return static_cast<char16_t>(bytes[2 * index] | (bytes[2 * index + 1] << 8));
+  return static_cast<char16_t>(le::load<uint16_t>(bytes, 2 * index));
 }
 
 }  // namespace

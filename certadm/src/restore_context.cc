@@ -51,8 +51,8 @@ RestoreContext::~RestoreContext() {
 
 void RestoreContext::require_active(const char* function) const {
   if (handle_ == nullptr) {
-    throw Error(ErrorKind::kUsage, fmt::format("{} on {}: the restore context was already ended (or moved from)",
-                                               function, in_quotes(server_utf8_)));
+    throw Error(ErrorKind::kInternal, fmt::format("{} on {}: the restore context was already ended (or moved from)",
+                                                  function, in_quotes(server_utf8_)));
   }
 }
 
@@ -61,7 +61,7 @@ void RestoreContext::register_restore(const std::string& checkpoint_path, const 
                                       const std::string& backup_log_path, uint32_t gen_low, uint32_t gen_high) {
   require_active("CertSrvRestoreRegisterW");
   if (map.size() > static_cast<size_t>(std::numeric_limits<LONG>::max())) {
-    throw Error(ErrorKind::kUsage, fmt::format("CertSrvRestoreRegisterW: a restore map of {} entries", map.size()));
+    throw Error(ErrorKind::kInternal, fmt::format("CertSrvRestoreRegisterW: a restore map of {} entries", map.size()));
   }
   const std::u16string checkpoint = to_utf16(checkpoint_path, "the checkpoint path");
   const std::u16string logs = to_utf16(log_path, "the log path");

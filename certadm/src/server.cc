@@ -37,7 +37,7 @@ std::string control_text(uint32_t command) {
 
 Server::Server(std::shared_ptr<Library> library, std::string server_utf8)
     : library_(std::move(library)), server_utf8_(std::move(server_utf8)) {
-  if (!library_) throw Error(ErrorKind::kUsage, "certadm::Server needs a loaded Certadm library");
+  if (!library_) throw Error(ErrorKind::kInternal, "certadm::Server needs a loaded Certadm library");
   try {
     server_utf16_ = utf8_to_utf16(server_utf8_);
   } catch (const Error& error) {

@@ -30,12 +30,12 @@ void append_utf8(std::string& out, uint32_t code_point) {
 }
 
 [[noreturn]] void reject_utf16(size_t unit_index, uint32_t unit, const char* why) {
-  throw Error(ErrorKind::kUsage,
+  throw Error(ErrorKind::kIntegrity,
               fmt::format("invalid UTF-16 text: {} 0x{:04X} at code unit {}", why, unit, unit_index));
 }
 
 [[noreturn]] void reject_utf8(size_t byte_index, const std::string& why) {
-  throw Error(ErrorKind::kUsage, fmt::format("invalid UTF-8 text at byte {}: {}", byte_index, why));
+  throw Error(ErrorKind::kIntegrity, fmt::format("invalid UTF-8 text at byte {}: {}", byte_index, why));
 }
 
 // Length of the sequence a lead byte starts, or 0 when the byte cannot lead.

@@ -1,6 +1,6 @@
-#include <stdexcept>
 #include <string>
 
+#include "certvault/base/error.h"
 #include "certvault/chunker/chunker.h"
 
 namespace certvault::chunker {
@@ -9,7 +9,7 @@ namespace {
 bool is_power_of_two(uint64_t value) { return value != 0 && (value & (value - 1)) == 0; }
 
 [[noreturn]] void reject(const char* where, const char* parameter, uint64_t value, const std::string& rule) {
-  throw std::invalid_argument(std::string(where) + ": " + parameter + " = " + std::to_string(value) + " " + rule);
+  throw Error(ErrorKind::kUsage, std::string(where) + ": " + parameter + " = " + std::to_string(value) + " " + rule);
 }
 
 }  // namespace

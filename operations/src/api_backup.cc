@@ -6,11 +6,14 @@
 #include <chrono>
 #include <cstring>
 #include <set>
+#include <variant>
 
 #include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
 #include "certvault/certadm/certadm.h"
 #include "certvault/operations/ese_headers.h"
+#include "certvault/operations/file_chunking.h"
+#include "certvault/operations/snapshot_chain.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_writer.h"
 
@@ -21,8 +24,8 @@ using Clock = std::chrono::steady_clock;
 
 // ESE error codes as Certadm returns them (0xC800xxxx): the CA refusing a
 // logs-only backup because it has no full backup or its log chain is broken.
-constexpr HRESULT kJetMissingFullBackup = static_cast<HRESULT>(0xC8000230);   // -560
-constexpr HRESULT kJetInvalidLogSequence = static_cast<HRESULT>(0xC8000203);  // -515
+using certadm_abi::kJetInvalidLogSequence;
+using certadm_abi::kJetMissingFullBackup;
 
 std::string base_name(const std::string& path) {
   const size_t slash = path.find_last_of("/\\");
@@ -57,27 +60,22 @@ struct ServerHistory {
 ServerHistory read_history(const catalog::Catalog& catalog, const std::string& server) {
   catalog::SnapshotFilter scope;
   scope.server = server;
+  const auto snapshots = catalog.snapshots(scope);
+  const auto chain = SnapshotChains(snapshots).latest_chain(server);
   ServerHistory history;
-  for (const auto& snapshot : catalog.snapshots(scope)) {
-    if (snapshot.kind == "full") {
-      history.last_full = snapshot;
-      history.latest = snapshot;
-      history.chain_intact = snapshot.gen_high.has_value();
-    } else if (snapshot.kind == "incremental" && history.latest) {
-      const bool continues =
-          history.latest->gen_high && snapshot.gen_low && snapshot.gen_high &&
-          check_continuation(*history.latest->gen_high, {*snapshot.gen_low, *snapshot.gen_high}).continues;
-      history.chain_intact = history.chain_intact && continues;
-      history.latest = snapshot;
-    }
-  }
+  if (chain.full) history.last_full = *chain.full;
+  if (chain.latest) history.latest = *chain.latest;
+  history.chain_intact = chain.intact;
   return history;
 }
 
-// Thrown inside the session when --type auto should retry as a full backup.
+// How a session ends when it does not throw: the snapshot is committed, or `--type auto` should
+// retry as a full backup (the session has ended; nothing was committed or truncated).
+struct Committed {};
 struct FallBackToFull {
   std::string reason;
 };
+using SessionOutcome = std::variant<Committed, FallBackToFull>;
 
 class Session {
  public:
@@ -91,18 +89,11 @@ class Session {
         started_(started),
         buffer_(std::max<uint32_t>(options.read_buffer_bytes, 4096)) {}
 
-  void run(BackupKind kind, bool may_fall_back) {
+  SessionOutcome run(BackupKind kind, bool may_fall_back) {
     const bool full = kind == BackupKind::kFull;
-    std::optional<certadm::BackupContext> context;
-    try {
-      context.emplace(server_.prepare_backup(full ? CSBACKUP_TYPE_FULL : CSBACKUP_TYPE_LOGS_ONLY));
-    } catch (const certadm::ApiError& e) {
-      if (!full && may_fall_back && (e.hresult() == kJetMissingFullBackup || e.hresult() == kJetInvalidLogSequence)) {
-        throw FallBackToFull{
-            fmt::format("the CA refused a logs-only backup ({})", certadm::describe_hresult(e.hresult()))};
-      }
-      throw;
-    }
+    auto prepared = prepare(full, may_fall_back);
+    if (auto* fallback = std::get_if<FallBackToFull>(&prepared)) return std::move(*fallback);
+    auto* context = &std::get<certadm::BackupContext>(prepared);
     const auto locations = context->restore_locations();
     const auto databases = full ? context->database_names() : certadm::NameList{};
 
@@ -167,23 +158,7 @@ class Session {
                               database_header->lowest_required_generation, generation_set->range.low));
     }
     if (!full) {
-      if (!history_.latest->gen_high) {
-        throw Error(ErrorKind::kRefused, fmt::format("refusing an incremental backup: snapshot {} records no log "
-                                                     "generations; take a full backup (--type full)",
-                                                     history_.latest->id.substr(0, 12)));
-      }
-      const auto continuation = check_continuation(*history_.latest->gen_high, generation_set->range);
-      if (!continuation.continues) {
-        const std::string why =
-            continuation.missing.empty()
-                ? fmt::format("the CA offers logs 0x{:X}-0x{:X}, none newer than the last snapshot's 0x{:X}",
-                              generation_set->range.low, generation_set->range.high, *history_.latest->gen_high)
-                : fmt::format("generations {} are missing between snapshot {} and the logs the CA offers",
-                              describe_gaps(continuation.missing), history_.latest->id.substr(0, 12));
-        if (may_fall_back) throw FallBackToFull{"the log chain is broken: " + why};
-        throw Error(ErrorKind::kRefused,
-                    fmt::format("refusing an incremental backup: {}; take a full backup (--type full)", why));
-      }
+      if (auto fallback = check_logs_continue(generation_set->range, may_fall_back)) return std::move(*fallback);
     }
     for (const auto& entry : logs.entries) {
       const auto generation = ese::log_generation_from_name(entry.path_utf8);
@@ -246,9 +221,46 @@ class Session {
     } catch (const std::exception& e) {
       result_.warnings.push_back(fmt::format("snapshot committed, but ending the backup session failed: {}", e.what()));
     }
+    return Committed{};
   }
 
  private:
+  // Step 4: CertSrvBackupPrepareW. A CA refusing a logs-only backup is a reason to fall back when
+  // `--type auto` asked; any other failure throws.
+  std::variant<certadm::BackupContext, FallBackToFull> prepare(bool full, bool may_fall_back) {
+    try {
+      return server_.prepare_backup(full ? CSBACKUP_TYPE_FULL : CSBACKUP_TYPE_LOGS_ONLY);
+    } catch (const certadm::ApiError& e) {
+      if (!full && may_fall_back && (e.hresult() == kJetMissingFullBackup || e.hresult() == kJetInvalidLogSequence)) {
+        return FallBackToFull{
+            fmt::format("the CA refused a logs-only backup ({})", certadm::describe_hresult(e.hresult()))};
+      }
+      throw;
+    }
+  }
+
+  // Step 7 for an incremental: the CA's logs must continue the previous snapshot's. A gap is a
+  // reason to fall back when `--type auto` asked, else a refusal.
+  std::optional<FallBackToFull> check_logs_continue(const GenerationRange& offered, bool may_fall_back) const {
+    const auto& previous = *history_.latest;
+    if (!previous.gen_high) {
+      throw Error(ErrorKind::kRefused, fmt::format("refusing an incremental backup: snapshot {} records no log "
+                                                   "generations; take a full backup (--type full)",
+                                                   previous.id.substr(0, 12)));
+    }
+    const auto continuation = check_continuation(*previous.gen_high, offered);
+    if (continuation.continues) return std::nullopt;
+    const std::string why =
+        continuation.missing.empty()
+            ? fmt::format("the CA offers logs 0x{:X}-0x{:X}, none newer than the last snapshot's 0x{:X}", offered.low,
+                          offered.high, *previous.gen_high)
+            : fmt::format("generations {} are missing between snapshot {} and the logs the CA offers",
+                          describe_gaps(continuation.missing), previous.id.substr(0, 12));
+    if (may_fall_back) return FallBackToFull{"the log chain is broken: " + why};
+    throw Error(ErrorKind::kRefused,
+                fmt::format("refusing an incremental backup: {}; take a full backup (--type full)", why));
+  }
+
   // Reads one file through OpenFile/Read/Close into the writer; returns the
   // file's first bytes for header checks.
   std::vector<uint8_t> stream_api_file(certadm::BackupContext& context, SnapshotWriter& writer,
@@ -256,31 +268,17 @@ class Session {
                                        const std::string& role, std::optional<uint32_t> generation) {
     const uint64_t size = context.open_file(entry, static_cast<uint32_t>(buffer_.size()));
     expected_total_ += size;
-    // The first bytes decide how the file is chunked (a database by its pages),
-    // so they are read before the file is begun in the snapshot.
-    std::vector<uint8_t> head;
+    // The stream holds the first bytes back until they decide how the file is chunked (a
+    // database by its pages), whatever sizes CertSrvBackupRead returns.
+    BackupFileStream file(writer, {snapshot_path, role, entry.type_code, entry.path_utf8, generation, {}});
     uint64_t offset = 0;
-    bool begun = false;
-    auto begin = [&] {
-      FileHeader header{snapshot_path, role, entry.type_code, entry.path_utf8, generation, 0};
-      if (entry.type_code == CSBFT_CERTSERVER_DATABASE)
-        header.fixed_chunk_size = ese::database_page_size(head).value_or(0);
-      writer.begin_file(header);
-      writer.write(head);
-      begun = true;
-    };
     try {
       while (true) {
         const size_t n = context.read(buffer_);
         if (n == 0) break;
         offset += n;
         done_total_ += n;
-        if (!begun) {
-          head.insert(head.end(), buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
-          if (head.size() >= ese::kHeaderPrefixBytes) begin();
-        } else {
-          writer.write(std::span(buffer_.data(), n));
-        }
+        file.write(std::span(buffer_.data(), n));
         report_progress(entry.path_utf8, offset, size, writer);
       }
     } catch (const certadm::ApiError& e) {
@@ -292,11 +290,10 @@ class Session {
                                                "announced {} bytes",
                                                entry.path_utf8, offset, size));
     }
-    if (!begun) begin();
-    writer.end_file();
+    file.finish();
     context.close_file();
-    head.resize(std::min(head.size(), ese::kHeaderPrefixBytes));
-    return head;
+    const auto head = file.head();
+    return {head.begin(), head.end()};
   }
 
   void back_up_dynamic_file(SnapshotWriter& writer, const std::string& path, const std::string& snapshot_path) {
@@ -310,7 +307,7 @@ class Session {
       result_.missing_dynamic_files.push_back(path + ": " + reason);
       return;
     }
-    writer.begin_file({snapshot_path, "dynamic", 0, path, std::nullopt});
+    BackupFileStream stream(writer, {snapshot_path, "dynamic", 0, path, std::nullopt, {}});
     uint64_t offset = 0;
     while (true) {
       size_t n = 0;
@@ -321,10 +318,10 @@ class Session {
                     fmt::format("cannot read dynamic file {} at offset {}: {}", path, offset, error.what()));
       }
       if (n == 0) break;
-      writer.write(std::span(buffer_.data(), n));
+      stream.write(std::span(buffer_.data(), n));
       offset += n;
     }
-    writer.end_file();
+    stream.finish();
   }
 
   void report_progress(const std::string& file, uint64_t file_done, uint64_t file_size, SnapshotWriter& writer) {
@@ -395,13 +392,13 @@ ApiBackupResult back_up_server(Repository& repository, const ApiBackupOptions& o
     }
   }
   result.kind = kind;
-  try {
-    Session(repository, options, server, history, result, started)
-        .run(kind, options.type == RequestedBackupType::kAuto);
-  } catch (const FallBackToFull& fallback) {
+  const auto outcome = Session(repository, options, server, history, result, started)
+                           .run(kind, options.type == RequestedBackupType::kAuto);
+  if (const auto* fallback = std::get_if<FallBackToFull>(&outcome)) {
     result = ApiBackupResult{};
     result.kind = BackupKind::kFull;
-    result.kind_reason = fallback.reason;
+    result.kind_reason = fallback->reason;
+    // A full never falls back, so this session commits or throws.
     Session(repository, options, server, history, result, started).run(BackupKind::kFull, false);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();

@@ -14,6 +14,7 @@
 #include "certvault/base/os_file.h"
 #include "certvault/base/output_file.h"
 #include "certvault/base/safe_path.h"
+#include "certvault/base/utc_time.h"
 #include "certvault/certadm/certadm.h"
 #include "certvault/operations/snapshot_export.h"
 #include "certvault/repository/repository.h"
@@ -25,7 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr HRESULT kRestoreAbandoned = static_cast<HRESULT>(0x80004004);  // E_ABORT
+constexpr HRESULT kRestoreAbandoned = certadm_abi::kEAbort;
 
 std::string base_name(const std::string& path) {
   const size_t slash = path.find_last_of("/\\");
@@ -51,18 +52,8 @@ bool same_name(const std::string& a, const std::string& b) {
   return x == y;
 }
 
-std::string utc_stamp() {
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-#ifdef _WIN32
-  gmtime_s(&parts, &now);
-#else
-  gmtime_r(&now, &parts);
-#endif
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y%m%dT%H%M%SZ", &parts);
-  return text;
-}
+// "20261124T103000Z": the current time in a folder name.
+std::string utc_stamp() { return format_utc(std::time(nullptr), UtcFormat::kBasic); }
 
 // Runs one step; a failure names the step (API errors already name the call and HRESULT).
 template <class Function>

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <ctime>
 
 #include "certvault/base/error.h"
+#include "certvault/base/utc_time.h"
 #include "certvault/operations/export_destination.h"
 #include "certvault/operations/snapshot_export.h"
 #include "certvault/repository/repository.h"
@@ -13,18 +13,8 @@
 namespace certvault {
 namespace {
 
-std::string utc_text(int64_t unix_seconds) {
-  const std::time_t time = static_cast<std::time_t>(unix_seconds);
-  std::tm parts{};
-#ifdef _WIN32
-  gmtime_s(&parts, &time);
-#else
-  gmtime_r(&time, &parts);
-#endif
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%SZ", &parts);
-  return text;
-}
+// "2026-11-24 10:30:00Z" in MANIFEST (its format 1: never change it in place).
+std::string utc_text(int64_t unix_seconds) { return format_utc(unix_seconds, UtcFormat::kDateTimeZ); }
 
 std::string range_text(const GenerationRange& range) { return fmt::format("0x{:X}-0x{:X}", range.low, range.high); }
 

@@ -6,19 +6,10 @@
 #include <cstring>
 
 #include "certvault/base/error.h"
+#include "certvault/base/little_endian.h"
 
 namespace certvault::ese {
 namespace {
-
-uint32_t read_u32(std::span<const uint8_t> bytes, size_t offset) {
-  uint32_t value = 0;
-  for (int i = 3; i >= 0; --i) value = (value << 8) | bytes[offset + static_cast<size_t>(i)];
-  return value;
-}
-
-uint64_t read_u64(std::span<const uint8_t> bytes, size_t offset) {
-  return read_u32(bytes, offset) | (static_cast<uint64_t>(read_u32(bytes, offset + 4)) << 32);
-}
 
 [[noreturn]] void bad_header(const char* what, const std::string& detail) {
   throw Error(ErrorKind::kIntegrity, fmt::format("ESE {} header: {}", what, detail));
@@ -30,7 +21,7 @@ void check_common(std::span<const uint8_t> prefix, const char* what, FileType ex
                                  kHeaderPrefixBytes, kFileTypeOffset));
   }
   // Only the database header carries the magic; a log keeps its generation there.
-  const uint32_t magic = read_u32(prefix, kMagicOffset);
+  const uint32_t magic = le::load<uint32_t>(prefix, kMagicOffset);
   if (expected == FileType::kDatabase && magic != kHeaderMagic) {
     bad_header(what,
                fmt::format("magic at offset {} is 0x{:08X}, expected 0x{:08X}", kMagicOffset, magic, kHeaderMagic));
@@ -43,8 +34,8 @@ void check_common(std::span<const uint8_t> prefix, const char* what, FileType ex
 }
 
 BackupInfo read_backup_info(std::span<const uint8_t> bytes, size_t offset) {
-  return BackupInfo{read_u64(bytes, offset), read_u64(bytes, offset + 8), read_u32(bytes, offset + 16),
-                    read_u32(bytes, offset + 20)};
+  return BackupInfo{le::load<uint64_t>(bytes, offset), le::load<uint64_t>(bytes, offset + 8),
+                    le::load<uint32_t>(bytes, offset + 16), le::load<uint32_t>(bytes, offset + 20)};
 }
 
 }  // namespace
@@ -52,11 +43,11 @@ BackupInfo read_backup_info(std::span<const uint8_t> bytes, size_t offset) {
 DatabaseHeader parse_database_header(std::span<const uint8_t> prefix) {
   check_common(prefix, "database", FileType::kDatabase);
   DatabaseHeader header;
-  header.format_version = read_u32(prefix, kFormatVersionOffset);
-  header.state = read_u32(prefix, kDatabaseStateOffset);
-  header.page_size = read_u32(prefix, kPageSizeOffset);
-  header.lowest_required_generation = read_u32(prefix, kLowestRequiredGenerationOffset);
-  header.highest_required_generation = read_u32(prefix, kHighestRequiredGenerationOffset);
+  header.format_version = le::load<uint32_t>(prefix, kFormatVersionOffset);
+  header.state = le::load<uint32_t>(prefix, kDatabaseStateOffset);
+  header.page_size = le::load<uint32_t>(prefix, kPageSizeOffset);
+  header.lowest_required_generation = le::load<uint32_t>(prefix, kLowestRequiredGenerationOffset);
+  header.highest_required_generation = le::load<uint32_t>(prefix, kHighestRequiredGenerationOffset);
   header.last_full_backup = read_backup_info(prefix, kLastFullBackupOffset);
   header.last_incremental_backup = read_backup_info(prefix, kLastIncrementalBackupOffset);
   const uint32_t page = header.page_size;
@@ -77,12 +68,12 @@ std::optional<uint32_t> database_page_size(std::span<const uint8_t> prefix) {
 
 uint32_t parse_log_generation(std::span<const uint8_t> prefix) {
   check_common(prefix, "log", FileType::kLog);
-  return read_u32(prefix, kLogGenerationOffset);
+  return le::load<uint32_t>(prefix, kLogGenerationOffset);
 }
 
 uint32_t parse_checkpoint_generation(std::span<const uint8_t> prefix) {
   check_common(prefix, "checkpoint", FileType::kCheckpoint);
-  return read_u32(prefix, kCheckpointGenerationOffset);
+  return le::load<uint32_t>(prefix, kCheckpointGenerationOffset);
 }
 
 std::optional<uint32_t> log_generation_from_name(std::string_view path) {

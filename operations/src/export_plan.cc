@@ -8,6 +8,7 @@
 
 #include "certvault/base/error.h"
 #include "certvault/base/safe_path.h"
+#include "certvault/operations/snapshot_chain.h"
 
 namespace certvault {
 namespace {
@@ -95,38 +96,15 @@ SnapshotChain plan_chain(const catalog::Catalog& catalog, const std::string& sna
                                                  "incremental); it has no restore chain",
                                                  short_id(target->id), target->kind));
   }
-  std::vector<catalog::SnapshotRecord> records{*target};
-  if (target->kind == "incremental") {
-    if (!target->base_full) {
-      throw Error(ErrorKind::kRefused,
-                  fmt::format("incremental snapshot {} records no base full backup", short_id(target->id)));
-    }
-    std::set<std::string> seen{target->id};
-    while (records.back().kind != "full") {
-      const auto& child = records.back();
-      if (!child.parent) {
-        throw Error(ErrorKind::kRefused, fmt::format("incremental snapshot {} records no parent; the chain to its "
-                                                     "full {} is broken",
-                                                     short_id(child.id), short_id(*target->base_full)));
-      }
-      const auto parent = catalog.snapshot(*child.parent);
-      if (!parent) {
-        throw Error(ErrorKind::kRefused,
-                    fmt::format("snapshot {} (parent of {}) is not in the repository; the chain "
-                                "to full {} is broken",
-                                short_id(*child.parent), short_id(child.id), short_id(*target->base_full)));
-      }
-      if (!seen.insert(parent->id).second || (parent->kind == "full" && parent->id != *target->base_full) ||
-          (parent->kind != "full" && parent->kind != "incremental") || parent->server != target->server) {
-        throw Error(ErrorKind::kRefused,
-                    fmt::format("snapshot {} (parent of {}) does not lead to the base full {}; "
-                                "the catalog is inconsistent",
-                                short_id(parent->id), short_id(child.id), short_id(*target->base_full)));
-      }
-      records.push_back(*parent);
-    }
-    std::reverse(records.begin(), records.end());
-  }
+  // The restore chain comes from the one chain walker; it names what is broken, if anything.
+  catalog::SnapshotFilter same_server;
+  same_server.server = target->server;
+  const auto server_snapshots = catalog.snapshots(same_server);
+  const auto restore = SnapshotChains(server_snapshots).restore_chain(target->id);
+  if (!restore.broken.empty()) throw Error(ErrorKind::kRefused, restore.broken);
+  std::vector<catalog::SnapshotRecord> records{*restore.full};
+  for (const auto* link : restore.incrementals) records.push_back(*link);
+  if (target->kind == "incremental") records.push_back(*target);
 
   SnapshotChain chain;
   chain.target = *target;

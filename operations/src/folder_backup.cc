@@ -8,14 +8,12 @@
 
 #include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
-#include "certvault/operations/ese_headers.h"
+#include "certvault/operations/file_chunking.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_writer.h"
 
 namespace certvault {
 namespace {
-
-constexpr size_t kReadBufferBytes = 1u << 20;
 
 struct Entry {
   std::string relative;
@@ -24,8 +22,8 @@ struct Entry {
 
 void stream_file(const Entry& entry, SnapshotWriter& writer, std::vector<uint8_t>& buffer) {
   os::File file(entry.path, os::OpenFor::kReadNoFollow, "back up folder");
+  BackupFileStream stream(writer, {entry.relative, "file", 0, "", std::nullopt, {}});
   uint64_t offset = 0;
-  bool begun = false;
   while (true) {
     size_t n = 0;
     try {
@@ -34,16 +32,11 @@ void stream_file(const Entry& entry, SnapshotWriter& writer, std::vector<uint8_t
       throw Error(error.kind(),
                   fmt::format("cannot read {} at offset {}: {}", entry.path.string(), offset, error.what()));
     }
-    const std::span<const uint8_t> data(buffer.data(), n);
-    if (!begun) {
-      // The first read of a regular file returns its head unless the file is tiny.
-      writer.begin_file({entry.relative, "file", 0, "", std::nullopt, ese::database_page_size(data).value_or(0)});
-      begun = true;
-    }
     if (n == 0) break;
-    writer.write(data);
+    stream.write(std::span<const uint8_t>(buffer.data(), n));
     offset += n;
   }
+  stream.finish();
 }
 
 }  // namespace
@@ -98,10 +91,9 @@ FolderBackupResult back_up_folder(Repository& repository, const FolderBackupOpti
     writer->note_missing_file(entry.relative, reason);
     ++result.skipped;
   }
-  std::vector<uint8_t> buffer(kReadBufferBytes);
+  std::vector<uint8_t> buffer(std::max<size_t>(options.read_buffer_bytes, 1));
   for (const auto& entry : regular) {
     stream_file(entry, *writer, buffer);
-    writer->end_file();
     ++result.files;
   }
   result.logical_bytes = writer->bytes_written();

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "certvault/base/error.h"
+#include "certvault/operations/snapshot_chain.h"
 
 namespace certvault::retention {
 
@@ -110,34 +111,9 @@ std::map<std::string, std::vector<const catalog::SnapshotRecord*>> grouped(
   return groups;
 }
 
-// For each full id: its incrementals, oldest first.
-std::unordered_map<std::string, std::vector<const catalog::SnapshotRecord*>> chains_of(
-    const std::vector<const catalog::SnapshotRecord*>& newest_first) {
-  std::unordered_map<std::string, std::vector<const catalog::SnapshotRecord*>> chains;
-  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) {
-    if ((*it)->kind == "incremental" && (*it)->base_full) chains[*(*it)->base_full].push_back(*it);
-  }
-  return chains;
-}
-
-// Incrementals that stop being restorable when `removed` goes.
-std::vector<const catalog::SnapshotRecord*> dependents_of(
-    const catalog::SnapshotRecord& removed,
-    const std::unordered_map<std::string, std::vector<const catalog::SnapshotRecord*>>& chains) {
-  std::vector<const catalog::SnapshotRecord*> dependents;
-  if (removed.kind == "incremental" && removed.base_full) {
-    const auto chain = chains.find(*removed.base_full);
-    if (chain == chains.end()) return dependents;
-    bool after = false;
-    for (const auto* link : chain->second) {
-      if (after) dependents.push_back(link);
-      if (link == &removed) after = true;
-    }
-  } else {
-    const auto chain = chains.find(removed.id);
-    if (chain != chains.end()) dependents = chain->second;
-  }
-  return dependents;
+// The walker over one group's members (given newest first; ties broken as the catalog orders them).
+SnapshotChains chains_of(const std::vector<const catalog::SnapshotRecord*>& newest_first) {
+  return SnapshotChains(std::vector<const catalog::SnapshotRecord*>(newest_first.rbegin(), newest_first.rend()));
 }
 
 }  // namespace
@@ -303,9 +279,9 @@ Plan plan_retention(const std::vector<catalog::SnapshotRecord>& snapshots, const
     }
     // Chains last. Only the newest kept link of a chain matters: it needs everything older, so
     // each link kept for the chain names the newest snapshot that needs it. Linear in the group.
-    std::unordered_map<std::string, size_t> index_of_id;
-    for (size_t i = 0; i < members.size(); ++i) index_of_id.emplace(members[i]->id, i);
-    for (const auto& [full_id, links] : chains_of(members)) {
+    const auto chains = chains_of(members);
+    for (const auto& chain : chains.chains()) {
+      const auto& links = chain.incrementals;
       auto newest_kept = std::find_if(links.rbegin(), links.rend(), [&](const catalog::SnapshotRecord* link) {
         return group.decisions[index.at(link)].keep;
       });
@@ -314,8 +290,7 @@ Plan plan_retention(const std::vector<catalog::SnapshotRecord>& snapshots, const
       for (auto link = std::next(newest_kept); link != links.rend(); ++link) {
         if (!group.decisions[index.at(*link)].keep) keep(index.at(*link), reason);
       }
-      const auto full = index_of_id.find(full_id);
-      if (full != index_of_id.end() && !group.decisions[full->second].keep) keep(full->second, reason);
+      if (chain.full != nullptr && !group.decisions[index.at(chain.full)].keep) keep(index.at(chain.full), reason);
     }
     plan.groups.push_back(std::move(group));
   }
@@ -340,7 +315,7 @@ Plan plan_forget_ids(const std::vector<catalog::SnapshotRecord>& snapshots, cons
     std::vector<std::string> orphans;
     for (const auto* s : members) {
       if (!named.count(s->id)) continue;
-      for (const auto* dependent : dependents_of(*s, chains)) {
+      for (const auto* dependent : chains.dependents_of(s->id)) {
         if (removal.count(dependent)) continue;
         if (with_chain) {
           removal[dependent] = "chain of " + short_id(s->id) + " (--with-chain)";

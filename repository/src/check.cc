@@ -55,9 +55,7 @@ class Checker {
     if (options_.progress) options_.progress(fmt::format("checking {}", name));
     try {
       step();
-    } catch (const catalog::CatalogError& e) {
-      problem(fmt::format("{} (checking {} stopped here)", e.what(), name));
-    } catch (const Error& e) {
+    } catch (const Error& e) {  // catalog::CatalogError included
       problem(fmt::format("{} (checking {} stopped here)", e.what(), name));
     } catch (const std::exception& e) {  // e.g. a filesystem error: still a finding, and the other phases run
       problem(fmt::format("{} (checking {} stopped here)", e.what(), name));

@@ -4,20 +4,22 @@
 
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
+#include "config_format.h"
 
 namespace certvault {
 
 std::vector<ConfigSetting> catalog_settings(const RepositoryConfig& config) {
+  using namespace config_format;
   return {
-      {"repository-id", config.repository_id},
-      {"format-version", std::to_string(config.format_version)},
-      {"chunk-min", std::to_string(config.chunk_params.min_size)},
-      {"chunk-avg", std::to_string(config.chunk_params.avg_size)},
-      {"chunk-max", std::to_string(config.chunk_params.max_size)},
-      {"zstd-level", std::to_string(config.zstd_level)},
-      {"pack-target-bytes", std::to_string(config.pack_target_bytes)},
-      {"chunker-key", to_hex(config.chunker_key), true},
-      {"chunk-id-secret", to_hex(config.chunk_id_secret), true},
+      {kRepositoryId, config.repository_id},
+      {kFormatVersion, std::to_string(config.format_version)},
+      {kChunkMin, std::to_string(config.chunk_params.min_size)},
+      {kChunkAvg, std::to_string(config.chunk_params.avg_size)},
+      {kChunkMax, std::to_string(config.chunk_params.max_size)},
+      {kZstdLevel, std::to_string(config.zstd_level)},
+      {kPackTargetBytes, std::to_string(config.pack_target_bytes)},
+      {kChunkerKey, to_hex(config.chunker_key), true},
+      {kChunkIdSecret, to_hex(config.chunk_id_secret), true},
   };
 }
 

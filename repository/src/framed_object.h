@@ -1,10 +1,6 @@
-// The envelope of small repository objects (recipes, snapshot manifests).
-//
-//   0  8 bytes  magic ("CVRECIPE", "CVSNAPSH")
-//   8  u32      version
-//  12  u32      body length
-//  16  u64      XXH64(seed 0) of the body
-//  24  body
+// The envelope of small repository objects (recipes, snapshot manifests):
+// wrapping a body and checking one. The layout: framed_format.h
+// (docs/format.md §4).
 #pragma once
 
 #include <cstdint>
@@ -13,11 +9,9 @@
 #include <string_view>
 #include <vector>
 
-namespace certvault::framed {
+#include "framed_format.h"
 
-inline constexpr size_t kHeaderSize = 24;
-inline constexpr std::string_view kRecipeMagic = "CVRECIPE";
-inline constexpr std::string_view kManifestMagic = "CVSNAPSH";
+namespace certvault::framed {
 
 std::vector<uint8_t> wrap(std::string_view magic, uint32_t version, std::span<const uint8_t> body);
 // Verifies magic, version (<= max_version), length and checksum; throws

@@ -82,8 +82,8 @@ class LocalObjectWriter final : public ObjectWriter {
  private:
   void require_open(const char* operation) const {
     if (!file_.is_open() || committed_) {
-      throw Error(ErrorKind::kUsage, fmt::format("cannot {} object {}: its writer is already {}", operation, name_,
-                                                 committed_ ? "committed" : "abandoned"));
+      throw Error(ErrorKind::kInternal, fmt::format("cannot {} object {}: its writer is already {}", operation, name_,
+                                                    committed_ ? "committed" : "abandoned"));
     }
   }
 

@@ -8,16 +8,20 @@
 #include <thread>
 
 #include "certvault/base/error.h"
+#include "certvault/base/utc_time.h"
+#include "lock_format.h"
 #include "lock_os.h"
 #include "lock_record.h"
 
 namespace certvault {
 namespace {
 
-std::filesystem::path lock_path(const std::filesystem::path& repository) { return repository / "lock"; }
+std::filesystem::path lock_path(const std::filesystem::path& repository) { return repository / lock_format::kFileName; }
 
 using lock_os::this_host;
-using lock_os::utc_time;
+
+// "2026-11-24 19:33:51 UTC", as the lock's messages have always said it.
+std::string lock_time_text(long long unix_seconds) { return format_utc(unix_seconds, UtcFormat::kDateTimeUtc); }
 
 // Only a pid on this host can be checked; elsewhere it must be presumed alive.
 bool holder_is_dead(const LockRecord& record) {
@@ -27,10 +31,10 @@ bool holder_is_dead(const LockRecord& record) {
 
 [[noreturn]] void throw_busy(const std::filesystem::path& repository, LockMode wanted,
                              const std::optional<LockRecord>& record) {
-  if (record && record->mode == "exclusive" && !holder_is_dead(*record)) {
+  if (record && record->mode == lock_format::kExclusive && !holder_is_dead(*record)) {
     throw Error(ErrorKind::kLocked,
                 fmt::format("repository {} is locked by pid {} on host {} since {} (exclusive)", repository.string(),
-                            record->pid, record->host, utc_time(record->started_unix)));
+                            record->pid, record->host, lock_time_text(record->started_unix)));
   }
   if (wanted == LockMode::kExclusive) {
     throw Error(ErrorKind::kLocked,
@@ -71,7 +75,7 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
         message = fmt::format(
             "repository {}: taking over a stale lock left by pid {} on host {} since {}, which no "
             "longer runs (record \"{}\")",
-            repository.string(), record->pid, record->host, utc_time(record->started_unix),
+            repository.string(), record->pid, record->host, lock_time_text(record->started_unix),
             format_lock_record(*record));
       } else {
         message = fmt::format("repository {}: taking over a lock record that no running holder backs (record \"{}\")",
@@ -86,7 +90,7 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
     }
     if (mode == LockMode::kExclusive) {
       const auto now = static_cast<long long>(std::time(nullptr));
-      const LockRecord record{this_host(), lock_os::this_process_id(), now, "exclusive"};
+      const LockRecord record{this_host(), lock_os::this_process_id(), now, lock_format::kExclusive};
       lock_os::write_text(fd, path, format_lock_record(record) + "\n");
     }
   } catch (...) {

@@ -28,7 +28,5 @@ std::string this_host();
 long this_process_id();
 // True only when no process with this id runs on this machine any more.
 bool process_is_gone(long pid);
-// "2026-11-24 19:33:51 UTC".
-std::string utc_time(long long unix_seconds);
 
 }  // namespace certvault::lock_os

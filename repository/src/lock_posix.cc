@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <csignal>
-#include <ctime>
 
 #include "certvault/base/error.h"
 #include "lock_os.h"
@@ -69,14 +68,5 @@ std::string this_host() {
 long this_process_id() { return static_cast<long>(::getpid()); }
 
 bool process_is_gone(long pid) { return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
-
-std::string utc_time(long long unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  if (::gmtime_r(&t, &tm) == nullptr) return "unix time " + std::to_string(unix_seconds);
-  char text[64];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return text;
-}
 
 }  // namespace certvault::lock_os

@@ -4,10 +4,14 @@
 
 #include <sstream>
 
+#include "lock_format.h"
+
 namespace certvault {
 
 std::string format_lock_record(const LockRecord& record) {
-  return fmt::format("host={} pid={} started={} mode={}", record.host, record.pid, record.started_unix, record.mode);
+  using namespace lock_format;
+  return fmt::format("{}={} {}={} {}={} {}={}", kHost, record.host, kPid, record.pid, kStarted, record.started_unix,
+                     kMode, record.mode);
 }
 
 std::optional<LockRecord> parse_lock_record(std::string_view text) {
@@ -21,10 +25,10 @@ std::optional<LockRecord> parse_lock_record(std::string_view text) {
     const std::string key = field.substr(0, equals);
     const std::string value = field.substr(equals + 1);
     try {
-      if (key == "host") record.host = value;
-      if (key == "pid") record.pid = std::stol(value), has_pid = true;
-      if (key == "started") record.started_unix = std::stoll(value);
-      if (key == "mode") record.mode = value;
+      if (key == lock_format::kHost) record.host = value;
+      if (key == lock_format::kPid) record.pid = std::stol(value), has_pid = true;
+      if (key == lock_format::kStarted) record.started_unix = std::stoll(value);
+      if (key == lock_format::kMode) record.mode = value;
     } catch (const std::exception&) {
       return std::nullopt;
     }

@@ -1,8 +1,6 @@
-// The one-line record an exclusive holder writes into REPO/lock
-// (docs/format.md, "The repository lock"):
-//   host=<h> pid=<p> started=<unix seconds> mode=exclusive
-// Pure text functions, apart from the system calls of the lock itself, so
-// they can be fuzzed.
+// The one-line record an exclusive holder writes into REPO/lock (its layout:
+// lock_format.h, docs/format.md §5.4). Pure text functions, apart from the
+// system calls of the lock itself, so they can be fuzzed.
 #pragma once
 
 #include <optional>

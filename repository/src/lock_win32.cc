@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <windows.h>
 
-#include <ctime>
-
 #include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
 #include "certvault/base/win32_error.h"
@@ -101,15 +99,6 @@ bool process_is_gone(long pid) {
   const bool exited = WaitForSingleObject(process, 0) == WAIT_OBJECT_0;
   CloseHandle(process);
   return exited;
-}
-
-std::string utc_time(long long unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  if (gmtime_s(&tm, &t) != 0) return "unix time " + std::to_string(unix_seconds);
-  char text[64];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return text;
 }
 
 }  // namespace certvault::lock_os

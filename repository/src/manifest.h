@@ -2,8 +2,8 @@
 // of its own (snapshots/<id>.snap), so `repair catalog` can rebuild the
 // catalog from the repository alone.
 //
-// Body: UTF-8 JSON (docs/format.md lists the fields) inside a framed object
-// with magic "CVSNAPSH", version 1.
+// Body: UTF-8 JSON (docs/format.md §4.2 lists the fields) inside a framed
+// object (framed_format.h, §4) with magic "CVSNAPSH" and version kVersion.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,7 @@
 
 namespace certvault::manifest {
 
-inline constexpr uint32_t kVersion = 1;
+inline constexpr uint32_t kVersion = 1;  // in the frame's version field (§4.2)
 
 struct Manifest {
   catalog::SnapshotRecord snapshot;

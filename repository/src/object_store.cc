@@ -20,7 +20,7 @@ bool allowed_character(char c) {
 
 void validate_object_name(const std::string& name) {
   const auto refuse = [&](const std::string& why) {
-    throw Error(ErrorKind::kUsage, fmt::format("invalid object name \"{}\": {}", name, why));
+    throw Error(ErrorKind::kRefused, fmt::format("invalid object name \"{}\": {}", name, why));
   };
   if (name.empty()) refuse("it is empty");
   if (name.front() == '/') refuse("it is absolute");

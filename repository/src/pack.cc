@@ -8,26 +8,10 @@
 
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
+#include "certvault/base/little_endian.h"
 
 namespace certvault::pack {
 namespace {
-
-constexpr char kPackMagic[4] = {'C', 'V', 'P', 'K'};
-constexpr char kEntryMagic[4] = {'C', 'V', 'C', 'E'};
-constexpr char kFooterMagic[8] = {'C', 'V', 'P', 'K', 'E', 'N', 'D', '\0'};
-constexpr uint16_t kKnownFlags = kFlagCompressed;  // encryption is reserved for a later version
-
-template <typename T>
-void put_le(uint8_t* out, T value) {
-  for (size_t i = 0; i < sizeof(T); ++i) out[i] = static_cast<uint8_t>(static_cast<uint64_t>(value) >> (8 * i));
-}
-
-template <typename T>
-T get_le(const uint8_t* in) {
-  uint64_t value = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) value |= static_cast<uint64_t>(in[i]) << (8 * i);
-  return static_cast<T>(value);
-}
 
 uint64_t xxh64(std::span<const uint8_t> bytes) { return XXH64(bytes.data(), bytes.size(), 0); }
 
@@ -39,14 +23,15 @@ std::array<uint8_t, kEntryHeaderSize> encode_entry_header(const ChunkId& id, uin
                                                           uint32_t raw_size, uint32_t stored_size,
                                                           uint64_t stored_xxh64) {
   std::array<uint8_t, kEntryHeaderSize> header{};
-  std::memcpy(header.data(), kEntryMagic, 4);
-  put_le<uint16_t>(&header[4], flags);
-  put_le<uint16_t>(&header[6], envelope_size);
-  std::memcpy(&header[8], id.data(), id.size());
-  put_le<uint32_t>(&header[24], raw_size);
-  put_le<uint32_t>(&header[28], stored_size);
-  put_le<uint64_t>(&header[32], stored_xxh64);
-  put_le<uint32_t>(&header[40], static_cast<uint32_t>(xxh64(std::span(header.data(), 40))));
+  std::memcpy(header.data(), kEntryMagic, sizeof kEntryMagic);
+  le::store<uint16_t>(header, kEntryFlagsAt, flags);
+  le::store<uint16_t>(header, kEntryEnvelopeSizeAt, envelope_size);
+  std::memcpy(&header[kEntryChunkIdAt], id.data(), id.size());
+  le::store<uint32_t>(header, kEntryRawSizeAt, raw_size);
+  le::store<uint32_t>(header, kEntryStoredSizeAt, stored_size);
+  le::store<uint64_t>(header, kEntryStoredXxh64At, stored_xxh64);
+  le::store<uint32_t>(header, kEntryHeaderCheckAt,
+                      static_cast<uint32_t>(xxh64(std::span(header.data(), kEntryHeaderCheckAt))));
   return header;
 }
 
@@ -61,27 +46,27 @@ bool entry_fits(uint64_t offset, uint64_t envelope_size, uint64_t stored_size, u
 PackWriter::PackWriter(ObjectStore& store, std::string name) : name_(std::move(name)) {
   writer_ = store.create(name_);
   uint8_t header[kHeaderSize] = {};
-  std::memcpy(header, kPackMagic, 4);
-  put_le<uint16_t>(&header[4], static_cast<uint16_t>(kVersion));
+  std::memcpy(header, kPackMagic, sizeof kPackMagic);
+  le::store<uint16_t>(header, kHeaderVersionAt, static_cast<uint16_t>(kVersion));
   writer_->append(header);
 }
 
 EntryInfo PackWriter::add(const ChunkId& id, uint32_t raw_size, uint16_t flags, std::span<const uint8_t> stored) {
   if ((flags & ~kKnownFlags) != 0) {
-    throw Error(ErrorKind::kUsage,
+    throw Error(ErrorKind::kInternal,
                 fmt::format("pack {}: cannot add a chunk with flags 0x{:04x} (version {} knows 0x{:04x})", name_, flags,
                             kVersion, kKnownFlags));
   }
   if (stored.size() > std::numeric_limits<uint32_t>::max()) {
-    throw Error(ErrorKind::kUsage,
+    throw Error(ErrorKind::kInternal,
                 fmt::format("pack {}: a stored chunk of {} bytes exceeds 4 GiB", name_, stored.size()));
   }
   if ((flags & kFlagCompressed) == 0 && raw_size != stored.size()) {
-    throw Error(ErrorKind::kUsage, fmt::format("pack {}: uncompressed chunk has raw size {} but {} stored bytes", name_,
-                                               raw_size, stored.size()));
+    throw Error(ErrorKind::kInternal, fmt::format("pack {}: uncompressed chunk has raw size {} but {} stored bytes",
+                                                  name_, raw_size, stored.size()));
   }
   if (entries_.size() >= std::numeric_limits<uint32_t>::max()) {
-    throw Error(ErrorKind::kUsage, fmt::format("pack {}: too many entries", name_));
+    throw Error(ErrorKind::kInternal, fmt::format("pack {}: too many entries", name_));
   }
   EntryInfo info;
   info.id = id;
@@ -103,21 +88,21 @@ const std::vector<EntryInfo>& PackWriter::finish() {
   const uint64_t index_offset = writer_->size();
   std::vector<uint8_t> index(entries_.size() * kIndexRecordSize);
   for (size_t i = 0; i < entries_.size(); ++i) {
-    uint8_t* record = &index[i * kIndexRecordSize];
+    const auto record = std::span(index).subspan(i * kIndexRecordSize, kIndexRecordSize);
     const auto& entry = entries_[i];
-    std::memcpy(record, entry.id.data(), entry.id.size());
-    put_le<uint64_t>(record + 16, entry.offset);
-    put_le<uint32_t>(record + 24, entry.raw_size);
-    put_le<uint32_t>(record + 28, entry.stored_size);
-    put_le<uint16_t>(record + 32, entry.flags);
-    put_le<uint16_t>(record + 34, entry.envelope_size);
+    std::memcpy(record.data() + kRecordChunkIdAt, entry.id.data(), entry.id.size());
+    le::store<uint64_t>(record, kRecordOffsetAt, entry.offset);
+    le::store<uint32_t>(record, kRecordRawSizeAt, entry.raw_size);
+    le::store<uint32_t>(record, kRecordStoredSizeAt, entry.stored_size);
+    le::store<uint16_t>(record, kRecordFlagsAt, entry.flags);
+    le::store<uint16_t>(record, kRecordEnvelopeSizeAt, entry.envelope_size);
   }
   uint8_t footer[kFooterSize] = {};
-  put_le<uint64_t>(&footer[0], index_offset);
-  put_le<uint32_t>(&footer[8], static_cast<uint32_t>(entries_.size()));
-  put_le<uint32_t>(&footer[12], kVersion);
-  put_le<uint64_t>(&footer[16], xxh64(index));
-  std::memcpy(&footer[24], kFooterMagic, 8);
+  le::store<uint64_t>(footer, kFooterIndexOffsetAt, index_offset);
+  le::store<uint32_t>(footer, kFooterEntryCountAt, static_cast<uint32_t>(entries_.size()));
+  le::store<uint32_t>(footer, kFooterVersionAt, kVersion);
+  le::store<uint64_t>(footer, kFooterIndexXxh64At, xxh64(index));
+  std::memcpy(&footer[kFooterMagicAt], kFooterMagic, sizeof kFooterMagic);
   writer_->append(index);
   writer_->append(footer);
   writer_->commit();
@@ -131,33 +116,33 @@ std::vector<EntryInfo> parse_index(std::span<const uint8_t> tail, uint64_t pack_
                         kHeaderSize));
   }
   const uint64_t footer_offset = pack_size - kFooterSize;
-  const uint8_t* footer = tail.data() + tail.size() - kFooterSize;
-  if (std::memcmp(footer + 24, kFooterMagic, 8) != 0) {
-    corrupt(name, footer_offset + 24, "footer magic", "not \"CVPKEND\" (truncated or not a pack)");
+  const auto footer = tail.last(kFooterSize);
+  if (std::memcmp(footer.data() + kFooterMagicAt, kFooterMagic, sizeof kFooterMagic) != 0) {
+    corrupt(name, footer_offset + kFooterMagicAt, "footer magic", "not \"CVPKEND\" (truncated or not a pack)");
   }
-  const uint32_t version = get_le<uint32_t>(footer + 12);
+  const uint32_t version = le::load<uint32_t>(footer, kFooterVersionAt);
   if (version != kVersion) {
-    corrupt(name, footer_offset + 12, "footer version",
+    corrupt(name, footer_offset + kFooterVersionAt, "footer version",
             fmt::format("{} (this program reads version {})", version, kVersion));
   }
-  const uint64_t index_offset = get_le<uint64_t>(footer);
-  const uint32_t entry_count = get_le<uint32_t>(footer + 8);
+  const uint64_t index_offset = le::load<uint64_t>(footer, kFooterIndexOffsetAt);
+  const uint32_t entry_count = le::load<uint32_t>(footer, kFooterEntryCountAt);
   const uint64_t tail_offset = pack_size - tail.size();
   if (index_offset < kHeaderSize || index_offset > footer_offset) {
-    corrupt(name, footer_offset, "footer index_offset",
+    corrupt(name, footer_offset + kFooterIndexOffsetAt, "footer index_offset",
             fmt::format("{} lies outside the pack body [{}, {}]", index_offset, kHeaderSize, footer_offset));
   }
   if (footer_offset - index_offset != static_cast<uint64_t>(entry_count) * kIndexRecordSize) {
-    corrupt(name, footer_offset + 8, "footer entry_count",
+    corrupt(name, footer_offset + kFooterEntryCountAt, "footer entry_count",
             fmt::format("{} entries need {} index bytes but {} lie between index and footer", entry_count,
                         static_cast<uint64_t>(entry_count) * kIndexRecordSize, footer_offset - index_offset));
   }
   if (index_offset < tail_offset) {
-    corrupt(name, footer_offset, "footer index_offset",
+    corrupt(name, footer_offset + kFooterIndexOffsetAt, "footer index_offset",
             fmt::format("{} starts before the {} tail bytes given", index_offset, tail.size()));
   }
   const auto index = tail.subspan(index_offset - tail_offset, footer_offset - index_offset);
-  const uint64_t index_xxh64 = get_le<uint64_t>(footer + 16);
+  const uint64_t index_xxh64 = le::load<uint64_t>(footer, kFooterIndexXxh64At);
   if (xxh64(index) != index_xxh64) {
     corrupt(name, index_offset, "index",
             fmt::format("XXH64 {:016x} does not match the footer's {:016x}", xxh64(index), index_xxh64));
@@ -166,32 +151,32 @@ std::vector<EntryInfo> parse_index(std::span<const uint8_t> tail, uint64_t pack_
   entries.reserve(entry_count);
   uint64_t expected_offset = kHeaderSize;  // entries lie back to back after the header
   for (uint32_t i = 0; i < entry_count; ++i) {
-    const uint8_t* record = index.data() + static_cast<size_t>(i) * kIndexRecordSize;
+    const auto record = index.subspan(static_cast<size_t>(i) * kIndexRecordSize, kIndexRecordSize);
     const uint64_t record_offset = index_offset + static_cast<uint64_t>(i) * kIndexRecordSize;
     EntryInfo entry;
-    std::memcpy(entry.id.data(), record, entry.id.size());
-    entry.offset = get_le<uint64_t>(record + 16);
-    entry.raw_size = get_le<uint32_t>(record + 24);
-    entry.stored_size = get_le<uint32_t>(record + 28);
-    entry.flags = get_le<uint16_t>(record + 32);
-    entry.envelope_size = get_le<uint16_t>(record + 34);
+    std::memcpy(entry.id.data(), record.data() + kRecordChunkIdAt, entry.id.size());
+    entry.offset = le::load<uint64_t>(record, kRecordOffsetAt);
+    entry.raw_size = le::load<uint32_t>(record, kRecordRawSizeAt);
+    entry.stored_size = le::load<uint32_t>(record, kRecordStoredSizeAt);
+    entry.flags = le::load<uint16_t>(record, kRecordFlagsAt);
+    entry.envelope_size = le::load<uint16_t>(record, kRecordEnvelopeSizeAt);
     if (entry.offset != expected_offset) {
-      corrupt(name, record_offset + 16, fmt::format("index record {} entry offset", i),
+      corrupt(name, record_offset + kRecordOffsetAt, fmt::format("index record {} entry offset", i),
               fmt::format("{} but the previous entry ends at {}", entry.offset, expected_offset));
     }
     if ((entry.flags & ~kKnownFlags) != 0) {
-      corrupt(name, record_offset + 32, fmt::format("index record {} flags", i),
+      corrupt(name, record_offset + kRecordFlagsAt, fmt::format("index record {} flags", i),
               fmt::format("0x{:04x} has bits this version does not know", entry.flags));
     }
     if ((entry.flags & kFlagCompressed) == 0 && entry.raw_size != entry.stored_size) {
-      corrupt(name, record_offset + 24, fmt::format("index record {} sizes", i),
+      corrupt(name, record_offset + kRecordRawSizeAt, fmt::format("index record {} sizes", i),
               fmt::format("uncompressed entry has raw size {} but stored size {}", entry.raw_size, entry.stored_size));
     }
-    if (get_le<uint32_t>(record + 36) != 0) {
-      corrupt(name, record_offset + 36, fmt::format("index record {} reserved field", i), "not zero");
+    if (le::load<uint32_t>(record, kRecordReservedAt) != 0) {
+      corrupt(name, record_offset + kRecordReservedAt, fmt::format("index record {} reserved field", i), "not zero");
     }
     if (!entry_fits(entry.offset, entry.envelope_size, entry.stored_size, index_offset)) {
-      corrupt(name, record_offset + 28, fmt::format("index record {} stored size", i),
+      corrupt(name, record_offset + kRecordStoredSizeAt, fmt::format("index record {} stored size", i),
               fmt::format("entry at {} with {} stored bytes runs past the index at {}", entry.offset, entry.stored_size,
                           index_offset));
     }
@@ -212,13 +197,14 @@ std::vector<EntryInfo> read_index(const ObjectStore& store, const std::string& n
             fmt::format("{} bytes is shorter than header and footer ({} bytes)", pack_size, kHeaderSize + kFooterSize));
   }
   const auto header = store.read(name, 0, kHeaderSize);
-  if (std::memcmp(header.data(), kPackMagic, 4) != 0) corrupt(name, 0, "pack magic", "not \"CVPK\"");
-  const uint16_t version = get_le<uint16_t>(&header[4]);
+  if (std::memcmp(header.data(), kPackMagic, sizeof kPackMagic) != 0) corrupt(name, 0, "pack magic", "not \"CVPK\"");
+  const uint16_t version = le::load<uint16_t>(header, kHeaderVersionAt);
   if (version != kVersion) {
-    corrupt(name, 4, "pack version", fmt::format("{} (this program reads version {})", version, kVersion));
+    corrupt(name, kHeaderVersionAt, "pack version",
+            fmt::format("{} (this program reads version {})", version, kVersion));
   }
   const auto footer = store.read(name, pack_size - kFooterSize, kFooterSize);
-  const uint64_t index_offset = get_le<uint64_t>(&footer[0]);
+  const uint64_t index_offset = le::load<uint64_t>(footer, kFooterIndexOffsetAt);
   // Bound the index by the pack size before reading it: the footer may lie.
   if (index_offset < kHeaderSize || index_offset > pack_size - kFooterSize) {
     return parse_index(footer, pack_size, name);  // reports the bad offset
@@ -246,12 +232,14 @@ std::span<const uint8_t> verify_entry(std::span<const uint8_t> entry, const std:
     corrupt(name, expected.offset, "entry",
             fmt::format("{} bytes read, {} expected", entry.size(), entry_span(expected)));
   }
-  const uint8_t* header = entry.data();
+  const auto header = entry.first(kEntryHeaderSize);
   const uint64_t at = expected.offset;
-  if (std::memcmp(header, kEntryMagic, 4) != 0) corrupt(name, at, "entry magic", "not \"CVCE\"");
-  const uint32_t header_check = get_le<uint32_t>(header + 40);
-  if (static_cast<uint32_t>(xxh64(std::span(header, 40))) != header_check) {
-    corrupt(name, at + 40, "entry header_check", "the entry header's checksum does not match");
+  if (std::memcmp(header.data(), kEntryMagic, sizeof kEntryMagic) != 0) {
+    corrupt(name, at, "entry magic", "not \"CVCE\"");
+  }
+  const uint32_t header_check = le::load<uint32_t>(header, kEntryHeaderCheckAt);
+  if (static_cast<uint32_t>(xxh64(header.first(kEntryHeaderCheckAt))) != header_check) {
+    corrupt(name, at + kEntryHeaderCheckAt, "entry header_check", "the entry header's checksum does not match");
   }
   const auto disagree = [&](size_t field_offset, const char* field, uint64_t on_disk, uint64_t wanted) {
     if (on_disk != wanted) {
@@ -259,17 +247,19 @@ std::span<const uint8_t> verify_entry(std::span<const uint8_t> entry, const std:
               fmt::format("{} on disk but the index says {}", on_disk, wanted));
     }
   };
-  disagree(4, "flags", get_le<uint16_t>(header + 4), expected.flags);
-  disagree(6, "envelope_size", get_le<uint16_t>(header + 6), expected.envelope_size);
-  if (std::memcmp(header + 8, expected.id.data(), expected.id.size()) != 0) {
-    corrupt(name, at + 8, "entry chunk id",
-            fmt::format("{} on disk but {} expected", to_hex(std::span(header + 8, 16)), to_hex(expected.id)));
+  disagree(kEntryFlagsAt, "flags", le::load<uint16_t>(header, kEntryFlagsAt), expected.flags);
+  disagree(kEntryEnvelopeSizeAt, "envelope_size", le::load<uint16_t>(header, kEntryEnvelopeSizeAt),
+           expected.envelope_size);
+  if (std::memcmp(header.data() + kEntryChunkIdAt, expected.id.data(), expected.id.size()) != 0) {
+    corrupt(name, at + kEntryChunkIdAt, "entry chunk id",
+            fmt::format("{} on disk but {} expected", to_hex(header.subspan(kEntryChunkIdAt, kChunkIdSize)),
+                        to_hex(expected.id)));
   }
-  disagree(24, "raw_size", get_le<uint32_t>(header + 24), expected.raw_size);
-  disagree(28, "stored_size", get_le<uint32_t>(header + 28), expected.stored_size);
+  disagree(kEntryRawSizeAt, "raw_size", le::load<uint32_t>(header, kEntryRawSizeAt), expected.raw_size);
+  disagree(kEntryStoredSizeAt, "stored_size", le::load<uint32_t>(header, kEntryStoredSizeAt), expected.stored_size);
   const uint64_t stored_offset = at + kEntryHeaderSize + expected.envelope_size;
   const auto stored = entry.subspan(kEntryHeaderSize + expected.envelope_size);
-  const uint64_t stored_xxh64 = get_le<uint64_t>(header + 32);
+  const uint64_t stored_xxh64 = le::load<uint64_t>(header, kEntryStoredXxh64At);
   if (xxh64(stored) != stored_xxh64) {
     corrupt(name, stored_offset, fmt::format("stored bytes of chunk {} ({} bytes)", to_hex(expected.id), stored.size()),
             fmt::format("XXH64 checksum {:016x} does not match {:016x} in the entry header at {}", xxh64(stored),

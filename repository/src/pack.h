@@ -1,28 +1,6 @@
 // Pack files: many compressed chunks in one immutable object.
 //
-// Byte layout (all integers little-endian; docs/format.md is the reference):
-//   pack header, 16 bytes:
-//     0  "CVPK"            magic
-//     4  u16 version       1
-//     6  u16 flags         0
-//     8  u64 reserved      0
-//   entry, repeated: 48-byte entry header, envelope, stored bytes
-//     0  "CVCE"            entry magic
-//     4  u16 flags         bit 0: zstd-compressed; bit 1: encrypted (reserved, 0 in version 1)
-//     6  u16 envelope_size bytes between header and stored data (AEAD nonce/tag later; 0 now)
-//     8  16 bytes          chunk id (keyed XXH3-128 of the raw chunk)
-//    24  u32 raw_size
-//    28  u32 stored_size
-//    32  u64 stored_xxh64  XXH64(seed 0) of the stored bytes
-//    40  u32 header_check  low 32 bits of XXH64(seed 0) of header bytes 0..39
-//    44  u32 reserved      0
-//   index, one 40-byte record per entry, in entry order:
-//     0  16 bytes chunk id, 16 u64 entry offset, 24 u32 raw_size, 28 u32 stored_size,
-//    32  u16 flags, 34 u16 envelope_size, 36 u32 reserved 0
-//   footer, 32 bytes, at the very end:
-//     0  u64 index_offset, 8 u32 entry_count, 12 u32 version 1,
-//    16  u64 index_xxh64   XXH64(seed 0) of the index bytes
-//    24  "CVPKEND\0"
+// The byte layout and its constants: pack_format.h (docs/format.md §5.2).
 #pragma once
 
 #include <array>
@@ -33,18 +11,11 @@
 #include <vector>
 
 #include "certvault/repository/object_store.h"
+#include "pack_format.h"
 
 namespace certvault::pack {
 
-inline constexpr uint32_t kVersion = 1;
-inline constexpr size_t kHeaderSize = 16;
-inline constexpr size_t kEntryHeaderSize = 48;
-inline constexpr size_t kIndexRecordSize = 40;
-inline constexpr size_t kFooterSize = 32;
-inline constexpr uint16_t kFlagCompressed = 1u << 0;
-inline constexpr uint16_t kFlagEncrypted = 1u << 1;  // reserved
-
-using ChunkId = std::array<uint8_t, 16>;
+using ChunkId = std::array<uint8_t, kChunkIdSize>;
 
 struct EntryInfo {
   ChunkId id{};

@@ -10,11 +10,6 @@
 namespace certvault::recipe {
 namespace {
 
-constexpr uint8_t kFull = 0;
-constexpr uint8_t kDelta = 1;
-constexpr uint64_t kOpCopy = 0;
-constexpr uint64_t kOpNew = 1;
-
 void put_varint(std::vector<uint8_t>& out, uint64_t value) {
   while (value >= 0x80) {
     out.push_back(static_cast<uint8_t>(value | 0x80));
@@ -48,16 +43,16 @@ class Reader {
     fail("varint longer than 10 bytes");
   }
   Hash128 id() {
-    need(16);
+    need(kIdSize);
     Hash128 id;
-    std::copy_n(bytes_.begin() + static_cast<std::ptrdiff_t>(position_), 16, id.begin());
-    position_ += 16;
+    std::copy_n(bytes_.begin() + static_cast<std::ptrdiff_t>(position_), kIdSize, id.begin());
+    position_ += kIdSize;
     return id;
   }
   // A count of ids that the remaining bytes can actually hold: never allocate on trust.
   uint64_t id_count() {
     const uint64_t n = varint();
-    if (n > (bytes_.size() - position_) / 16) fail(fmt::format("{} ids announced, only room for fewer", n));
+    if (n > (bytes_.size() - position_) / kIdSize) fail(fmt::format("{} ids announced, only room for fewer", n));
     return n;
   }
   bool done() const { return position_ == bytes_.size(); }
@@ -78,8 +73,8 @@ class Reader {
 
 std::vector<uint8_t> encode_full(const ChunkList& ids) {
   std::vector<uint8_t> out;
-  out.reserve(1 + 10 + ids.size() * 16);
-  out.push_back(kFull);
+  out.reserve(1 + 10 + ids.size() * kIdSize);
+  out.push_back(kKindFull);
   put_varint(out, ids.size());
   for (const auto& id : ids) put_id(out, id);
   return out;
@@ -121,7 +116,7 @@ std::vector<uint8_t> encode_delta(const Hash128& base_id, const ChunkList& base_
   }
 
   std::vector<uint8_t> out;
-  out.push_back(kDelta);
+  out.push_back(kKindDelta);
   put_id(out, base_id);
   put_varint(out, ops.size());
   for (const auto& op : ops) {
@@ -142,11 +137,11 @@ Decoded decode(std::span<const uint8_t> body, const std::string& what) {
   Reader reader(body, what);
   Decoded decoded;
   const uint8_t kind = reader.byte();
-  if (kind == kFull) {
+  if (kind == kKindFull) {
     const uint64_t n = reader.id_count();
     decoded.ids.reserve(n);
     for (uint64_t i = 0; i < n; ++i) decoded.ids.push_back(reader.id());
-  } else if (kind == kDelta) {
+  } else if (kind == kKindDelta) {
     decoded.base = reader.id();
     const uint64_t op_count = reader.varint();
     if (op_count > body.size()) reader.fail("more ops than bytes");

@@ -4,13 +4,7 @@
 // from the base plus new ids), so a snapshot in which 0.5% of a database's
 // pages changed stores a few kilobytes of recipe, not a full chunk list.
 //
-// Body encoding (docs/format.md is the reference; varint = unsigned LEB128):
-//   u8 kind            0 full, 1 delta
-//   full:  varint n, then n x 16-byte chunk ids
-//   delta: 16-byte base recipe id, varint op_count, then ops:
-//            varint 0, varint base_start, varint length   copy base[start, start+length)
-//            varint 1, varint n, n x 16-byte chunk ids     new ids
-// Framed object (recipes/<2 hex>/<32 hex>.recipe): see framed_object.h.
+// The encoding and the object's layout: recipe_format.h (docs/format.md §4.1).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +15,7 @@
 #include <vector>
 
 #include "keyed_hash.h"
+#include "recipe_format.h"
 
 namespace certvault::recipe {
 

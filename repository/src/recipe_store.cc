@@ -4,6 +4,7 @@
 
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
+#include "certvault/base/little_endian.h"
 #include "framed_object.h"
 
 namespace certvault::recipe {
@@ -15,9 +16,8 @@ std::string object_name(const Hash128& id) {
 
 std::vector<uint8_t> encode_object(const catalog::RecipeRecord& record) {
   std::vector<uint8_t> body;
-  for (uint64_t v : {record.logical_size, record.chunk_count}) {
-    for (int i = 0; i < 8; ++i) body.push_back(static_cast<uint8_t>(v >> (8 * i)));
-  }
+  le::append<uint64_t>(body, record.logical_size);
+  le::append<uint64_t>(body, record.chunk_count);
   body.insert(body.end(), record.body.begin(), record.body.end());
   return framed::wrap(framed::kRecipeMagic, kObjectVersion, body);
 }
@@ -25,17 +25,14 @@ std::vector<uint8_t> encode_object(const catalog::RecipeRecord& record) {
 catalog::RecipeRecord decode_object(std::span<const uint8_t> object, const Hash128& expected_id,
                                     const std::string& what) {
   const auto body = framed::unwrap(object, framed::kRecipeMagic, kObjectVersion, what);
-  if (body.size() < 16) throw Error(ErrorKind::kIntegrity, what + ": recipe object shorter than its sizes");
-  auto read_u64 = [&](size_t offset) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | body[offset + static_cast<size_t>(i)];
-    return v;
-  };
+  if (body.size() < kEncodedRecipeAt) {
+    throw Error(ErrorKind::kIntegrity, what + ": recipe object shorter than its sizes");
+  }
   catalog::RecipeRecord record;
   record.id = expected_id;
-  record.logical_size = read_u64(0);
-  record.chunk_count = read_u64(8);
-  record.body.assign(body.begin() + 16, body.end());
+  record.logical_size = le::load<uint64_t>(body, kLogicalSizeAt);
+  record.chunk_count = le::load<uint64_t>(body, kChunkCountAt);
+  record.body.assign(body.begin() + kEncodedRecipeAt, body.end());
   const auto decoded = decode(record.body, what);
   record.base = decoded.base;
   return record;

@@ -11,12 +11,10 @@
 
 namespace certvault::recipe {
 
-inline constexpr uint32_t kObjectVersion = 1;
-inline constexpr uint32_t kMaxDeltaDepth = 32;
-
 std::string object_name(const Hash128& id);
 
-// Object body: u64 logical_size, u64 chunk_count, then the encoded recipe.
+// Object body: u64 logical_size, u64 chunk_count, then the encoded recipe
+// (recipe_format.h).
 std::vector<uint8_t> encode_object(const catalog::RecipeRecord& record);
 // Parses a recipe object; `depth` is left 0 (the caller derives it from the chain).
 catalog::RecipeRecord decode_object(std::span<const uint8_t> object, const Hash128& expected_id,

@@ -10,6 +10,7 @@
 #include "certvault/base/hex.h"
 #include "certvault/base/os_file.h"
 #include "certvault/repository/repository.h"
+#include "config_format.h"
 #include "config_settings.h"
 #include "keyed_hash.h"
 #include "local_object_store_files.h"
@@ -50,13 +51,13 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
   RepairReport report;
   auto lock = RepositoryLock::acquire(dir, LockMode::kExclusive);
   auto objects = open_local_object_store(dir);
-  if (!objects->exists("config")) {
+  if (!objects->exists(config_format::kObjectName)) {
     throw Error(ErrorKind::kUsage, fmt::format("{} is not a certvault repository (no config file)", dir.string()));
   }
-  const auto config_bytes = objects->read_all("config");
+  const auto config_bytes = objects->read_all(config_format::kObjectName);
   const auto config =
       RepositoryConfig::parse(std::string_view(reinterpret_cast<const char*>(config_bytes.data()), config_bytes.size()),
-                              (dir / "config").string());
+                              (dir / config_format::kObjectName).string());
 
   const auto catalog_path = Repository::catalog_path(dir);
   const auto now =

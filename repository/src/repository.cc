@@ -8,12 +8,13 @@
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
 #include "certvault/repository/snapshot_writer.h"
+#include "config_format.h"
 #include "config_settings.h"
 
 namespace certvault {
 namespace {
 
-constexpr const char* kConfigObject = "config";
+constexpr const char* kConfigObject = config_format::kObjectName;
 
 RepositoryConfig read_config(const ObjectStore& objects, const std::filesystem::path& dir) {
   const std::string origin = (dir / kConfigObject).string();
@@ -54,7 +55,7 @@ void Repository::init(const std::filesystem::path& dir, const InitOptions& optio
   try {
     config.chunk_params = chunker::Params::from_average(options.chunk_avg);
     config.chunk_params.validate();
-  } catch (const std::invalid_argument& e) {
+  } catch (const Error& e) {
     throw Error(ErrorKind::kUsage, fmt::format("--chunk-avg {}: {}", options.chunk_avg, e.what()));
   }
   if (options.zstd_level < 1 || options.zstd_level > 19) {
@@ -96,6 +97,8 @@ std::unique_ptr<Repository> Repository::open(const std::filesystem::path& dir, L
   try {
     repository->catalog_ = catalog::Catalog::open(catalog_path(dir));
   } catch (const catalog::CatalogError& e) {
+    // Busy (kLocked) or newer than this build (kRefused) is no damage: no rebuild would help.
+    if (e.kind() == ErrorKind::kLocked || e.kind() == ErrorKind::kRefused) throw;
     throw Error(ErrorKind::kIntegrity, fmt::format("{}; if the catalog is damaged, rebuild it with `certvault repair "
                                                    "catalog --repo {}`",
                                                    e.what(), dir.string()));

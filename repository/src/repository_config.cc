@@ -6,11 +6,12 @@
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
 #include "certvault/repository/repository.h"
+#include "config_format.h"
 
 namespace certvault {
 namespace {
 
-constexpr std::string_view kFirstLine = "certvault repository";
+using namespace config_format;
 
 template <typename Int>
 Int parse_int(const std::map<std::string, std::string>& fields, const std::string& key, const std::string& origin) {
@@ -35,23 +36,26 @@ const std::string& field(const std::map<std::string, std::string>& fields, const
 }  // namespace
 
 std::string RepositoryConfig::serialize() const {
-  return fmt::format(
+  std::string text = fmt::format(
       "{}\n"
       "# Keep this file: with the packs, recipes and snapshots it is all that\n"
       "# `certvault repair catalog` needs. The secrets below decide chunk cut points\n"
-      "# and chunk ids; they are not encryption keys.\n"
-      "format-version = {}\n"
-      "repository-id = {}\n"
-      "created-unix = {}\n"
-      "chunk-min = {}\n"
-      "chunk-avg = {}\n"
-      "chunk-max = {}\n"
-      "zstd-level = {}\n"
-      "pack-target-bytes = {}\n"
-      "chunker-key = {}\n"
-      "chunk-id-secret = {}\n",
-      kFirstLine, format_version, repository_id, created_unix, chunk_params.min_size, chunk_params.avg_size,
-      chunk_params.max_size, zstd_level, pack_target_bytes, to_hex(chunker_key), to_hex(chunk_id_secret));
+      "# and chunk ids; they are not encryption keys.\n",
+      kFirstLine);
+  const auto line = [&text](const char* key, const auto& value) {
+    text += fmt::format("{}{}{}\n", key, kSeparator, value);
+  };
+  line(kFormatVersion, format_version);
+  line(kRepositoryId, repository_id);
+  line(kCreatedUnix, created_unix);
+  line(kChunkMin, chunk_params.min_size);
+  line(kChunkAvg, chunk_params.avg_size);
+  line(kChunkMax, chunk_params.max_size);
+  line(kZstdLevel, zstd_level);
+  line(kPackTargetBytes, pack_target_bytes);
+  line(kChunkerKey, to_hex(chunker_key));
+  line(kChunkIdSecret, to_hex(chunk_id_secret));
+  return text;
 }
 
 RepositoryConfig RepositoryConfig::parse(std::string_view text, const std::string& origin) {
@@ -71,34 +75,34 @@ RepositoryConfig RepositoryConfig::parse(std::string_view text, const std::strin
       first = false;
       continue;
     }
-    if (line.empty() || line.front() == '#') continue;
-    const size_t equals = line.find(" = ");
+    if (line.empty() || line.front() == kCommentStart) continue;
+    const size_t equals = line.find(kSeparator);
     if (equals == std::string_view::npos) {
       throw Error(ErrorKind::kIntegrity, fmt::format("{}: line {} is not 'key = value'", origin, line_number));
     }
-    fields.emplace(std::string(line.substr(0, equals)), std::string(line.substr(equals + 3)));
+    fields.emplace(std::string(line.substr(0, equals)), std::string(line.substr(equals + kSeparator.size())));
   }
   if (first) throw Error(ErrorKind::kIntegrity, fmt::format("{}: empty config", origin));
 
   RepositoryConfig config;
-  config.format_version = parse_int<uint32_t>(fields, "format-version", origin);
+  config.format_version = parse_int<uint32_t>(fields, kFormatVersion, origin);
   if (config.format_version != kRepositoryFormatVersion) {
     throw Error(ErrorKind::kRefused, fmt::format("{}: repository format version {} is not supported by this build "
                                                  "(it reads version {})",
                                                  origin, config.format_version, kRepositoryFormatVersion));
   }
-  config.repository_id = field(fields, "repository-id", origin);
-  config.created_unix = parse_int<int64_t>(fields, "created-unix", origin);
-  config.chunk_params.min_size = parse_int<uint32_t>(fields, "chunk-min", origin);
-  config.chunk_params.avg_size = parse_int<uint32_t>(fields, "chunk-avg", origin);
-  config.chunk_params.max_size = parse_int<uint32_t>(fields, "chunk-max", origin);
-  config.zstd_level = parse_int<int>(fields, "zstd-level", origin);
-  config.pack_target_bytes = parse_int<uint64_t>(fields, "pack-target-bytes", origin);
-  from_hex_exact(field(fields, "chunker-key", origin), config.chunker_key, origin + ": chunker-key");
-  from_hex_exact(field(fields, "chunk-id-secret", origin), config.chunk_id_secret, origin + ": chunk-id-secret");
+  config.repository_id = field(fields, kRepositoryId, origin);
+  config.created_unix = parse_int<int64_t>(fields, kCreatedUnix, origin);
+  config.chunk_params.min_size = parse_int<uint32_t>(fields, kChunkMin, origin);
+  config.chunk_params.avg_size = parse_int<uint32_t>(fields, kChunkAvg, origin);
+  config.chunk_params.max_size = parse_int<uint32_t>(fields, kChunkMax, origin);
+  config.zstd_level = parse_int<int>(fields, kZstdLevel, origin);
+  config.pack_target_bytes = parse_int<uint64_t>(fields, kPackTargetBytes, origin);
+  from_hex_exact(field(fields, kChunkerKey, origin), config.chunker_key, origin + ": " + kChunkerKey);
+  from_hex_exact(field(fields, kChunkIdSecret, origin), config.chunk_id_secret, origin + ": " + kChunkIdSecret);
   try {
     config.chunk_params.validate();
-  } catch (const std::invalid_argument& e) {
+  } catch (const Error& e) {
     throw Error(ErrorKind::kIntegrity, fmt::format("{}: {}", origin, e.what()));
   }
   return config;

@@ -16,7 +16,7 @@ void forget_snapshots(Repository& repository, const std::vector<std::string>& id
   auto& objects = repository.objects();
   for (const auto& id : ids) {
     if (id.size() != 32 || id.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      throw Error(ErrorKind::kUsage, fmt::format("forget: '{}' is not a full snapshot id (32 hex digits)", id));
+      throw Error(ErrorKind::kInternal, fmt::format("forget: '{}' is not a full snapshot id (32 hex digits)", id));
     }
     if (!catalog.has_snapshot(id) && !objects.exists(manifest::object_name(id))) {
       throw Error(ErrorKind::kUsage, fmt::format("forget: snapshot {} does not exist", id));

@@ -23,7 +23,7 @@ struct SnapshotWriter::State {
   std::string id;
   std::span<const uint8_t> secret;
   ChunkStore store;
-  chunker::StreamChunker chunker;
+  chunker::FileChunker chunker;
   StreamingDigest digest;
 
   std::unordered_map<std::string, catalog::FileRecord> reference_files;  // by path
@@ -36,7 +36,6 @@ struct SnapshotWriter::State {
   uint64_t file_size = 0;
   uint64_t file_new_chunks = 0;
   uint64_t file_new_raw_bytes = 0;
-  std::vector<uint8_t> fixed_carry;  // the head of a fixed-size chunk that spans writes
   std::optional<catalog::RecipeRecord> base_recipe;
   recipe::ChunkList base_ids;
 
@@ -111,10 +110,10 @@ const std::string& SnapshotWriter::snapshot_id() const { return state_->id; }
 
 std::unique_ptr<SnapshotWriter> Repository::begin_snapshot(const SnapshotHeader& header) {
   if (lock_mode() != LockMode::kExclusive) {
-    throw Error(ErrorKind::kUsage, "writing a snapshot needs the repository opened with the exclusive lock");
+    throw Error(ErrorKind::kInternal, "writing a snapshot needs the repository opened with the exclusive lock");
   }
   if (header.kind != "folder" && header.kind != "full" && header.kind != "incremental") {
-    throw Error(ErrorKind::kUsage, fmt::format("unknown snapshot kind '{}'", header.kind));
+    throw Error(ErrorKind::kInternal, fmt::format("unknown snapshot kind '{}'", header.kind));
   }
   std::array<uint8_t, 16> random_id;
   fill_random(random_id);
@@ -130,24 +129,25 @@ std::unique_ptr<SnapshotWriter> Repository::begin_snapshot(const SnapshotHeader&
 
 void SnapshotWriter::begin_file(const FileHeader& header) {
   auto& s = *state_;
-  if (s.committed) throw Error(ErrorKind::kUsage, "snapshot already committed");
+  if (s.committed) throw Error(ErrorKind::kInternal, "snapshot already committed");
   if (s.in_file)
-    throw Error(ErrorKind::kUsage, fmt::format("begin_file({}) while {} is open", header.path, s.file.path));
+    throw Error(ErrorKind::kInternal, fmt::format("begin_file({}) while {} is open", header.path, s.file.path));
   s.in_file = true;
   s.file = header;
   s.ids.clear();
   s.file_size = 0;
   s.file_new_chunks = 0;
   s.file_new_raw_bytes = 0;
-  s.fixed_carry.clear();
-  if (header.fixed_chunk_size != 0 &&
-      (header.fixed_chunk_size < 512 || header.fixed_chunk_size > s.repository.config().chunk_params.max_size)) {
+  const uint32_t page_size = header.chunking.page_size;
+  if (header.chunking.is_page_aligned() && (page_size < chunker::PageChunker::kSmallestPageSize ||
+                                            page_size > s.repository.config().chunk_params.max_size)) {
     s.in_file = false;
-    throw Error(ErrorKind::kUsage, fmt::format("fixed chunk size {} for {} is outside 512..{}", header.fixed_chunk_size,
-                                               header.path, s.repository.config().chunk_params.max_size));
+    throw Error(ErrorKind::kInternal,
+                fmt::format("page size {} for {} is outside {}..{}", page_size, header.path,
+                            chunker::PageChunker::kSmallestPageSize, s.repository.config().chunk_params.max_size));
   }
   s.digest.reset();
-  s.chunker.reset();
+  s.chunker.start(header.chunking);
   s.base_recipe.reset();
   s.base_ids.clear();
   if (auto it = s.reference_files.find(header.path); it != s.reference_files.end()) {
@@ -161,38 +161,16 @@ void SnapshotWriter::begin_file(const FileHeader& header) {
 
 void SnapshotWriter::write(std::span<const uint8_t> bytes) {
   auto& s = *state_;
-  if (!s.in_file) throw Error(ErrorKind::kUsage, "write() outside begin_file()/end_file()");
+  if (!s.in_file) throw Error(ErrorKind::kInternal, "write() outside begin_file()/end_file()");
   s.digest.update(bytes);
   s.file_size += bytes.size();
-  const size_t fixed = s.file.fixed_chunk_size;
-  if (fixed == 0) {
-    s.chunker.feed(bytes, [&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
-    return;
-  }
-  if (!s.fixed_carry.empty()) {
-    const size_t take = std::min(fixed - s.fixed_carry.size(), bytes.size());
-    s.fixed_carry.insert(s.fixed_carry.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
-    bytes = bytes.subspan(take);
-    if (s.fixed_carry.size() < fixed) return;
-    s.on_chunk(s.fixed_carry);
-    s.fixed_carry.clear();
-  }
-  while (bytes.size() >= fixed) {
-    s.on_chunk(bytes.first(fixed));
-    bytes = bytes.subspan(fixed);
-  }
-  s.fixed_carry.assign(bytes.begin(), bytes.end());
+  s.chunker.feed(bytes, [&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
 }
 
 FileResult SnapshotWriter::end_file() {
   auto& s = *state_;
-  if (!s.in_file) throw Error(ErrorKind::kUsage, "end_file() without begin_file()");
-  if (s.file.fixed_chunk_size == 0) {
-    s.chunker.finish([&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
-  } else if (!s.fixed_carry.empty()) {
-    s.on_chunk(s.fixed_carry);
-    s.fixed_carry.clear();
-  }
+  if (!s.in_file) throw Error(ErrorKind::kInternal, "end_file() without begin_file()");
+  s.chunker.finish([&s](std::span<const uint8_t> chunk) { s.on_chunk(chunk); });
   catalog::FileRecord record;
   record.seq = static_cast<uint32_t>(s.files.size());
   record.path = s.file.path;
@@ -238,8 +216,8 @@ uint64_t SnapshotWriter::new_bytes_stored() const { return state_->store.stored_
 
 CommittedSnapshot SnapshotWriter::commit() {
   auto& s = *state_;
-  if (s.committed) throw Error(ErrorKind::kUsage, "snapshot already committed");
-  if (s.in_file) throw Error(ErrorKind::kUsage, fmt::format("commit() while {} is still open", s.file.path));
+  if (s.committed) throw Error(ErrorKind::kInternal, "snapshot already committed");
+  if (s.in_file) throw Error(ErrorKind::kInternal, fmt::format("commit() while {} is still open", s.file.path));
 
   // (1) Packs: written, fsynced, renamed, folder fsynced.
   s.store.flush();

@@ -6,6 +6,9 @@
 #include <thread>
 
 #include "certvault/base/error.h"
+#include "certvault/base/hex.h"
+#include "certvault/operations/ese_headers.h"
+#include "certvault/operations/folder_backup.h"
 #include "certvault/operations/snapshot_export.h"
 #include "certvault/repository/object_store.h"
 #include "certvault/repository/repository.h"
@@ -139,6 +142,45 @@ TEST_CASE("a second full backup of a barely changed database stores only what ch
   const auto second = setup.back_up(RequestedBackupType::kFull, true);
   INFO("first stored " << first.new_bytes_stored << ", second " << second.new_bytes_stored);
   CHECK(second.new_bytes_stored * 10 < first.new_bytes_stored);
+}
+
+TEST_CASE("API and folder backups cut the same database bytes the same way, however short the first read") {
+  CaAndRepository setup;
+  // The CA's first CertSrvBackupRead of the database returns 100 bytes, less than the ESE header:
+  // deciding the chunking from the first read alone would miss the database.
+  casim("fault " + quoted(setup.ca().string()) + " --short-read 100 --file .edb");
+  const auto api = setup.back_up(RequestedBackupType::kFull, true);
+  auto repository = setup.open();
+  const auto database_of = [&](const std::string& snapshot_id) {
+    for (const auto& file : repository->catalog().files(snapshot_id)) {
+      if (file.path.ends_with(".edb")) return file;
+    }
+    FAIL("snapshot " << snapshot_id << " holds no database");
+    return catalog::FileRecord{};
+  };
+  const auto api_database = database_of(api.snapshot_id);
+  std::vector<uint8_t> bytes;
+  read_file_contents(*repository, api.snapshot_id, api_database,
+                     [&](std::span<const uint8_t> piece) { bytes.insert(bytes.end(), piece.begin(), piece.end()); });
+  const auto page_size = ese::database_page_size(bytes);
+  REQUIRE(page_size.has_value());
+
+  // The same bytes as a file in a folder, read 100 bytes at a time.
+  const auto folder = setup.scratch("folder");
+  std::filesystem::create_directories(folder);
+  write_bytes(folder / "ca.edb", bytes);
+  FolderBackupOptions options;
+  options.folder = folder;
+  options.read_buffer_bytes = 100;
+  const auto folder_backup = back_up_folder(*repository, options);
+  const auto folder_database = database_of(folder_backup.snapshot_id);
+
+  // Equal chunk id lists give equal recipe ids; page-aligned chunks are one per page.
+  CHECK(to_hex(folder_database.recipe) == to_hex(api_database.recipe));
+  const auto recipe = repository->catalog().recipe(api_database.recipe);
+  REQUIRE(recipe.has_value());
+  CHECK(recipe->chunk_count == (bytes.size() + *page_size - 1) / *page_size);
+  CHECK(folder_backup.new_bytes_stored == 0);
 }
 
 TEST_CASE("an incremental is refused without a full, and on a broken chain") {

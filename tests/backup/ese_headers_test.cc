@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "certvault/base/error.h"
+#include "certvault/operations/file_chunking.h"
 
 using namespace certvault;
 
@@ -82,4 +83,24 @@ TEST_CASE("log generations from ESE file names") {
   for (uint32_t generation : {1u, 0xFFFFFu, 0x100000u, 0xFFFFFFFFu}) {
     CHECK(ese::log_generation_from_name(ese::log_name_for_generation(generation)) == generation);
   }
+}
+
+TEST_CASE("choose_chunking: a database is cut on its pages, every other file content-defined") {
+  using certvault::chunker::Chunking;
+  auto database = header_of_type(ese::FileType::kDatabase);
+  put_u32(database, ese::kPageSizeOffset, 16384);
+  CHECK(choose_chunking("database", database) == Chunking::page_aligned(16384));
+  // A folder backup does not know roles: any file may be a copied database.
+  CHECK(choose_chunking("file", database) == Chunking::page_aligned(16384));
+  // Only the head counts: what follows it does not change the choice.
+  CHECK(choose_chunking("file", std::span(database).first(kChunkingHeadBytes)) == Chunking::page_aligned(16384));
+  for (const char* role : {"log", "checkpoint", "patch", "dynamic"}) {
+    INFO(role);
+    CHECK(choose_chunking(role, database) == Chunking::content_defined());
+  }
+  // A head too short to hold the header, another file type, a page size that is no power of two.
+  CHECK(choose_chunking("database", std::span(database).first(kChunkingHeadBytes - 1)) == Chunking::content_defined());
+  CHECK(choose_chunking("file", header_of_type(ese::FileType::kLog)) == Chunking::content_defined());
+  put_u32(database, ese::kPageSizeOffset, 5000);
+  CHECK(choose_chunking("database", database) == Chunking::content_defined());
 }

@@ -79,6 +79,7 @@ TEST_CASE("a catalog from a newer build is refused with its version") {
     CHECK(message.find("999") != std::string::npos);
     CHECK(message.find("newer") != std::string::npos);
     CHECK(message.find(path.string()) != std::string::npos);
+    CHECK(e.kind() == certvault::ErrorKind::kRefused);  // not damage: a rebuild would lose nothing but help nothing
   }
 }
 
@@ -96,6 +97,7 @@ TEST_CASE("a garbage file at the catalog path gives a clear error") {
     const std::string message = e.what();
     CHECK(message.find("not a database") != std::string::npos);
     CHECK(message.find(path.string()) != std::string::npos);
+    CHECK(e.kind() == certvault::ErrorKind::kIntegrity);
   }
 }
 
@@ -107,5 +109,6 @@ TEST_CASE("a catalog path in a missing folder gives an error naming it") {
     FAIL("opened a catalog in a missing folder");
   } catch (const CatalogError& e) {
     CHECK(std::string(e.what()).find(path.string()) != std::string::npos);
+    CHECK(e.kind() == certvault::ErrorKind::kFailure);
   }
 }

@@ -69,7 +69,7 @@ TEST_CASE("an injected API failure names the function, the argument and the HRES
   certadm_test::casim("fault " + ca.quoted_folder() + " --fail CertSrvBackupOpenFileW --hresult 0x80070005");
   const ApiError error = api_error_of([&] { backup.open_file(databases.entries[0], 0); });
   CHECK(error.function() == "CertSrvBackupOpenFileW");
-  CHECK(static_cast<uint32_t>(error.hresult()) == 0x80070005u);
+  CHECK(error.hresult() == certadm_abi::kEAccessDenied);
   CHECK(error.kind() == ErrorKind::kApi);
   CHECK(std::string(error.what()) == "CertSrvBackupOpenFileW(\"" + certadm_test::to_utf8(ca.database()) +
                                          "\") failed: 0x80070005 (E_ACCESSDENIED: Access is denied)");
@@ -104,7 +104,7 @@ TEST_CASE("a stopped CA and a logs-only backup without a full one fail with name
   SimCa ca("Stopped CA");
   Server server(sim_library(), ca.server());
   const ApiError missing_full = api_error_of([&] { server.prepare_backup(CSBACKUP_TYPE_LOGS_ONLY); });
-  CHECK(static_cast<uint32_t>(missing_full.hresult()) == 0xC8000230u);
+  CHECK(missing_full.hresult() == certadm_abi::kJetMissingFullBackup);
   CHECK_THAT(missing_full.what(),
              Catch::Contains("CertSrvBackupPrepareW(\"" + ca.server() + "\", grbitJet 0x0, CSBACKUP_TYPE_LOGS_ONLY)") &&
                  Catch::Contains("JET_errMissingFullBackup"));
@@ -130,7 +130,7 @@ TEST_CASE("an abandoned backup context is ended by its destructor, releasing the
     auto abandoned = server.prepare_backup(CSBACKUP_TYPE_FULL);
     // A second session while one is open: ESE's JET_errBackupInProgress.
     const ApiError busy = api_error_of([&] { server.prepare_backup(CSBACKUP_TYPE_FULL); });
-    CHECK(static_cast<uint32_t>(busy.hresult()) == 0xC80001F9u);
+    CHECK(busy.hresult() == certadm_abi::kJetBackupInProgress);
     CHECK_THAT(busy.what(), Catch::Contains("JET_errBackupInProgress"));
   }
   CHECK(ca.calls().back() == "CertSrvBackupEnd 0x00000000");

@@ -59,7 +59,7 @@ TEST_CASE("invalid UTF-16 is rejected with the offending code unit") {
     try {
       utf16_to_utf8(text);
     } catch (const Error& error) {
-      CHECK(error.kind() == ErrorKind::kUsage);
+      CHECK(error.kind() == ErrorKind::kIntegrity);
       return error.what();
     }
     return "accepted";
@@ -76,7 +76,7 @@ TEST_CASE("invalid UTF-8 is rejected with the offending byte") {
     try {
       utf8_to_utf16(text);
     } catch (const Error& error) {
-      CHECK(error.kind() == ErrorKind::kUsage);
+      CHECK(error.kind() == ErrorKind::kIntegrity);
       return error.what();
     }
     return "accepted";

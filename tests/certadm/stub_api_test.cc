@@ -103,6 +103,11 @@ TEST_CASE("a read that keeps returning no bytes before the end fails instead of 
   CHECK_THROWS_WITH(backup.read(std::span<uint8_t>()), Catch::Contains("an empty buffer"));
   backup.close_file();
   CHECK_THROWS_WITH(backup.read(buffer), Catch::Contains("no file is open"));
+  try {
+    backup.read(buffer);
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::kInternal);  // the caller's bug, not the user's bad input
+  }
 }
 
 TEST_CASE("contexts end exactly once: explicitly, on destruction, never when moved from") {

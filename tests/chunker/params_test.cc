@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
-#include <stdexcept>
 #include <string>
 
+#include "certvault/base/error.h"
 #include "certvault/chunker/chunker.h"
 
 using certvault::chunker::Chunker;
@@ -37,7 +37,7 @@ TEST_CASE("bad parameters are rejected with a message naming the parameter, valu
   const Key key{};
   for (const Case& c : cases) {
     INFO("min " << c.params.min_size << " avg " << c.params.avg_size << " max " << c.params.max_size);
-    CHECK_THROWS_AS(c.params.validate(), std::invalid_argument);
+    CHECK_THROWS_AS(c.params.validate(), certvault::Error);
     CHECK_THROWS_WITH(c.params.validate(), Catch::Contains(c.expected));
     CHECK_THROWS_WITH(Chunker(c.params, key), Catch::Contains(c.expected));
     CHECK_THROWS_WITH(StreamChunker(c.params, key), Catch::Contains(c.expected));
@@ -50,7 +50,12 @@ TEST_CASE("from_average rejects averages that are not powers of two or give out-
   CHECK_THROWS_WITH(Params::from_average(256), Catch::Contains("avg_size = 256 is outside [512, 4194304]"));
   CHECK_THROWS_WITH(Params::from_average(8u << 20), Catch::Contains("avg_size = 8388608 is outside"));
   CHECK_THROWS_WITH(Params::from_average(1u << 31), Catch::Contains("avg_size = 2147483648 is outside"));
-  CHECK_THROWS_AS(Params::from_average(3000), std::invalid_argument);
+  CHECK_THROWS_AS(Params::from_average(3000), certvault::Error);
+  try {
+    Params::from_average(3000);
+  } catch (const certvault::Error& error) {
+    CHECK(error.kind() == certvault::ErrorKind::kUsage);  // a bad value, e.g. `init --chunk-avg`
+  }
 }
 
 TEST_CASE("the extreme valid parameters are accepted") {

@@ -1,7 +1,6 @@
 // One fuzz target = one parser of untrusted bytes (from disk or from the
 // Certadm API). A target must never crash, leak or trip a sanitizer; throwing
-// certvault::Error (or std::invalid_argument) for bad input is the expected
-// outcome.
+// certvault::Error for bad input is the expected outcome.
 //
 // The same target source builds two ways:
 //  - with -DCERTVAULT_FUZZ=ON and clang: a libFuzzer executable fuzz_<name>

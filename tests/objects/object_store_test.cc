@@ -115,7 +115,7 @@ TEST_CASE("local object store: invalid names are refused") {
       validate_object_name(name);
       FAIL("accepted");
     } catch (const Error& e) {
-      CHECK(e.kind() == ErrorKind::kUsage);
+      CHECK(e.kind() == ErrorKind::kRefused);
     }
     CHECK_THROWS_AS(store->create(name), Error);
     CHECK_THROWS_AS(store->exists(name), Error);

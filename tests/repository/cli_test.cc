@@ -62,3 +62,26 @@ TEST_CASE("init, backup --folder, snapshots and export through the binary") {
     CHECK(certvault("init --repo " + quoted((temp / "r2").string()) + " --chunk-avg 1000").exit_code == 2);
   }
 }
+
+TEST_CASE("exit code 2 means a bad command line or argument value") {
+  TempFolder temp("cli");
+  const auto repo = temp / "repo";
+  REQUIRE(certvault("init --repo " + quoted(repo.string())).exit_code == 0);
+  const std::string repo_arg = " --repo " + quoted(repo.string());
+  const auto bad_duration = certvault("forget --keep-within 3w --dry-run" + repo_arg);
+  CHECK(bad_duration.exit_code == 2);
+  CHECK_THAT(bad_duration.output, Catch::Contains("unknown unit 'w'"));
+  const auto bad_time = certvault("forget --keep-last 1 --now 2026-13-01" + repo_arg);
+  CHECK(bad_time.exit_code == 2);
+  CHECK_THAT(bad_time.output, Catch::Contains("'2026-13-01' is not a time"));
+  const auto bad_level = certvault("init --repo " + quoted((temp / "r2").string()) + " --compression 42");
+  CHECK(bad_level.exit_code == 2);
+  CHECK_THAT(bad_level.output, Catch::Contains("--compression 42"));
+  CHECK(certvault("check --read-data-subset 150" + repo_arg).exit_code == 2);
+  CHECK(certvault("snapshots --no-such-option" + repo_arg).exit_code == 2);
+  // Damage is not the user's bad input: the same command on a repository without its catalog is 4.
+  std::filesystem::remove(repo / "catalog.db");
+  const auto damaged = certvault("snapshots" + repo_arg);
+  CHECK(damaged.exit_code == 4);
+  CHECK_THAT(damaged.output, Catch::Contains("repair catalog"));
+}

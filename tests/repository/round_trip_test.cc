@@ -58,7 +58,7 @@ TEST_CASE("a 1 GiB stream round-trips through the snapshot writer (random and sp
     header.kind = "folder";
     header.source = "generated";
     auto writer = repository->begin_snapshot(header);
-    writer->begin_file({"big", "file", 0, "", std::nullopt});
+    writer->begin_file({"big", "file", 0, "", std::nullopt, {}});
     for (uint64_t offset = 0; offset < total; offset += block) {
       // Half random, half zero runs with a marker: incompressible and compressible regions.
       auto data = random_bytes(block, offset / block);

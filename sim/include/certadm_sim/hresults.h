@@ -4,57 +4,59 @@
 // meaning given there; docs/sim.md says which call returns which code and when.
 // Win32 errors are HRESULT_FROM_WIN32 (0x8007xxxx); ESE errors are 0xC800xxxx
 // with the low 16 bits = -JET_err (e.g. JET_errMissingFullBackup -560 -> 0xC8000230),
-// the form Certadm uses. Tests and the archiver's meaning table share these values.
+// the form Certadm uses. The values are defined once, in certvault/certadm/abi.h, which the
+// binding's meaning table and the tests use too; this list says which of them the sim returns
+// and when.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
+#include "certvault/certadm/abi.h"
+
 namespace certadm_sim {
 
-inline constexpr int32_t hresult(uint32_t bits) { return static_cast<int32_t>(bits); }
-
 // Success.
-inline constexpr int32_t kSOk = hresult(0x00000000);
+inline constexpr int32_t kSOk = certadm_abi::kSOk;
 // A handle that this library never issued, or one already ended (calls after End).
-inline constexpr int32_t kEHandle = hresult(0x80070006);  // E_HANDLE = HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE)
+inline constexpr int32_t kEHandle = certadm_abi::kEHandle;  // E_HANDLE = HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE)
 // A required pointer argument (out parameter, buffer, name) is NULL.
-inline constexpr int32_t kEPointer = hresult(0x80004003);
+inline constexpr int32_t kEPointer = certadm_abi::kEPointer;
 // An argument has a value the call does not accept (flags, command, map, buffer size, bad UTF-16).
-inline constexpr int32_t kEInvalidArg = hresult(0x80070057);
+inline constexpr int32_t kEInvalidArg = certadm_abi::kEInvalidArg;
 // Out of memory while building a list.
-inline constexpr int32_t kEOutOfMemory = hresult(0x8007000E);
+inline constexpr int32_t kEOutOfMemory = certadm_abi::kEOutOfMemory;
 // A feature the real API declares but does not support (SUSPEND, ONLINE/CATCHUP restores).
-inline constexpr int32_t kENotImpl = hresult(0x80004001);
+inline constexpr int32_t kENotImpl = certadm_abi::kENotImpl;
 // Unexpected internal failure (an I/O error of the sim's own files, a damaged state file).
-inline constexpr int32_t kEFail = hresult(0x80004005);
+inline constexpr int32_t kEFail = certadm_abi::kEFail;
 // OpenFile of a name that is not in a list this session returned, or of a listed file since deleted.
-inline constexpr int32_t kFileNotFound = hresult(0x80070002);  // HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)
+inline constexpr int32_t kFileNotFound = certadm_abi::kFileNotFound;  // HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)
 // The server argument names no CA folder (no DIR/.casim/state.json).
-inline constexpr int32_t kBadNetPath = hresult(0x80070035);  // HRESULT_FROM_WIN32(ERROR_BAD_NETPATH)
+inline constexpr int32_t kBadNetPath = certadm_abi::kBadNetPath;  // HRESULT_FROM_WIN32(ERROR_BAD_NETPATH)
 // A read of a CA file failed (also the default of an injected read error).
-inline constexpr int32_t kReadFault = hresult(0x8007001E);  // HRESULT_FROM_WIN32(ERROR_READ_FAULT)
+inline constexpr int32_t kReadFault = certadm_abi::kReadFault;  // HRESULT_FROM_WIN32(ERROR_READ_FAULT)
 // RestorePrepare while the CA service is running.
-inline constexpr int32_t kServiceAlreadyRunning = hresult(0x80070420);  // ERROR_SERVICE_ALREADY_RUNNING
+inline constexpr int32_t kServiceAlreadyRunning = certadm_abi::kServiceAlreadyRunning;  // ERROR_SERVICE_ALREADY_RUNNING
 // The CA service is stopped (casim stop, ServerControl SHUTDOWN, or an injected offline).
-inline constexpr int32_t kServerUnavailable = hresult(0x800706BA);  // RPC_S_SERVER_UNAVAILABLE
+inline constexpr int32_t kServerUnavailable = certadm_abi::kServerUnavailable;  // RPC_S_SERVER_UNAVAILABLE
 // JET_errBackupInProgress (-505): BackupPrepare while another backup session of this CA is open.
-inline constexpr int32_t kJetBackupInProgress = hresult(0xC80001F9);
+inline constexpr int32_t kJetBackupInProgress = certadm_abi::kJetBackupInProgress;
 // JET_errInvalidLogSequence (-515): logs-only backup whose log chain since the last backup is broken.
-inline constexpr int32_t kJetInvalidLogSequence = hresult(0xC8000203);
+inline constexpr int32_t kJetInvalidLogSequence = certadm_abi::kJetInvalidLogSequence;
 // JET_errInvalidBackupSequence (-521): a call out of the backup order (Read/Close with no open file,
 // OpenFile while another file is open, GetBackupLogs of a full backup before the database was read).
-inline constexpr int32_t kJetInvalidBackupSequence = hresult(0xC8000209);
+inline constexpr int32_t kJetInvalidBackupSequence = certadm_abi::kJetInvalidBackupSequence;
 // JET_errMissingFullBackup (-560): logs-only backup, or incremental restore registration, with no full.
-inline constexpr int32_t kJetMissingFullBackup = hresult(0xC8000230);
+inline constexpr int32_t kJetMissingFullBackup = certadm_abi::kJetMissingFullBackup;
 // -616 (sim): TruncateLogs before every listed database file and log was read to its end.
-inline constexpr int32_t kJetTruncateBeforeBackupComplete = hresult(0xC8000268);
+inline constexpr int32_t kJetTruncateBeforeBackupComplete = certadm_abi::kJetTruncateBeforeBackupComplete;
 
 // Error codes `casim start` names when recovery refuses (it prints them; the API never returns them).
-inline constexpr int32_t kJetLogFileCorrupt = hresult(0xC80001F5);         // -501 torn or damaged log
-inline constexpr int32_t kJetMissingLogFile = hresult(0xC8000210);         // -528 gap in the log chain
-inline constexpr int32_t kJetBadLogSignature = hresult(0xC8000212);        // -530 log of another database
-inline constexpr int32_t kJetLogGenerationMismatch = hresult(0xC8000201);  // -513 header vs name
+inline constexpr int32_t kJetLogFileCorrupt = certadm_abi::kJetLogFileCorrupt;    // -501 torn or damaged log
+inline constexpr int32_t kJetMissingLogFile = certadm_abi::kJetMissingLogFile;    // -528 gap in the log chain
+inline constexpr int32_t kJetBadLogSignature = certadm_abi::kJetBadLogSignature;  // -530 log of another database
+inline constexpr int32_t kJetLogGenerationMismatch = certadm_abi::kJetLogGenerationMismatch;  // -513 header vs name
 
 struct HresultMeaning {
   int32_t code;

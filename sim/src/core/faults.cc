@@ -48,6 +48,11 @@ bool file_matches(const json& fault, std::string_view file) {
   return wanted.empty() || file.find(wanted) != std::string_view::npos;
 }
 
+// casim stores a fault's HRESULT as hex text ("0x8007001E").
+int32_t parse_hresult(const json& text) {
+  return static_cast<int32_t>(std::stoul(text.get<std::string>(), nullptr, 16));
+}
+
 }  // namespace
 
 void add_fault(const std::filesystem::path& root, const FaultSpec& fault) {
@@ -88,7 +93,7 @@ std::optional<int32_t> injected_failure(const std::filesystem::path& root, std::
     changed = true;
     const uint64_t nth = fault.value("nth", uint64_t{0});
     if (!result && (nth == 0 || nth == seen) && fire(fault)) {
-      result = static_cast<int32_t>(std::stoul(fault.value("hresult", "0x80004005"), nullptr, 16));
+      result = fault.contains("hresult") ? parse_hresult(fault["hresult"]) : certadm_sim::kEFail;
     }
   }
   if (changed) save(root, list);
@@ -106,7 +111,7 @@ ReadDecision on_read(const std::filesystem::path& root, std::string_view file, u
     const uint64_t offset = fault.value("offset", uint64_t{0});
     if (!file_matches(fault, file) || offset < position || offset >= position + bytes) continue;
     if (kind == "read_error" && !decision.error && fire(fault)) {
-      decision.error = static_cast<int32_t>(std::stoul(fault.value("hresult", "0x8007001E"), nullptr, 16));
+      decision.error = fault.contains("hresult") ? parse_hresult(fault["hresult"]) : certadm_sim::kReadFault;
       changed = true;
     } else if (kind == "short_read" && offset > position && !decision.limit && fire(fault)) {
       decision.limit = offset - position;

@@ -1,9 +1,11 @@
-// certvault::Error — the one exception type certvault throws.
+// certvault::Error — the root of every exception certvault throws.
 //
 // Contract: what() is a complete sentence for an administrator: it names the
 // operation that failed and why (function, HRESULT in hex and its meaning,
 // path, offset — whatever applies). kind() lets the CLI choose an exit code
-// without parsing text.
+// without parsing text. Derived types add detail for callers that branch on
+// it (certadm::ApiError: the function and HRESULT; catalog::CatalogError: a
+// catalog failure) and always carry a kind; nothing else is thrown on purpose.
 #pragma once
 
 #include <stdexcept>
@@ -13,11 +15,12 @@ namespace certvault {
 
 enum class ErrorKind {
   kFailure,    // I/O or unexpected state
-  kUsage,      // a bad argument value
+  kUsage,      // the user's bad command line or argument value (and only that)
   kLocked,     // repository lock held by someone else (or stale)
   kIntegrity,  // corruption or verification failure
   kApi,        // the Certadm API / the CA reported a failure
   kRefused,    // a safety rule refused the operation
+  kInternal,   // a broken internal contract (a call out of order, an impossible value): a bug
 };
 
 class Error : public std::runtime_error {

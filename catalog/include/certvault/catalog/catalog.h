@@ -7,8 +7,14 @@
 // - The schema is versioned (PRAGMA user_version plus a `migrations` table);
 //   open() migrates an older catalog forward inside one transaction and refuses
 //   a newer one with a clear message.
-// - Every failure throws CatalogError naming the operation, the statement and
-//   SQLite's message.
+// - Every failure throws CatalogError (a certvault::Error) naming the
+//   operation, the statement and SQLite's message. Its kind() says why:
+//   kLocked when the database stayed busy past the 5 s busy timeout (another
+//   process holds a write transaction), kIntegrity for a damaged database file
+//   or row, kRefused for a schema newer than this build, kInternal for a call
+//   out of order (finish_rebuild() without begin_rebuild(), a pack index
+//   outside the commit), kFailure for anything else (I/O, a full disk, a
+//   failed constraint).
 // - The catalog is a rebuildable view: everything in it can be reconstructed
 //   from the repository's objects (see docs/format.md), so it never holds the
 //   only copy of anything but truncation records.
@@ -21,10 +27,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "certvault/base/error.h"
 
 struct sqlite3;
 
@@ -32,9 +39,9 @@ namespace certvault::catalog {
 
 class Statement;
 
-class CatalogError : public std::runtime_error {
+class CatalogError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  CatalogError(ErrorKind kind, const std::string& message) : Error(kind, message) {}
 };
 
 using ChunkId = std::array<uint8_t, 16>;

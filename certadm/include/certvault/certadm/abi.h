@@ -8,13 +8,20 @@
 // so that the simulated CA (sim/) exports, and the binding (certadm/) resolves,
 // functions whose signatures match certbcli.h exactly.
 //
-// Both sim/ and certadm/ include this header; neither links the other.
+// Both sim/ and certadm/ include this header; neither links the other. It also
+// defines, once, the HRESULTs that either side names in code (certadm_abi::k...,
+// at the end): the sim returns them, the binding describes them and branches on
+// them, the tests expect them.
 #pragma once
+
+#include <cstdint>
 
 #if defined(_WIN32) && !defined(CERTADM_SIM_EXPORTS)
 // The binding, and anything else that calls Certadm.dll: the platform's own declarations.
-#include <certbcli.h>
+// windows.h first: certbcli.h uses its types without including it.
 #include <windows.h>
+// (a separate include block, so that formatting never sorts certbcli.h above windows.h)
+#include <certbcli.h>
 #define CERTADM_CALL WINAPI
 // What certbcli.h itself declares, so a redeclaration (sim/include/certadm_sim/exports.h in the
 // type check, sim/src/typecheck/) is compatible only if its signature is exactly the header's.
@@ -111,4 +118,44 @@ using RestoreRegisterW = HRESULT(CERTADM_CALL*)(HCSBC context, const WCHAR* chec
 using RestoreRegisterComplete = HRESULT(CERTADM_CALL*)(HCSBC context, HRESULT restoreState);
 using RestoreEnd = HRESULT(CERTADM_CALL*)(HCSBC context);
 using ServerControlW = HRESULT(CERTADM_CALL*)(const WCHAR* server, DWORD command, DWORD* outBytes, BYTE** out);
+}  // namespace certadm_abi
+
+// HRESULTs. Win32 errors are HRESULT_FROM_WIN32 (0x8007xxxx); ESE errors are Certadm's
+// 0xC800xxxx, whose low 16 bits are -JET_err (JET_errMissingFullBackup -560 -> 0xC8000230).
+// Names are winerror.h's and esent.h's with a k prefix (on Windows theirs are macros). Only
+// codes that code names are here; certadm/src/hresult_table.cc describes many more.
+namespace certadm_abi {
+constexpr HRESULT hresult_from_bits(uint32_t bits) { return static_cast<HRESULT>(bits); }
+constexpr HRESULT hresult_from_win32(uint32_t error) { return hresult_from_bits(0x80070000u | error); }
+constexpr HRESULT hresult_from_jet(int32_t jet_error) {
+  return hresult_from_bits(0xC8000000u | static_cast<uint32_t>(-jet_error));
+}
+
+inline constexpr HRESULT kSOk = 0;
+// COM.
+inline constexpr HRESULT kENotImpl = hresult_from_bits(0x80004001);
+inline constexpr HRESULT kEPointer = hresult_from_bits(0x80004003);
+inline constexpr HRESULT kEAbort = hresult_from_bits(0x80004004);
+inline constexpr HRESULT kEFail = hresult_from_bits(0x80004005);
+inline constexpr HRESULT kEAccessDenied = hresult_from_win32(5);  // E_ACCESSDENIED
+inline constexpr HRESULT kEHandle = hresult_from_win32(6);        // E_HANDLE (ERROR_INVALID_HANDLE)
+inline constexpr HRESULT kEOutOfMemory = hresult_from_win32(14);  // E_OUTOFMEMORY
+inline constexpr HRESULT kEInvalidArg = hresult_from_win32(87);   // E_INVALIDARG
+// Win32, as HRESULT_FROM_WIN32.
+inline constexpr HRESULT kFileNotFound = hresult_from_win32(2);              // ERROR_FILE_NOT_FOUND
+inline constexpr HRESULT kReadFault = hresult_from_win32(30);                // ERROR_READ_FAULT
+inline constexpr HRESULT kBadNetPath = hresult_from_win32(53);               // ERROR_BAD_NETPATH
+inline constexpr HRESULT kServiceAlreadyRunning = hresult_from_win32(1056);  // ERROR_SERVICE_ALREADY_RUNNING
+inline constexpr HRESULT kServerUnavailable = hresult_from_win32(1722);      // RPC_S_SERVER_UNAVAILABLE
+// ESE (JET) errors, in Certadm's form.
+inline constexpr HRESULT kJetLogFileCorrupt = hresult_from_jet(-501);         // JET_errLogFileCorrupt
+inline constexpr HRESULT kJetBackupInProgress = hresult_from_jet(-505);       // JET_errBackupInProgress
+inline constexpr HRESULT kJetLogGenerationMismatch = hresult_from_jet(-513);  // JET_errLogGenerationMismatch
+inline constexpr HRESULT kJetInvalidLogSequence = hresult_from_jet(-515);     // JET_errInvalidLogSequence
+inline constexpr HRESULT kJetInvalidBackupSequence = hresult_from_jet(-521);  // JET_errInvalidBackupSequence
+inline constexpr HRESULT kJetMissingLogFile = hresult_from_jet(-528);         // JET_errMissingLogFile
+inline constexpr HRESULT kJetBadLogSignature = hresult_from_jet(-530);        // JET_errBadLogSignature
+inline constexpr HRESULT kJetMissingFullBackup = hresult_from_jet(-560);      // JET_errMissingFullBackup
+// -616: not in esent.h; the Certadm guide and the sim: TruncateLogs before every listed file was read.
+inline constexpr HRESULT kJetTruncateBeforeBackupComplete = hresult_from_jet(-616);
 }  // namespace certadm_abi

@@ -5,7 +5,8 @@
 //   its meaningful arguments and the HRESULT with its meaning. Output the API
 //   returns that breaks its own rules (a malformed list, a NULL handle, more
 //   bytes than asked) throws Error(kApi) naming the function. Calls on an
-//   ended context throw Error(kUsage) without reaching the API.
+//   ended context, or out of order (a read with no file open), throw
+//   Error(kInternal) without reaching the API.
 // - Contexts are movable, not copyable. A context not ended explicitly is ended
 //   by its destructor (the HRESULT is ignored there: destructors never throw).
 // - Every buffer the API returns is released with CertSrvBackupFree: lists when

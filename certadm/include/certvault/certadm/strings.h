@@ -3,8 +3,9 @@
 // Contract:
 // - utf16_to_utf8 / utf8_to_utf16 convert exactly and never substitute: a lone
 //   or misordered surrogate, an overlong or truncated UTF-8 sequence, a code
-//   point above U+10FFFF or in the surrogate range all throw Error(kUsage)
-//   naming the offset (code unit or byte) and the reason.
+//   point above U+10FFFF or in the surrogate range all throw Error(kIntegrity)
+//   naming the offset (code unit or byte) and the reason (a caller that knows
+//   the text is the user's, such as a server name, reports it as kUsage).
 // - parse_multistring reads a Certadm multi-string: UTF-16LE entries, each
 //   NUL-terminated, ended by one more NUL. With has_type_codes, the first code
 //   unit of each entry is a CSBFT_* type code and the rest is the path.

@@ -31,11 +31,11 @@ struct Params {
   static constexpr uint32_t kDefaultAverage = 8192;
 
   // min_size = avg / 8, max_size = avg * 4 (docs/chunker.md says why). Throws
-  // std::invalid_argument if avg is not a power of two in [512, 4 MiB] (the range where those
+  // certvault::Error(kUsage) if avg is not a power of two in [512, 4 MiB] (the range where those
   // defaults satisfy validate()).
   static Params from_average(uint32_t avg);
 
-  // Throws std::invalid_argument naming the parameter, its value and the rule it breaks unless:
+  // Throws certvault::Error(kUsage) naming the parameter, its value and the rule it breaks unless:
   // min_size >= 64, max_size <= 16 MiB, avg_size is a power of two, min_size < avg_size < max_size.
   void validate() const;
 
@@ -52,7 +52,7 @@ GearTable derive_gear_table(const Key& key);
 // Boundary finder: carries the rolling state across calls, never copies or keeps the data.
 class Chunker {
  public:
-  // Throws std::invalid_argument if params.validate() does.
+  // Throws certvault::Error(kUsage) if params.validate() does.
   Chunker(const Params& params, const Key& key);
 
   // Scans `data` as the continuation of the stream. Returns the offset within `data` just past
@@ -83,7 +83,7 @@ class StreamChunker {
  public:
   using ChunkCallback = std::function<void(std::span<const uint8_t>)>;
 
-  // Throws std::invalid_argument if params.validate() does.
+  // Throws certvault::Error(kUsage) if params.validate() does.
   StreamChunker(const Params& params, const Key& key);
 
   // Feeds bytes; calls on_chunk(span) once per complete chunk, in order. The span points into

@@ -1,8 +1,9 @@
 // The restore chain of a CA snapshot and the files an export of it holds.
 //
-// Contract: plan_chain() reads only the catalog. It walks an incremental's
-// parents back to its base full and checks, before anything is written
-// anywhere, that the full holds a database and that the logs of all sets
+// Contract: plan_chain() reads only the catalog. It takes an incremental's
+// restore chain from SnapshotChains (snapshot_chain.h: its base full and the
+// links before it, which must be linked by parent) and checks, before anything
+// is written anywhere, that the full holds a database and that the logs of all sets
 // cover one contiguous generation range from the full's genLow through the
 // snapshot's genHigh; a gap throws Error(kRefused) naming the missing
 // generations (and the snapshot whose range they fall in). A missing or

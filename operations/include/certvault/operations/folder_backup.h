@@ -20,6 +20,8 @@ struct FolderBackupOptions {
   std::filesystem::path folder;
   std::vector<std::string> tags;
   std::function<void(const std::string& path, const std::string& reason)> on_skip;
+  // Bytes asked of each read. Any size gives the same snapshot (tests make it tiny to prove it).
+  size_t read_buffer_bytes = 1u << 20;
 };
 
 struct FolderBackupResult {

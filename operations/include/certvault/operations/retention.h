@@ -14,9 +14,9 @@
 //   every snapshot taken at or after now - D. keep-tag T keeps every snapshot
 //   that carries tag T exactly.
 // - Chain awareness: a kept incremental keeps its base full and every
-//   incremental of the same chain taken before it, with the reason
-//   "chain of <id>". The result never keeps an incremental whose base full or
-//   an earlier link of its chain is removed.
+//   incremental of the same chain before it (chains as snapshot_chain.h
+//   defines them), with the reason "chain of <id>". The result never keeps an
+//   incremental whose base full or an earlier link of its chain is removed.
 // - An empty policy is refused (Error kUsage): it would remove everything.
 // - plan_forget_ids() removes named snapshots. It refuses (Error kRefused) to
 //   remove a full or an incremental that a kept incremental needs, unless

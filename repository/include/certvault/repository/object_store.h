@@ -53,7 +53,7 @@ class ObjectStore {
   std::vector<uint8_t> read_all(const std::string& name) const { return read(name, 0, size(name)); }
 };
 
-// Throws Error(kUsage) unless `name` is a valid object name: relative, no empty,
+// Throws Error(kRefused) unless `name` is a valid object name: relative, no empty,
 // "." or ".." segments, only [A-Za-z0-9._-/], and no segment starting with
 // ".tmp-" (reserved for temp files of uncommitted writers).
 void validate_object_name(const std::string& name);

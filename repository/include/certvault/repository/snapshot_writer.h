@@ -12,6 +12,9 @@
 // - A writer destroyed without commit() (error, exception, abort) leaves no
 //   visible snapshot; packs it already committed are leftovers that `prune`
 //   removes and `check` reports.
+// - Calls out of that order (write() outside begin_file()/end_file(), a second
+//   commit()) and a snapshot begun without the exclusive lock throw
+//   Error(kInternal): they are the caller's bug, not the user's.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +26,7 @@
 
 #include "certvault/base/committed_snapshot.h"
 #include "certvault/catalog/catalog.h"
+#include "certvault/chunker/file_chunker.h"
 
 namespace certvault {
 
@@ -48,10 +52,11 @@ struct FileHeader {
   uint16_t type_code = 0;
   std::string api_path;
   std::optional<uint32_t> log_generation;
-  // 0: content-defined chunks. Otherwise fixed chunks of this many bytes: an
-  // ESE database changes by whole pages in place, so page-sized chunks make
-  // each changed page exactly one new chunk (see docs/design.md).
-  uint32_t fixed_chunk_size = 0;
+  // How the file is cut: content-defined, or page-aligned for an ESE database (whose pages
+  // change in place, so each changed page is exactly one new chunk; see docs/design.md). The
+  // caller decides (certvault/operations/file_chunking.h); begin_file() refuses a page size
+  // outside 512..the repository's largest chunk.
+  chunker::Chunking chunking;
 };
 
 struct FileResult {

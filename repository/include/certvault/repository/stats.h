@@ -13,6 +13,7 @@
 //   chunks; without, every chunk any snapshot references.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,6 +41,13 @@ struct RepositoryStats {
   double dedup_ratio = 0;                   // logical bytes / referenced raw bytes
   double compression_ratio = 0;             // referenced raw bytes / referenced stored bytes
   std::vector<SnapshotUsage> per_snapshot;  // oldest first; only the focus snapshot when one is given
+
+  // Indexed chunks no snapshot references, and their stored bytes: what prune frees (meaningful
+  // without a focus snapshot).
+  uint64_t unreferenced_chunks() const { return indexed.chunks - std::min(indexed.chunks, referenced.chunks); }
+  uint64_t unreferenced_stored_bytes() const {
+    return indexed.stored_bytes - std::min(indexed.stored_bytes, referenced.stored_bytes);
+  }
 };
 
 RepositoryStats compute_stats(Repository& repository, const std::optional<std::string>& snapshot_id = std::nullopt);

@@ -1,0 +1,43 @@
+#include "certvault/operations/file_chunking.h"
+
+#include <algorithm>
+
+namespace certvault {
+
+chunker::Chunking choose_chunking(std::string_view role, std::span<const uint8_t> head) {
+  if (role != "database" && role != "file") return chunker::Chunking::content_defined();
+  const auto page_size = ese::database_page_size(head.first(std::min(head.size(), kChunkingHeadBytes)));
+  return page_size ? chunker::Chunking::page_aligned(*page_size) : chunker::Chunking::content_defined();
+}
+
+BackupFileStream::BackupFileStream(SnapshotWriter& writer, FileHeader header)
+    : writer_(writer), header_(std::move(header)) {}
+
+void BackupFileStream::write(std::span<const uint8_t> bytes) {
+  if (begun_) {
+    writer_.write(bytes);  // the head is already held: begun here means it is complete
+    return;
+  }
+  held_.insert(held_.end(), bytes.begin(), bytes.end());
+  if (held_.size() >= kChunkingHeadBytes) begin();
+}
+
+void BackupFileStream::begin() {
+  header_.chunking = choose_chunking(header_.role, held_);
+  writer_.begin_file(header_);
+  begun_ = true;
+  writer_.write(held_);
+  held_.resize(std::min(held_.size(), kChunkingHeadBytes));  // only the head stays, for head()
+  held_.shrink_to_fit();
+}
+
+FileResult BackupFileStream::finish() {
+  if (!begun_) begin();
+  return writer_.end_file();
+}
+
+std::span<const uint8_t> BackupFileStream::head() const {
+  return std::span<const uint8_t>(held_).first(std::min(held_.size(), kChunkingHeadBytes));
+}
+
+}  // namespace certvault

@@ -1,0 +1,28 @@
+// The repository's `config` object: docs/format.md §2 ("config"). UTF-8 text:
+// the first line is kFirstLine, then `key = value` lines; lines starting with
+// '#' are comments. The format version it holds is kRepositoryFormatVersion
+// (certvault/repository/repository.h). Part of the on-disk format: never rename
+// a key.
+#pragma once
+
+#include <string_view>
+
+namespace certvault::config_format {
+
+inline constexpr const char* kObjectName = "config";
+inline constexpr std::string_view kFirstLine = "certvault repository";
+inline constexpr std::string_view kSeparator = " = ";
+inline constexpr char kCommentStart = '#';
+
+inline constexpr const char* kFormatVersion = "format-version";
+inline constexpr const char* kRepositoryId = "repository-id";  // 32 lower-case hex digits
+inline constexpr const char* kCreatedUnix = "created-unix";
+inline constexpr const char* kChunkMin = "chunk-min";
+inline constexpr const char* kChunkAvg = "chunk-avg";
+inline constexpr const char* kChunkMax = "chunk-max";
+inline constexpr const char* kZstdLevel = "zstd-level";
+inline constexpr const char* kPackTargetBytes = "pack-target-bytes";
+inline constexpr const char* kChunkerKey = "chunker-key";         // 64 hex digits
+inline constexpr const char* kChunkIdSecret = "chunk-id-secret";  // 384 hex digits
+
+}  // namespace certvault::config_format
