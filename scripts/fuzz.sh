@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for SECONDS (default 60).
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
-# Corpora live in build-fuzz/corpus/<target>; crashes are written to build-fuzz/crashes/.
+# Each run starts from the committed seeds (tests/fuzz/corpus/<target>, read only) and keeps what
+# it finds in build-fuzz/corpus/fuzz_<target>; crashes are written to build-fuzz/crashes/ (add a
+# fixed one to tests/fuzz/corpus/ so fuzz_replay_tests keeps replaying it). Exit 1 on a crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -19,9 +21,15 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 cmake --build build-fuzz --target "${targets[@]}" -j"$(nproc)"
 mkdir -p build-fuzz/crashes
+failed=0
 for t in "${targets[@]}"; do
   mkdir -p "build-fuzz/corpus/$t"
   echo "== $t (${seconds}s)"
-  build-fuzz/tests/fuzz/"$t" -max_total_time="$seconds" -artifact_prefix=build-fuzz/crashes/"$t"- \
-    "build-fuzz/corpus/$t" 2>&1 | tail -n 3
+  if ! build-fuzz/tests/fuzz/"$t" -max_total_time="$seconds" -artifact_prefix=build-fuzz/crashes/"$t"- \
+    "build-fuzz/corpus/$t" "tests/fuzz/corpus/${t#fuzz_}" >"build-fuzz/$t.log" 2>&1; then
+    failed=1
+    grep -E "ERROR|SUMMARY|Test unit written" "build-fuzz/$t.log" || tail -n 20 "build-fuzz/$t.log"
+  fi
+  tail -n 3 "build-fuzz/$t.log"
 done
+exit "$failed"

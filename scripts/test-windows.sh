@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BUILD_DIR=${WINDOWS_BUILD_DIR:-build-windows}
-CERTVAULT_WINE=1 scripts/build-windows.sh
+CERTVAULT_WINE=1 scripts/build-windows.sh -DCERTVAULT_WERROR=ON
 BUILD_DIR=${LINUX_BUILD_DIR:-build} scripts/build.sh
 tests/windows/wine_integration.sh "$BUILD_DIR" "${LINUX_BUILD_DIR:-build}"

@@ -23,11 +23,20 @@ std::filesystem::path executable_folder() {
 }  // namespace
 
 ProgramResult run_program(const std::vector<std::string>& argv) {
+  // Appended piece by piece: `const char* + std::string&&` here made GCC 12 at -O3 report a false
+  // -Wrestrict inside std::string::insert.
   std::string command;
-  for (const auto& argument : argv) command += (command.empty() ? "" : " ") + shell_quoted(argument);
+  for (const auto& argument : argv) {
+    if (!command.empty()) command += ' ';
+    command += shell_quoted(argument);
+  }
   command += " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) throw_errno("cannot start " + (argv.empty() ? std::string("(nothing)") : argv.front()));
+  if (pipe == nullptr) {
+    std::string what = "cannot start ";
+    what += argv.empty() ? "(nothing)" : argv.front().c_str();
+    throw_errno(what);
+  }
   ProgramResult result;
   char buffer[4096];
   size_t n;

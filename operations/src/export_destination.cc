@@ -100,7 +100,7 @@ void move_into_place(const fs::path& staged, const fs::path& target, bool target
   auto& files = os::file_system();
   std::optional<fs::path> old;
   if (target_exists) {
-    old = target.parent_path() / ("." + target.filename().string() + ".certvault-old-" + random_suffix());
+    old = target.parent_path() / fmt::format(".{}.certvault-old-{}", target.filename().string(), random_suffix());
     files.rename(target, *old, "export: move " + os::display(target) + " aside");
   }
   try {
@@ -126,7 +126,8 @@ class FolderDestination : public ExportDestination {
     check_placement(target_, repository);
     target_exists_ = check_target(target_, true, force);
     created_parents_ = os::create_folders(target_.parent_path(), "export");
-    staging_ = target_.parent_path() / ("." + target_.filename().string() + ".certvault-partial-" + random_suffix());
+    staging_ =
+        target_.parent_path() / fmt::format(".{}.certvault-partial-{}", target_.filename().string(), random_suffix());
     os::create_folder(staging_, "export");
     folders_.insert(staging_);
   }
@@ -204,7 +205,8 @@ class TarFileDestination : public ExportDestination {
       : target_(absolute_target(target)) {
     check_placement(target_, repository);
     target_exists_ = check_target(target_, false, force);
-    staging_ = target_.parent_path() / ("." + target_.filename().string() + ".certvault-partial-" + random_suffix());
+    staging_ =
+        target_.parent_path() / fmt::format(".{}.certvault-partial-{}", target_.filename().string(), random_suffix());
     file_.emplace(staging_);
     tar_.emplace([this](std::span<const uint8_t> bytes) { file_->write(bytes); }, mtime, target_.string());
   }

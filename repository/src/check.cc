@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "catalog_agreement.h"
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
 #include "certvault/repository/repository.h"
@@ -237,6 +238,8 @@ class Checker {
       if (!objects_.exists(name)) {
         problem(fmt::format("recipe {}: its object {} is missing, so `repair catalog` could not rebuild it",
                             to_hex(recipe.id), name));
+      } else {
+        check_recipe_object(recipe, name);
       }
       std::vector<catalog::ChunkId> ids;
       try {
@@ -254,6 +257,27 @@ class Checker {
         }
       }
     });
+  }
+
+  // The object `repair catalog` would rebuild the row from: framing checksum,
+  // encoding, keyed id and every field against the catalog's row (which is
+  // what export reads, so a damaged object is otherwise silent until then).
+  void check_recipe_object(const catalog::RecipeRecord& row, const std::string& name) {
+    const auto what = fmt::format("recipe {}: its object {}", to_hex(row.id), name);
+    const auto damaged = [&](const std::string& why) {
+      problem(fmt::format("{}; `repair catalog` could not rebuild the recipe from it", why));
+    };
+    try {
+      const auto object = recipe::decode_object(objects_.read_all(name), row.id, what);
+      const auto secret = std::span<const uint8_t>(repository_.config().chunk_id_secret);
+      if (keyed_hash128(object.body, secret) != row.id) {
+        damaged(what + ": its encoded recipe does not hash to its name");
+      } else if (const auto why = recipe_disagreement(object, row); !why.empty()) {
+        damaged(fmt::format("{} disagrees with the catalog: {}", what, why));
+      }
+    } catch (const Error& e) {
+      damaged(e.what());
+    }
   }
 
   void note_broken(const Hash128& recipe) {
@@ -310,11 +334,28 @@ class Checker {
   void check_snapshots() {
     for (const auto& snapshot : catalog_.snapshots()) {
       ++report_.snapshots;
+      const auto files = catalog_.files(snapshot.id);
+      report_.files += files.size();
       if (!objects_.exists(snapshot.manifest)) {
         problem(fmt::format("snapshot {}: its manifest {} is missing, so `repair catalog` could not rebuild it",
                             snapshot.id, snapshot.manifest));
+      } else {
+        check_manifest_object(snapshot, files);
       }
-      report_.files += catalog_.files(snapshot.id).size();
+    }
+  }
+
+  void check_manifest_object(const catalog::SnapshotRecord& row, const std::vector<catalog::FileRecord>& files) {
+    const auto what = fmt::format("snapshot {}: its manifest {}", row.id, row.manifest);
+    const auto damaged = [&](const std::string& why) {
+      problem(fmt::format("{}; `repair catalog` could not rebuild the snapshot from it", why));
+    };
+    try {
+      const auto object = manifest::decode(objects_.read_all(row.manifest), what);
+      const auto why = manifest_disagreement(object, row, files, catalog_.missing_files(row.id));
+      if (!why.empty()) damaged(fmt::format("{} disagrees with the catalog: {}", what, why));
+    } catch (const Error& e) {
+      damaged(e.what());
     }
   }
 

@@ -29,6 +29,13 @@ void decode_entry(std::span<const uint8_t> entry_bytes, const std::string& pack_
                               ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size"));
     }
   } else {
+    // The index parser checks this for every record, but `expected` may come
+    // from the catalog, which is only a cache: never copy past `raw`.
+    if (stored.size() != expected.raw_size) {
+      throw Error(ErrorKind::kIntegrity,
+                  fmt::format("in pack {} is stored uncompressed in {} bytes but its raw size is {}", pack_name,
+                              stored.size(), expected.raw_size));
+    }
     std::copy(stored.begin(), stored.end(), raw.begin());
   }
   if (keyed_hash128(raw, secret) != expected.id) {

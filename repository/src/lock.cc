@@ -5,7 +5,6 @@
 #include <chrono>
 #include <ctime>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "certvault/base/error.h"
@@ -14,6 +13,7 @@
 #include "certvault/base/utc_time.h"
 #include "lock_format.h"
 #include "lock_os.h"
+#include "lock_record.h"
 
 namespace certvault {
 namespace {
@@ -47,36 +47,6 @@ void write_text(os::OpenFile& file, const std::string& text) {
   file.sync();
 }
 
-std::optional<LockRecord> parse_record(const std::string& text) {
-  LockRecord record;
-  bool has_pid = false;
-  std::istringstream fields(text.substr(0, text.find('\n')));
-  std::string field;
-  while (fields >> field) {
-    const auto equals = field.find('=');
-    if (equals == std::string::npos) continue;
-    const std::string key = field.substr(0, equals);
-    const std::string value = field.substr(equals + 1);
-    try {
-      if (key == lock_format::kHost) record.host = value;
-      if (key == lock_format::kPid) record.pid = std::stol(value), has_pid = true;
-      if (key == lock_format::kStarted) record.started_unix = std::stoll(value);
-      if (key == lock_format::kMode) record.mode = value;
-    } catch (const std::exception&) {
-      return std::nullopt;  // an unreadable record names nobody
-    }
-  }
-  if (!has_pid || record.host.empty()) return std::nullopt;
-  return record;
-}
-
-// The record as one line, without its newline (docs/format.md §5.4).
-std::string describe(const LockRecord& record) {
-  using namespace lock_format;
-  return fmt::format("{}={} {}={} {}={} {}={}", kHost, record.host, kPid, record.pid, kStarted, record.started_unix,
-                     kMode, record.mode);
-}
-
 // Only a pid on this host can be checked; elsewhere it must be presumed alive.
 bool holder_is_dead(const LockRecord& record) {
   if (record.host != this_host() || record.pid <= 0) return false;
@@ -103,10 +73,10 @@ bool holder_is_dead(const LockRecord& record) {
 // lock with no record yet may be a writer that is starting: give it a moment
 // to name itself before the message says who holds the lock.
 std::optional<LockRecord> read_holder_record(os::OpenFile& file) {
-  auto record = parse_record(read_text(file));
+  auto record = parse_lock_record(read_text(file));
   for (int attempt = 0; !record && attempt < 25; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    record = parse_record(read_text(file));
+    record = parse_lock_record(read_text(file));
   }
   return record;
 }
@@ -123,13 +93,13 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
   // that ended without releasing (killed, power loss).
   const std::string leftover = read_text(*file);
   if (leftover.find_first_not_of(" \t\r\n") != std::string::npos) {
-    const auto record = parse_record(leftover);
+    const auto record = parse_lock_record(leftover);
     std::string message;
     if (record && holder_is_dead(*record)) {
       message = fmt::format(
           "repository {}: taking over a stale lock left by pid {} on host {} since {}, which no "
           "longer runs (record \"{}\")",
-          repository.string(), record->pid, record->host, lock_time_text(record->started_unix), describe(*record));
+          repository.string(), record->pid, record->host, lock_time_text(record->started_unix), format_lock_record(*record));
     } else {
       message = fmt::format("repository {}: taking over a lock record that no running holder backs (record \"{}\")",
                             repository.string(), leftover.substr(0, leftover.find('\n')));
@@ -144,7 +114,7 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
   if (mode == LockMode::kExclusive) {
     const auto now = static_cast<long long>(std::time(nullptr));
     const LockRecord record{this_host(), lock_os::this_process_id(), now, lock_format::kExclusive};
-    write_text(*file, describe(record) + "\n");
+    write_text(*file, format_lock_record(record) + "\n");
   }
   return std::unique_ptr<RepositoryLock>(new RepositoryLock(std::move(file), mode));
 }
@@ -164,7 +134,7 @@ RepositoryLock::~RepositoryLock() {
 
 std::optional<LockRecord> RepositoryLock::read_record(const std::filesystem::path& repository) {
   if (!os::file_system().status(lock_path(repository), true)) return std::nullopt;
-  return parse_record(read_text(*open_lock_file(repository)));
+  return parse_lock_record(read_text(*open_lock_file(repository)));
 }
 
 }  // namespace certvault

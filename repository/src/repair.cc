@@ -12,6 +12,7 @@
 #include "certvault/base/os_file.h"
 #include "certvault/repository/repository.h"
 #include "config_format.h"
+#include "config_settings.h"
 #include "keyed_hash.h"
 #include "local_object_store_files.h"
 #include "manifest.h"
@@ -89,15 +90,7 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
   }
   auto catalog = catalog::Catalog::open(rebuilding_path);
   catalog->keep_file_locks();  // under the exclusive repository lock
-  catalog->set_setting("repository-id", config.repository_id);
-  catalog->set_setting("format-version", std::to_string(config.format_version));
-  catalog->set_setting("chunk-min", std::to_string(config.chunk_params.min_size));
-  catalog->set_setting("chunk-avg", std::to_string(config.chunk_params.avg_size));
-  catalog->set_setting("chunk-max", std::to_string(config.chunk_params.max_size));
-  catalog->set_setting("zstd-level", std::to_string(config.zstd_level));
-  catalog->set_setting("pack-target-bytes", std::to_string(config.pack_target_bytes));
-  catalog->set_setting("chunker-key", to_hex(config.chunker_key));
-  catalog->set_setting("chunk-id-secret", to_hex(config.chunk_id_secret));
+  copy_config_into_catalog(config, *catalog);
   catalog->begin_rebuild();
 
   for (const auto& name : objects->list("packs/")) {

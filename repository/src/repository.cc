@@ -11,23 +11,12 @@
 #include "certvault/base/os_file.h"
 #include "certvault/repository/snapshot_writer.h"
 #include "config_format.h"
+#include "config_settings.h"
 
 namespace certvault {
 namespace {
 
 constexpr const char* kConfigObject = config_format::kObjectName;
-
-void copy_config_into_catalog(const RepositoryConfig& config, catalog::Catalog& catalog) {
-  catalog.set_setting("repository-id", config.repository_id);
-  catalog.set_setting("format-version", std::to_string(config.format_version));
-  catalog.set_setting("chunk-min", std::to_string(config.chunk_params.min_size));
-  catalog.set_setting("chunk-avg", std::to_string(config.chunk_params.avg_size));
-  catalog.set_setting("chunk-max", std::to_string(config.chunk_params.max_size));
-  catalog.set_setting("zstd-level", std::to_string(config.zstd_level));
-  catalog.set_setting("pack-target-bytes", std::to_string(config.pack_target_bytes));
-  catalog.set_setting("chunker-key", to_hex(config.chunker_key));
-  catalog.set_setting("chunk-id-secret", to_hex(config.chunk_id_secret));
-}
 
 RepositoryConfig read_config(const ObjectStore& objects, const std::filesystem::path& dir) {
   const std::string origin = (dir / kConfigObject).string();
@@ -130,6 +119,7 @@ std::unique_ptr<Repository> Repository::open(const std::filesystem::path& dir, L
                             catalog_path(dir).string(), catalog_id.value_or("(none)"),
                             repository->config_.repository_id, dir.string()));
   }
+  require_catalog_agrees_with_config(repository->config_, *repository->catalog_, dir / kConfigObject);
   return repository;
 }
 

@@ -46,11 +46,18 @@ std::vector<std::vector<uint8_t>> pack_index_seeds() {
 }
 
 // The tail is parsed as the end of packs of several claimed sizes: exactly
-// the seeds' body (16-byte header + entries), no body, and a huge one.
+// the seeds' body (16-byte header + entries), no body, a huge one, and the
+// body the footer itself claims (index_offset), which is how a tail cut from
+// a real pack (the committed corpus) parses completely.
 void parse_pack_index(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> tail(data, size);
   const uint64_t huge_body = size >= 1 ? uint64_t{data[0]} << 56 : 0;
-  for (uint64_t body : {uint64_t{262}, uint64_t{16}, uint64_t{0}, huge_body}) {
+  uint64_t footer_body = 0;
+  if (size >= certvault::pack::kFooterSize) {
+    for (size_t i = 8; i-- > 0;) footer_body = (footer_body << 8) | data[size - certvault::pack::kFooterSize + i];
+    // The tail starts at index_offset, so the pack is index_offset + tail bytes long.
+  }
+  for (uint64_t body : {uint64_t{262}, uint64_t{16}, uint64_t{0}, huge_body, footer_body}) {
     try {
       (void)certvault::pack::parse_index(tail, body + size, "fuzz.pack");
     } catch (const std::exception&) {

@@ -1,8 +1,13 @@
-// Feeds every registered fuzz target its seeds and deterministic mutations of
+// Feeds every registered fuzz target its committed corpus (tests/fuzz/corpus/
+// <target>/, see make-corpus.sh), its seeds and deterministic mutations of
 // them (bit flips, truncations, extensions, random bytes). Any crash or
 // sanitizer report fails the run; exceptions are the parsers' way to say no.
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
+#include <set>
 
 #include "fuzz_target.h"
 
@@ -48,7 +53,36 @@ std::vector<uint8_t> mutate(std::vector<uint8_t> input, std::mt19937_64& rng) {
   }
   return input;
 }
+std::filesystem::path corpus_root() {
+  return std::filesystem::path(CERTVAULT_SOURCE_DIR) / "tests" / "fuzz" / "corpus";
+}
+
+std::vector<uint8_t> file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 }  // namespace
+
+TEST_CASE("every fuzz target replays its committed corpus, and every corpus folder has a target") {
+  std::set<std::string> names;
+  for (const auto& target : certvault::fuzz::targets()) {
+    names.insert(target.name);
+    const auto folder = corpus_root() / target.name;
+    INFO("corpus " << folder.string());
+    REQUIRE(std::filesystem::is_directory(folder));
+    size_t files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+      INFO("input " << entry.path().filename().string());
+      run_guarded(target, file_bytes(entry.path()));
+      ++files;
+    }
+    CHECK(files >= 3);
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(corpus_root())) {
+    if (entry.is_directory()) CHECK(names.contains(entry.path().filename().string()));
+  }
+}
 
 TEST_CASE("every fuzz target survives its seeds and 20000 mutations of them") {
   const auto& all = certvault::fuzz::targets();
@@ -57,6 +91,10 @@ TEST_CASE("every fuzz target survives its seeds and 20000 mutations of them") {
     INFO("target " << target.name);
     auto seeds = target.seeds();
     REQUIRE_FALSE(seeds.empty());
+    // The committed corpus is real data: mutations of it reach deeper than hand-made seeds.
+    for (const auto& entry : std::filesystem::directory_iterator(corpus_root() / target.name)) {
+      seeds.push_back(file_bytes(entry.path()));
+    }
     std::mt19937_64 rng(0xC3A7'5EED);
     for (const auto& seed : seeds) run_guarded(target, seed);
     for (int i = 0; i < 20000; ++i) {

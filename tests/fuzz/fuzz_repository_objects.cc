@@ -10,6 +10,7 @@
 #include "keyed_hash.h"
 #include "manifest.h"
 #include "recipe.h"
+#include "recipe_store.h"
 
 namespace {
 std::vector<std::vector<uint8_t>> object_seeds() {
@@ -50,6 +51,13 @@ void parse_objects(const uint8_t* data, size_t size) {
   }
   try {
     (void)framed::unwrap(bytes, framed::kRecipeMagic, 1, "fuzz frame");
+  } catch (const Error&) {
+  }
+  try {  // a whole recipe object file, as repair and check read it
+    const auto record = recipe::decode_object(bytes, Hash128{}, "fuzz recipe object");
+    const auto decoded = recipe::decode(record.body, "fuzz recipe object");
+    recipe::ChunkList base(4);
+    (void)recipe::apply(decoded, &base, "fuzz recipe object");
   } catch (const Error&) {
   }
   try {

@@ -34,7 +34,7 @@ struct Registration {
     run_fn(data, size);                                                     \
     return 0;                                                               \
   }                                                                         \
-  [[maybe_unused]] static const auto name##_seeds = &seeds_fn
+  [[maybe_unused]] static const auto name##_unused_seeds = &seeds_fn
 #else
 #define CERTVAULT_FUZZ_TARGET(name, seeds_fn, run_fn)              \
   static const certvault::fuzz::Registration name##_registration { \

@@ -161,3 +161,42 @@ TEST_CASE("check reports a corrupted catalog") {
   CHECK(result.exit_code == 4);
   CHECK(contains(result.output, "catalog"));
 }
+
+TEST_CASE("check reports a catalog row that disagrees with its manifest or recipe object, naming the field") {
+  Damaged d;
+  SECTION("a file's size in the catalog") {
+    run_sql(d.repo.repo_path() / "catalog.db", "UPDATE files SET size = size + 1 WHERE path = 'b.bin'");
+    const auto result = d.check();
+    INFO(result.output);
+    CHECK(result.exit_code == 4);
+    CHECK(contains(result.output, fmt::format("snapshot {}: its manifest snapshots/{}.snap disagrees with the catalog: "
+                                              "file 1 ('b.bin') size is {} in the object but {} in the catalog",
+                                              d.snapshot, d.snapshot, 200u << 10, (200u << 10) + 1)));
+  }
+  SECTION("a recipe's logical size in the catalog") {
+    run_sql(d.repo.repo_path() / "catalog.db", "UPDATE recipes SET logical_size = 7");
+    const auto result = d.check();
+    INFO(result.output);
+    CHECK(result.exit_code == 4);
+    CHECK(contains(result.output, "disagrees with the catalog: the logical size is "));
+    CHECK(contains(result.output, " in the object but 7 in the catalog"));
+  }
+}
+
+TEST_CASE("a config that disagrees with the catalog's copy stops every command with exit 4, naming the config") {
+  Damaged d;
+  const auto config = d.repo.repo_path() / "config";
+  auto text = read_bytes(config);
+  const std::string key = "\nchunker-key = ";
+  const auto at = std::search(text.begin(), text.end(), key.begin(), key.end());
+  REQUIRE(at != text.end());
+  auto& digit = *(at + static_cast<std::ptrdiff_t>(key.size()));
+  digit = digit == '0' ? '1' : '0';  // still a valid key, just not this repository's
+  write_bytes(config, text);
+  const auto result = d.check();
+  INFO(result.output);
+  CHECK(result.exit_code == 4);
+  CHECK(contains(result.output, "config " + config.string() +
+                                    " disagrees with the catalog's copy of it: chunker-key differs (key material"));
+  CHECK(certvault_test::certvault("snapshots " + d.repo_arg).exit_code == 4);
+}

@@ -211,7 +211,7 @@ TEST_CASE("no policy ever leaves a kept incremental without its chain (random ca
       const bool has_full = std::any_of(c.records.begin(), c.records.end(),
                                         [&](auto& r) { return r.server == server && r.kind == "full"; });
       const std::string kind = has_full && random() % 4 != 0 ? "incremental" : "full";
-      auto& s = c.add("s" + std::to_string(i), "1970-01-01", kind, server);
+      auto& s = c.add(std::string("s").append(std::to_string(i)), "1970-01-01", kind, server);
       s.created_unix = t;
       if (random() % 10 == 0) s.tags = {"keep"};
     }

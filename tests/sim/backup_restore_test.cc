@@ -245,7 +245,9 @@ TEST_CASE("non-ASCII CA names round-trip through the lists and a restore") {
   REQUIRE(CertSrvRestoreGetDatabaseLocationsW(context, &list, &bytes) == hr::kSOk);
   const auto locations = take_list(list, bytes);
   REQUIRE(locations.size() == 3);
-  CHECK(locations[2] == std::u16string(1, CSBFT_CERTSERVER_DATABASE) + wide(ca / "CertLog" / path_of(name + ".edb")));
+  std::u16string database_entry(1, CSBFT_CERTSERVER_DATABASE);
+  database_entry += wide(ca / "CertLog" / path_of(name + ".edb"));
+  CHECK(locations[2] == database_entry);
   CHECK(locations[0][0] == CSBFT_LOG_DIR);
   CHECK(locations[1][0] == CSBFT_CHECKPOINT_DIR);
   REQUIRE(CertSrvBackupEnd(context) == hr::kSOk);

@@ -5,8 +5,11 @@
 // - Always: SQLite's integrity_check; references inside the catalog (chunk ->
 //   pack, file -> recipe, delta -> base); every catalog pack present with its
 //   recorded size and a trailer index that agrees with the chunk index (id,
-//   offset, sizes, flags); every recipe's object present and every chunk it
-//   names indexed in an intact pack; every snapshot's manifest present.
+//   offset, sizes, flags); every recipe's object present, intact (framing
+//   checksum, encoding, keyed id) and equal to the catalog's row, and every
+//   chunk it names indexed in an intact pack; every snapshot's manifest
+//   present, intact and equal to the catalog's rows (header, files, missing
+//   files), since they are what `repair catalog` rebuilds from.
 // - read_data (or a random read_data_subset_percent of the packs and files):
 //   every chunk of a chosen pack read, decompressed and verified (entry
 //   checksums and keyed id), and every chosen file rebuilt and its

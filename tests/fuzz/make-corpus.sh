@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Writes the seed corpora in tests/fuzz/corpus/<target>/: valid inputs cut from real data (the
+# golden repositories in tests/golden/v1, their exports, a fresh simulated CA) and a few edge
+# cases (edge-*). fuzz_replay_tests replays every file in CI; scripts/fuzz.sh starts libFuzzer
+# from them. Unlike goldens, corpora may be regenerated and extended (add what a fuzzer found).
+#   BUILD_DIR=build tests/fuzz/make-corpus.sh     # needs a built tree, xxd and iconv
+set -euo pipefail
+cd "$(dirname "$0")"
+corpus=$PWD/corpus
+golden=$(cd ../golden/v1 && pwd)
+build=$(cd ../.. && cd "${BUILD_DIR:-build}" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+u8() { od -An -tu1 -j"$2" -N1 "$1" | tr -d ' '; }
+u16() { od -An -tu2 -j"$2" -N2 "$1" | tr -d ' '; }
+u32() { od -An -tu4 -j"$2" -N4 "$1" | tr -d ' '; }
+u64() { od -An -tu8 -j"$2" -N8 "$1" | tr -d ' '; }
+cut_bytes() { dd if="$1" iflag=skip_bytes,count_bytes skip="$2" count="$3" bs=65536 status=none; }  # FILE OFFSET LENGTH
+secret_of() { sed -n 's/^chunk-id-secret = //p' "$1/config" | xxd -r -p; }
+
+# docs/format.md, "Pack files": footer = u64 index_offset, u32 entry_count, ...; index records of
+# 40 bytes: id, u64 offset (16), u32 raw_size (24), u32 stored_size (28), u16 flags (32).
+index_offset() { u64 "$1" $(($(stat -c %s "$1") - 32)); }
+# Prints "offset flags stored_size" per entry.
+entries() {
+  local pack=$1 index count i record
+  index=$(index_offset "$pack")
+  count=$(u32 "$pack" $(($(stat -c %s "$pack") - 24)))
+  for ((i = 0; i < count; i++)); do
+    record=$((index + 40 * i))
+    echo "$(u64 "$pack" $((record + 16))) $(u16 "$pack" $((record + 32))) $(u32 "$pack" $((record + 28)))"
+  done
+}
+# SECRET-FILE PACK OFFSET STORED OUT: the fuzz_pack_entry input (secret, then the entry).
+write_entry() { { cat "$1"; cut_bytes "$2" "$3" $((48 + $4)); } >"$5"; }
+
+mkdir -p "$corpus"/{pack_entry,pack_index,repository_objects,lock_record,ese_headers,multistring}
+find "$corpus" -type f -delete
+
+for name in ca folder; do
+  repo=$golden/$name/repo
+  secret_of "$repo" >"$work/$name.secret"
+  # The first compressed and the first stored-as-is entry of the repository.
+  for pack in "$repo"/packs/*/*.pack; do
+    while read -r offset flags stored; do
+      kind=$([ "$flags" = 1 ] && echo compressed || echo uncompressed)
+      out=$corpus/pack_entry/golden-$name-$kind.entry
+      [ -e "$out" ] || write_entry "$work/$name.secret" "$pack" "$offset" "$stored" "$out"
+    done < <(entries "$pack")
+    tail -c +"$(($(index_offset "$pack") + 1))" "$pack" >"$corpus/pack_index/golden-$name-$(basename "$pack" .pack | cut -c1-8).tail"
+  done
+  for recipe in "$repo"/recipes/*/*.recipe; do
+    kind=$([ "$(u8 "$recipe" 40)" = 1 ] && echo delta || echo full)
+    out=$corpus/repository_objects/golden-$name-recipe-$kind
+    [ -e "$out.object" ] && continue
+    cp "$recipe" "$out.object"
+    tail -c +41 "$recipe" >"$out.body"  # the encoded recipe alone, as recipe::decode takes it
+  done
+  last=$(tail -n 1 "$golden/$name/snapshots.txt" | cut -d' ' -f1)
+  cp "$repo/snapshots/$last.snap" "$corpus/repository_objects/golden-$name-manifest.snap"
+  cp "$repo/config" "$corpus/repository_objects/golden-$name-config"
+done
+
+# ESE headers and the restore map, as a backup reads them from the CA.
+ca_export=$work/export
+"$build/cli/certvault" export "$(tail -n 1 "$golden/ca/snapshots.txt" | cut -d' ' -f1)" \
+  --repo "$golden/ca/repo" --to "$ca_export" >/dev/null
+head -c 8192 "$ca_export/DataBase/Golden CA.edb" >"$corpus/ese_headers/golden-ca-database-header"
+head -c 4096 "$ca_export/DataBase/edb00002.log" >"$corpus/ese_headers/golden-ca-log-header"
+"$build/sim/casim" init "$work/ca" --ca-name "Golden CA" --db-size 256KiB --seed 13 >/dev/null
+cp "$work/ca/CertLog/edb.chk" "$corpus/ese_headers/sim-checkpoint"
+printf 'edb0001F.log' >"$corpus/ese_headers/sim-log-name"
+cp "$ca_export/DataBase/certbkxp.dat" "$corpus/multistring/golden-ca-restore-map"
+# An untyped list (the dynamic file names) as the API returns it: UTF-16LE, NUL after each, NUL at the end.
+printf '%s\0' 'C:\Windows\System32\CertSrv\CertEnroll\Golden CA.crt' 'C:\Windows\System32\CertSrv\CertEnroll\Golden CA.crl' |
+  { cat; printf '\0'; } | iconv -f UTF-8 -t UTF-16LE >"$corpus/multistring/sim-dynamic-files"
+printf 'C:\\Windows\\System32\\CertLog\\gr\xc3\xbc\xc3\x9fe-\xe6\x97\xa5\xe6\x9c\xac.edb' >"$corpus/multistring/sim-utf8-name"
+
+echo "host=CA01 pid=4242 started=1764000000 mode=exclusive" >"$corpus/lock_record/holder-exclusive"
+
+# Edge cases. XXH64 of nothing is 0xef46db3751d8e999 (little-endian below).
+empty_xxh64='\x99\xe9\xd8\x51\x37\xdb\x46\xef'
+head -c 48 /dev/zero >"$corpus/pack_entry/edge-zero-header"
+# An uncompressed entry whose header (checksums intact) claims a raw size smaller than its stored
+# bytes: decode_entry once copied the stored bytes past the end of the raw buffer.
+xxh64_le() { xxhsum -H1 - 2>/dev/null | cut -c1-16 | fold -w2 | tac | tr -d '\n' | xxd -r -p; }
+head -c 100 /dev/zero | tr '\0' 'A' >"$work/stored"
+{ printf 'CVCE\0\0\0\0'; head -c 16 /dev/zero; printf '\x01\0\0\0\x64\0\0\0'; xxh64_le <"$work/stored"; } >"$work/header"
+{ cat "$work/header"; xxh64_le <"$work/header" | head -c 4; head -c 4 /dev/zero; cat "$work/stored"; } \
+  >"$corpus/pack_entry/edge-uncompressed-raw-size-smaller-than-stored"
+cp "$work/ca.secret" "$corpus/pack_entry/edge-secret-only"
+printf "\x10\0\0\0\0\0\0\0\0\0\0\0\x01\0\0\0${empty_xxh64}CVPKEND\0" >"$corpus/pack_index/edge-empty-pack"
+printf '\xff\xff\xff\xff\xff\xff\xff' >"$corpus/pack_index/edge-seven-bytes"
+printf "CVRECIPE\x01\0\0\0\0\0\0\0${empty_xxh64}" >"$corpus/repository_objects/edge-empty-recipe-frame"
+printf 'certvault repository\n' >"$corpus/repository_objects/edge-config-first-line-only"
+printf 'host=CA01 pid=99999999999999999999999' >"$corpus/lock_record/edge-pid-overflow"
+printf 'pid=1 started=1 mode=exclusive' >"$corpus/lock_record/edge-no-host"
+: >"$corpus/lock_record/edge-empty"
+head -c 700 "$corpus/ese_headers/golden-ca-database-header" >"$corpus/ese_headers/edge-truncated-header"
+printf '\x3d\xd8\0\0\0\0' >"$corpus/multistring/edge-lone-surrogate"
+printf 'A\0B' >"$corpus/multistring/edge-odd-length"
+du -sh "$corpus"
+find "$corpus" -type f | sort | sed "s|^$corpus/||"
