@@ -86,10 +86,15 @@ void run_forget(const ForgetOptions& options) {
                            {"kept", result.plan.kept()},
                            {"removed", result.plan.removed()},
                            {"groups", plan_json(result.plan)}};
+    json["manifest_only"] = result.manifest_only_ids;
     if (result.prune) json["prune"] = prune_report_json(*result.prune);
     print_json(json);
-  } else if (result.prune) {
-    print_prune_report(*result.prune);
+  } else {
+    for (const auto& id : result.manifest_only_ids) {
+      std::printf("%s snapshot %s, which only its manifest object still named (not in the catalog)\n",
+                  options.dry_run ? "would forget" : "forgot", id.c_str());
+    }
+    if (result.prune) print_prune_report(*result.prune);
   }
 }
 

@@ -89,8 +89,7 @@ class Restore {
  public:
   Restore(Repository& repository, const std::string& snapshot_id, const ApiRestoreOptions& options)
       : repository_(repository), options_(options) {
-    result_.chain =
-        step("read and check the snapshot chain", [&] { return plan_chain(repository.catalog(), snapshot_id); });
+    result_.chain = step("read and check the snapshot chain", [&] { return plan_chain(repository, snapshot_id); });
     step("resolve the restore locations", [&] { resolve_locations(); });
   }
 

@@ -27,11 +27,19 @@ ForgetResult apply_forget(Repository& repository, const ForgetRequest& request) 
     result.plan = retention::plan_retention(*result.snapshots, request.policy, request.now);
   } else {
     std::vector<std::string> ids;
-    for (const auto& spec : request.ids) ids.push_back(repository.resolve(spec));
+    for (const auto& spec : request.ids) {
+      const bool full_id = spec.size() == 32 && spec.find_first_not_of("0123456789abcdef") == std::string::npos;
+      if (full_id && !repository.catalog().has_snapshot(spec)) {
+        result.manifest_only_ids.push_back(spec);  // forget_snapshots() says if there is no manifest either
+        continue;
+      }
+      ids.push_back(repository.resolve(spec));
+    }
     result.plan = retention::plan_forget_ids(*result.snapshots, ids, request.with_chain);
   }
   result.removed_ids = result.plan.removed_ids();
   if (!request.dry_run && !result.removed_ids.empty()) forget_snapshots(repository, result.removed_ids);
+  if (!request.dry_run && !result.manifest_only_ids.empty()) forget_snapshots(repository, result.manifest_only_ids);
   if (request.on_planned) request.on_planned(result.plan);
   if (request.prune) {
     PruneOptions prune;

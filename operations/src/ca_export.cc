@@ -92,7 +92,7 @@ CaExportReport write_export(Repository& repository, SnapshotChain chain, ExportL
 CaExportReport export_ca_snapshot(Repository& repository, const std::string& snapshot_id,
                                   const CaExportOptions& options) {
   // The chain is checked (and plan_export() run once) before the destination exists.
-  auto chain = plan_chain(repository.catalog(), snapshot_id);
+  auto chain = plan_chain(repository, snapshot_id);
   plan_export(chain, options.layout);
   auto destination = options.tar.empty() ? make_folder_destination(options.folder, options.force, repository.root())
                                          : make_tar_destination(options.tar, options.force, chain.target.created_unix,
@@ -102,7 +102,7 @@ CaExportReport export_ca_snapshot(Repository& repository, const std::string& sna
 
 CaExportReport export_ca_snapshot(Repository& repository, const std::string& snapshot_id, ExportLayout layout,
                                   ExportDestination& destination) {
-  auto chain = plan_chain(repository.catalog(), snapshot_id);
+  auto chain = plan_chain(repository, snapshot_id);
   plan_export(chain, layout);
   return write_export(repository, std::move(chain), layout, destination);
 }

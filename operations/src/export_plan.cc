@@ -9,6 +9,8 @@
 #include "certvault/base/error.h"
 #include "certvault/base/safe_path.h"
 #include "certvault/operations/snapshot_chain.h"
+#include "certvault/repository/repository.h"
+#include "certvault/repository/snapshot_contents.h"
 
 namespace certvault {
 namespace {
@@ -20,10 +22,12 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-RestoreSet load_set(const catalog::Catalog& catalog, const catalog::SnapshotRecord& snapshot) {
+// The set as its manifest says (read_snapshot_contents() checks the catalog's rows against it).
+RestoreSet load_set(SnapshotContents contents) {
   RestoreSet set;
-  set.snapshot = snapshot;
-  for (auto& file : catalog.files(snapshot.id)) {
+  set.snapshot = std::move(contents.snapshot);
+  const auto& snapshot = set.snapshot;
+  for (auto& file : contents.files) {
     check_relative_path(file.path);
     if (file.role == "log") {
       if (!file.log_generation) {
@@ -88,9 +92,11 @@ GenerationGaps chain_gaps(const std::vector<RestoreSet>& sets) {
   return gaps;
 }
 
-SnapshotChain plan_chain(const catalog::Catalog& catalog, const std::string& snapshot_id) {
-  const auto target = catalog.snapshot(snapshot_id);
-  if (!target) throw Error(ErrorKind::kUsage, fmt::format("snapshot {} does not exist", snapshot_id));
+SnapshotChain plan_chain(Repository& repository, const std::string& snapshot_id) {
+  const auto& catalog = repository.catalog();
+  // The target first, checked against its manifest before anything is decided on its kind.
+  auto target_contents = read_snapshot_contents(repository, snapshot_id);
+  const auto target = std::make_optional(target_contents.snapshot);
   if (target->kind != "full" && target->kind != "incremental") {
     throw Error(ErrorKind::kRefused, fmt::format("snapshot {} is a {} snapshot, not a CA backup (full or "
                                                  "incremental); it has no restore chain",
@@ -106,9 +112,15 @@ SnapshotChain plan_chain(const catalog::Catalog& catalog, const std::string& sna
   for (const auto* link : restore.incrementals) records.push_back(*link);
   if (target->kind == "incremental") records.push_back(*target);
 
+  // The walk above used the catalog's rows; every row it chose is now checked against its manifest, so the
+  // chain, its generations and its files are the objects' own.
   SnapshotChain chain;
-  chain.target = *target;
-  for (const auto& record : records) chain.sets.push_back(load_set(catalog, record));
+  const auto target_files = target_contents.files;
+  for (const auto& record : records) {
+    chain.sets.push_back(
+        load_set(record.id == target->id ? std::move(target_contents) : read_snapshot_contents(repository, record.id)));
+  }
+  chain.target = chain.sets.back().snapshot;
   if (chain.full().database_files.empty()) {
     throw Error(ErrorKind::kRefused,
                 fmt::format("full snapshot {} holds no database file", short_id(chain.full().snapshot.id)));
@@ -123,7 +135,7 @@ SnapshotChain plan_chain(const catalog::Catalog& catalog, const std::string& sna
   }
   chain.generations = {chain.full().generations.low, 0};
   for (const auto& set : chain.sets) chain.generations.high = std::max(chain.generations.high, set.generations.high);
-  for (auto& file : catalog.files(target->id)) {
+  for (auto& file : target_files) {
     if (file.role == "dynamic") {
       check_relative_path(file.path);
       chain.dynamic_files.push_back(std::move(file));

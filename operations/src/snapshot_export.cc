@@ -9,6 +9,7 @@
 #include "certvault/base/safe_path.h"
 #include "certvault/operations/export_destination.h"
 #include "certvault/repository/repository.h"
+#include "certvault/repository/snapshot_contents.h"
 #include "certvault/repository/snapshot_reader.h"
 #include "plain_digest.h"
 
@@ -38,9 +39,10 @@ std::string plain_digest_hex(std::span<const uint8_t> bytes) { return PlainDiges
 ExportResult export_snapshot(Repository& repository, const std::string& snapshot_id, const ExportOptions& options,
                              const std::string& tar) {
   const auto started = std::chrono::steady_clock::now();
-  const auto snapshot = repository.catalog().snapshot(snapshot_id);
-  if (!snapshot) throw Error(ErrorKind::kUsage, fmt::format("snapshot {} does not exist", snapshot_id));
-  const auto files = repository.catalog().files(snapshot_id);
+  // The files as the manifest says: a catalog that disagrees is an integrity error naming the field.
+  const auto contents = read_snapshot_contents(repository, snapshot_id);
+  const auto* snapshot = &contents.snapshot;
+  const auto& files = contents.files;
   // Validate every path before writing anything.
   std::vector<std::string> paths;
   for (const auto& file : files) {

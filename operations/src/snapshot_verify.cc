@@ -104,7 +104,7 @@ void scratch_restore(Repository& repository, const std::string& snapshot_id, con
 VerifyReport verify_snapshot(Repository& repository, const std::string& snapshot_id, const VerifyOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   VerifyReport report;
-  report.chain = plan_chain(repository.catalog(), snapshot_id);
+  report.chain = plan_chain(repository, snapshot_id);
   std::string server = report.chain.target.server;
   try {
     server = stored_root(report.chain);

@@ -10,6 +10,7 @@
 #include "catalog_agreement.h"
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
+#include "certvault/base/safe_path.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_reader.h"
 #include "chunk_verify.h"
@@ -197,6 +198,14 @@ class Checker {
     for (const auto& name : objects_.list("snapshots/")) {
       const auto id = maintenance::snapshot_id_of_manifest(name);
       if (id && catalog_.has_snapshot(*id)) continue;
+      // A manifest that cannot be read may be a snapshot `repair catalog` had to leave out: never a mere leftover.
+      if (const auto why = maintenance::manifest_damage(objects_, name); !why.empty()) {
+        problem(
+            fmt::format("{}; its snapshot is not in the catalog and cannot be restored or rebuilt, and `certvault "
+                        "prune` refuses to run until it is forgotten (`certvault forget {}`)",
+                        why, id.value_or(name)));
+        continue;
+      }
       warning(
           fmt::format("manifest {} has no snapshot in the catalog (left by an interrupted forget or backup); "
                       "`certvault prune` removes it",
@@ -314,7 +323,7 @@ class Checker {
     reported_files_.insert({file.recipe, file.digest});
     recipe::ChunkList ids;
     try {
-      ids = recipe::load_ids(catalog_, file.recipe);
+      ids = recipe::load_ids(catalog_, file.recipe, repository_.config().chunk_id_secret);
     } catch (const Error& e) {
       problem(fmt::format("{}: its recipe cannot be loaded: {}", where, e.what()));
       return;
@@ -354,8 +363,28 @@ class Checker {
       const auto object = manifest::decode(objects_.read_all(row.manifest), what);
       const auto why = manifest_disagreement(object, row, files, catalog_.missing_files(row.id));
       if (!why.empty()) damaged(fmt::format("{} disagrees with the catalog: {}", what, why));
+      check_names(object);
     } catch (const Error& e) {
       damaged(e.what());
+    }
+  }
+
+  // The names export and restore would refuse, in the words they would use.
+  void check_names(const manifest::Manifest& object) {
+    std::vector<std::string> paths;
+    for (const auto& file : object.files) {
+      try {
+        check_relative_path(file.path);
+        paths.push_back(file.path);
+      } catch (const Error& e) {
+        problem(fmt::format("snapshot {} file {}: {}; export and restore refuse this snapshot", object.snapshot.id,
+                            file.seq, e.what()));
+      }
+    }
+    try {
+      check_distinct_paths(paths, fmt::format("snapshot {}", object.snapshot.id));
+    } catch (const Error& e) {
+      problem(fmt::format("{}; export and restore refuse this snapshot", e.what()));
     }
   }
 

@@ -5,6 +5,7 @@
 // a key.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace certvault::config_format {
@@ -24,5 +25,13 @@ inline constexpr const char* kZstdLevel = "zstd-level";
 inline constexpr const char* kPackTargetBytes = "pack-target-bytes";
 inline constexpr const char* kChunkerKey = "chunker-key";         // 64 hex digits
 inline constexpr const char* kChunkIdSecret = "chunk-id-secret";  // 384 hex digits
+// The last line: XXH64 (seed 0) of every byte of the file before that line, as
+// 16 lower-case hex digits. A config without it was written before it existed
+// (read as before: docs/format.md §2.1).
+inline constexpr const char* kConfigXxh64 = "config-xxh64";
+inline constexpr size_t kConfigXxh64Digits = 16;
+// The catalog's settings copy records whether the config had that line
+// ("xxh64") or not ("none"), so that a removed line is noticed.
+inline constexpr const char* kConfigChecksumSetting = "config-checksum";
 
 }  // namespace certvault::config_format

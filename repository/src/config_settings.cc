@@ -20,6 +20,7 @@ std::vector<ConfigSetting> catalog_settings(const RepositoryConfig& config) {
       {kPackTargetBytes, std::to_string(config.pack_target_bytes)},
       {kChunkerKey, to_hex(config.chunker_key), true},
       {kChunkIdSecret, to_hex(config.chunk_id_secret), true},
+      {kConfigChecksumSetting, config.checksummed ? "xxh64" : "none"},
   };
 }
 

@@ -1,6 +1,10 @@
 #include "maintenance_support.h"
 
+#include <fmt/format.h>
+
+#include "certvault/base/error.h"
 #include "certvault/base/hex.h"
+#include "manifest.h"
 #include "recipe.h"
 
 namespace certvault::maintenance {
@@ -30,6 +34,20 @@ std::optional<catalog::Digest> recipe_id_of_object(const std::string& name) {
   catalog::Digest id{};
   from_hex_exact(hex, id, "recipe object name " + name);
   return id;
+}
+
+std::string manifest_damage(const ObjectStore& objects, const std::string& name) {
+  const auto id = snapshot_id_of_manifest(name);
+  if (!id) return {};  // not named as a snapshot's manifest: no snapshot can depend on it
+  try {
+    const auto object = manifest::decode(objects.read_all(name), "manifest " + name);
+    if (object.snapshot.id != *id) {
+      return fmt::format("manifest {}: holds snapshot {}, not the one it is named after", name, object.snapshot.id);
+    }
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return {};
 }
 
 std::vector<catalog::ChunkId> chunk_ids_named_by(const catalog::RecipeRecord& record) {

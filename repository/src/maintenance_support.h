@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "certvault/catalog/catalog.h"
+#include "certvault/repository/object_store.h"
 
 namespace certvault::maintenance {
 
@@ -14,6 +15,12 @@ namespace certvault::maintenance {
 std::optional<std::string> snapshot_id_of_manifest(const std::string& name);
 // "recipes/<2 hex>/<32 hex>.recipe" -> the id; nullopt for any other name.
 std::optional<catalog::Digest> recipe_id_of_object(const std::string& name);
+
+// Why manifest object `name` (snapshots/<32 hex>.snap) cannot be the snapshot
+// it is named after: it cannot be read or decoded (framing checksum, JSON), or
+// it holds another snapshot's id. Empty when it is intact, or when the name is
+// not a snapshot's (no snapshot can depend on such an object).
+std::string manifest_damage(const ObjectStore& objects, const std::string& name);
 
 // The chunk ids a recipe's own body lists: all of them for a full recipe, the
 // new ids for a delta (its copied runs are listed by its base chain, which is

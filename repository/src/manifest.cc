@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
@@ -18,11 +20,57 @@ json optional_json(const std::optional<T>& value) {
   return value ? json(*value) : json(nullptr);
 }
 
+// nlohmann's get<T>() narrows silently (70000 as a u16, -1 as a u64, 1.5 as an int): every
+// number is checked to be an integer within its field's range instead.
 template <typename T>
-std::optional<T> optional_from(const json& object, const char* key) {
+T value_of(const json& value) {
+  if constexpr (std::is_integral_v<T>) {
+    if (value.is_number_unsigned()) {
+      const auto number = value.get<uint64_t>();
+      if (number > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+        throw Error(ErrorKind::kIntegrity, fmt::format("{} is out of range", number));
+      }
+      return static_cast<T>(number);
+    }
+    if (value.is_number_integer()) {
+      const auto number = value.get<int64_t>();
+      if constexpr (std::is_unsigned_v<T>) {
+        throw Error(ErrorKind::kIntegrity, fmt::format("{} is negative", number));
+      } else {
+        if (number < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+            number > static_cast<int64_t>(std::numeric_limits<T>::max())) {
+          throw Error(ErrorKind::kIntegrity, fmt::format("{} is out of range", number));
+        }
+        return static_cast<T>(number);
+      }
+    }
+    throw Error(ErrorKind::kIntegrity, fmt::format("{} is not an integer", value.dump()));
+  } else {
+    return value.get<T>();  // strings and arrays of strings: get() checks the type
+  }
+}
+
+// The field `key` of `object`, read with value_of(); errors name the field.
+template <typename T>
+T field_of(const json& object, const char* key, const std::string& where) {
+  try {
+    return value_of<T>(object.at(key));
+  } catch (const Error& e) {
+    throw Error(ErrorKind::kIntegrity, fmt::format("{}: field '{}': {}", where, key, e.what()));
+  }
+}
+
+const json& array_of(const json& object, const char* key, const std::string& where) {
+  const auto& value = object.at(key);
+  if (!value.is_array()) throw Error(ErrorKind::kIntegrity, fmt::format("{}: field '{}' is not an array", where, key));
+  return value;
+}
+
+template <typename T>
+std::optional<T> optional_from(const json& object, const char* key, const std::string& where) {
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::nullopt;
-  return it->get<T>();
+  return field_of<T>(object, key, where);
 }
 
 catalog::Digest digest_from(const json& value, const std::string& what) {
@@ -81,42 +129,49 @@ Manifest decode(std::span<const uint8_t> object, const std::string& what) {
     const json document = json::parse(body.begin(), body.end());
     Manifest manifest;
     auto& s = manifest.snapshot;
-    s.id = document.at("id").get<std::string>();
+    if (!document.is_object())
+      throw Error(ErrorKind::kIntegrity, fmt::format("{}: the body is not a JSON object", what));
+    s.id = field_of<std::string>(document, "id", what);
     if (s.id.size() != 32 || s.id.find_first_not_of("0123456789abcdef") != std::string::npos) {
       throw Error(ErrorKind::kIntegrity, fmt::format("{}: snapshot id '{}' is not 32 hex digits", what, s.id));
     }
-    s.created_unix = document.at("created_unix").get<int64_t>();
-    s.kind = document.at("kind").get<std::string>();
-    s.source = document.at("source").get<std::string>();
-    s.server = document.at("server").get<std::string>();
-    s.ca_name = document.at("ca_name").get<std::string>();
-    s.tags = document.at("tags").get<std::vector<std::string>>();
-    s.parent = optional_from<std::string>(document, "parent");
-    s.base_full = optional_from<std::string>(document, "base_full");
-    s.gen_low = optional_from<uint32_t>(document, "gen_low");
-    s.gen_high = optional_from<uint32_t>(document, "gen_high");
-    s.logical_size = document.at("logical_size").get<uint64_t>();
-    s.added_size = document.at("added_size").get<uint64_t>();
-    s.restore_map_raw = from_hex(document.at("restore_map_raw").get<std::string>(), what + ": restore_map_raw");
-    for (const auto& entry : document.at("restore_map")) {
-      s.restore_map.push_back({entry.at("type_code").get<uint16_t>(), entry.at("path").get<std::string>()});
+    s.created_unix = field_of<int64_t>(document, "created_unix", what);
+    s.kind = field_of<std::string>(document, "kind", what);
+    s.source = field_of<std::string>(document, "source", what);
+    s.server = field_of<std::string>(document, "server", what);
+    s.ca_name = field_of<std::string>(document, "ca_name", what);
+    s.tags = field_of<std::vector<std::string>>(document, "tags", what);
+    s.parent = optional_from<std::string>(document, "parent", what);
+    s.base_full = optional_from<std::string>(document, "base_full", what);
+    s.gen_low = optional_from<uint32_t>(document, "gen_low", what);
+    s.gen_high = optional_from<uint32_t>(document, "gen_high", what);
+    s.logical_size = field_of<uint64_t>(document, "logical_size", what);
+    s.added_size = field_of<uint64_t>(document, "added_size", what);
+    s.restore_map_raw = from_hex(field_of<std::string>(document, "restore_map_raw", what), what + ": restore_map_raw");
+    for (const auto& entry : array_of(document, "restore_map", what)) {
+      const auto where = fmt::format("{}: restore map entry {}", what, s.restore_map.size());
+      s.restore_map.push_back(
+          {field_of<uint16_t>(entry, "type_code", where), field_of<std::string>(entry, "path", where)});
     }
     s.manifest = object_name(s.id);
-    for (const auto& f : document.at("files")) {
+    for (const auto& f : array_of(document, "files", what)) {
+      const auto where = fmt::format("{}: file {}", what, manifest.files.size());
       catalog::FileRecord file;
-      file.seq = f.at("seq").get<uint32_t>();
-      file.path = f.at("path").get<std::string>();
-      file.role = f.at("role").get<std::string>();
-      file.type_code = f.at("type_code").get<uint16_t>();
-      file.api_path = f.at("api_path").get<std::string>();
-      file.size = f.at("size").get<uint64_t>();
-      file.digest = digest_from(f.at("digest"), what + ": file digest");
-      file.recipe = digest_from(f.at("recipe"), what + ": file recipe");
-      file.log_generation = optional_from<uint32_t>(f, "log_generation");
+      file.seq = field_of<uint32_t>(f, "seq", where);
+      file.path = field_of<std::string>(f, "path", where);
+      file.role = field_of<std::string>(f, "role", where);
+      file.type_code = field_of<uint16_t>(f, "type_code", where);
+      file.api_path = field_of<std::string>(f, "api_path", where);
+      file.size = field_of<uint64_t>(f, "size", where);
+      file.digest = digest_from(f.at("digest"), where + ": digest");
+      file.recipe = digest_from(f.at("recipe"), where + ": recipe");
+      file.log_generation = optional_from<uint32_t>(f, "log_generation", where);
       manifest.files.push_back(std::move(file));
     }
-    for (const auto& m : document.at("missing_files")) {
-      manifest.missing_files.push_back({m.at("path").get<std::string>(), m.at("reason").get<std::string>()});
+    for (const auto& m : array_of(document, "missing_files", what)) {
+      const auto where = fmt::format("{}: missing file {}", what, manifest.missing_files.size());
+      manifest.missing_files.push_back(
+          {field_of<std::string>(m, "path", where), field_of<std::string>(m, "reason", where)});
     }
     return manifest;
   } catch (const nlohmann::json::exception& e) {

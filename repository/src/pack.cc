@@ -190,19 +190,34 @@ std::vector<EntryInfo> parse_index(std::span<const uint8_t> tail, uint64_t pack_
   return entries;
 }
 
-std::vector<EntryInfo> read_index(const ObjectStore& store, const std::string& name) {
-  const uint64_t pack_size = store.size(name);
-  if (pack_size < kHeaderSize + kFooterSize) {
-    corrupt(name, 0, "pack size",
-            fmt::format("{} bytes is shorter than header and footer ({} bytes)", pack_size, kHeaderSize + kFooterSize));
+void verify_header(std::span<const uint8_t> header, const std::string& name) {
+  if (header.size() != kHeaderSize) {
+    corrupt(name, 0, "pack header", fmt::format("{} bytes, not {}", header.size(), kHeaderSize));
   }
-  const auto header = store.read(name, 0, kHeaderSize);
   if (std::memcmp(header.data(), kPackMagic, sizeof kPackMagic) != 0) corrupt(name, 0, "pack magic", "not \"CVPK\"");
   const uint16_t version = le::load<uint16_t>(header, kHeaderVersionAt);
   if (version != kVersion) {
     corrupt(name, kHeaderVersionAt, "pack version",
             fmt::format("{} (this program reads version {})", version, kVersion));
   }
+  const uint16_t flags = le::load<uint16_t>(header, kHeaderFlagsAt);
+  if (flags != 0) {
+    corrupt(name, kHeaderFlagsAt, "pack header flags",
+            fmt::format("0x{:04x}, but version {} defines none", flags, kVersion));
+  }
+  const uint64_t reserved = le::load<uint64_t>(header, kHeaderReservedAt);
+  if (reserved != 0) {
+    corrupt(name, kHeaderReservedAt, "pack header reserved field", fmt::format("0x{:016x}, not zero", reserved));
+  }
+}
+
+std::vector<EntryInfo> read_index(const ObjectStore& store, const std::string& name) {
+  const uint64_t pack_size = store.size(name);
+  if (pack_size < kHeaderSize + kFooterSize) {
+    corrupt(name, 0, "pack size",
+            fmt::format("{} bytes is shorter than header and footer ({} bytes)", pack_size, kHeaderSize + kFooterSize));
+  }
+  verify_header(store.read(name, 0, kHeaderSize), name);
   const auto footer = store.read(name, pack_size - kFooterSize, kFooterSize);
   const uint64_t index_offset = le::load<uint64_t>(footer, kFooterIndexOffsetAt);
   // Bound the index by the pack size before reading it: the footer may lie.
@@ -240,6 +255,11 @@ std::span<const uint8_t> verify_entry(std::span<const uint8_t> entry, const std:
   const uint32_t header_check = le::load<uint32_t>(header, kEntryHeaderCheckAt);
   if (static_cast<uint32_t>(xxh64(header.first(kEntryHeaderCheckAt))) != header_check) {
     corrupt(name, at + kEntryHeaderCheckAt, "entry header_check", "the entry header's checksum does not match");
+  }
+  // Not covered by header_check (bytes 0..39): checked on its own.
+  const uint32_t reserved = le::load<uint32_t>(header, kEntryReservedAt);
+  if (reserved != 0) {
+    corrupt(name, at + kEntryReservedAt, "entry reserved field", fmt::format("0x{:08x}, not zero", reserved));
   }
   const auto disagree = [&](size_t field_offset, const char* field, uint64_t on_disk, uint64_t wanted) {
     if (on_disk != wanted) {

@@ -44,8 +44,16 @@ class PackWriter {
   std::vector<EntryInfo> entries_;
 };
 
-// Reads the index of a committed pack from its footer, verifying magic,
-// version and checksum. Throws Error(kIntegrity) naming the pack and offset.
+// Verifies the 16-byte pack header (§5.2): magic, version, and the flags and
+// reserved field, which must be zero. Throws Error(kIntegrity) naming the pack,
+// the offset and the field. The one check of this structure: read_index() and
+// the snapshot reader use it.
+void verify_header(std::span<const uint8_t> header, const std::string& name);
+
+// Reads the index of a committed pack from its footer, verifying the pack
+// header (verify_header), the footer's magic, version and checksum and every
+// index record (reserved fields zero). Throws Error(kIntegrity) naming the
+// pack and offset.
 std::vector<EntryInfo> read_index(const ObjectStore& store, const std::string& name);
 
 // Reads one entry's stored bytes, verifying the entry header (magic, header
@@ -54,7 +62,9 @@ std::vector<EntryInfo> read_index(const ObjectStore& store, const std::string& n
 std::vector<uint8_t> read_stored(const ObjectStore& store, const std::string& name, const EntryInfo& expected);
 
 // Verifies one entry held in memory (`entry` = header, envelope and stored
-// bytes, as at `expected.offset` in pack `name`) and returns its stored bytes.
+// bytes, as at `expected.offset` in pack `name`) and returns its stored bytes:
+// every byte of the entry header is checked (magic, header check, reserved
+// field zero, the rest against `expected`), then the stored checksum.
 // Same checks and errors as read_stored(); does no I/O.
 std::span<const uint8_t> verify_entry(std::span<const uint8_t> entry, const std::string& name,
                                       const EntryInfo& expected);

@@ -1,6 +1,7 @@
 #include "certvault/repository/prune.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 
@@ -55,6 +56,7 @@ class Pruner {
   }
 
   PruneReport run() {
+    refuse_damaged_manifests();
     report_.snapshots = catalog_.snapshots().size();
     if (!dry_) report_.temporaries_removed = objects_.remove_temporaries();
     remove_orphan_manifests();
@@ -75,6 +77,31 @@ class Pruner {
  private:
   void progress(const std::string& line) {
     if (options_.progress) options_.progress(line);
+  }
+
+  // A damaged manifest may be a snapshot `repair catalog` had to leave out of the catalog: its data
+  // would look like garbage. Nothing is deleted until the user forgets that snapshot by id.
+  void refuse_damaged_manifests() {
+    progress("reading every snapshot manifest");
+    std::vector<std::string> damaged;
+    std::vector<std::string> ids;
+    for (const auto& name : objects_.list("snapshots/")) {
+      auto why = maintenance::manifest_damage(objects_, name);
+      if (why.empty()) continue;
+      damaged.push_back(std::move(why));
+      ids.push_back(maintenance::snapshot_id_of_manifest(name).value_or(name));
+    }
+    if (damaged.empty()) return;
+    std::string list;
+    for (size_t i = 0; i < damaged.size() && i < 5; ++i) list += (i ? "; " : "") + damaged[i];
+    throw Error(ErrorKind::kIntegrity,
+                fmt::format("prune refused: {} snapshot manifest{} damaged ({}{}); the data of {} snapshot{} would "
+                            "look unused and be deleted. Nothing was removed. If {} lost, forget {} by id first: "
+                            "`certvault forget {}`",
+                            damaged.size(), damaged.size() == 1 ? " is" : "s are", list,
+                            damaged.size() > 5 ? "; ..." : "", damaged.size() == 1 ? "that" : "those",
+                            damaged.size() == 1 ? "" : "s", damaged.size() == 1 ? "it is" : "they are",
+                            damaged.size() == 1 ? "it" : "them", fmt::join(ids, " ")));
   }
 
   // Manifests first: a manifest left without its row would let `repair

@@ -6,6 +6,7 @@
 #include "certvault/base/hex.h"
 #include "certvault/base/little_endian.h"
 #include "framed_object.h"
+#include "keyed_hash.h"
 
 namespace certvault::recipe {
 
@@ -38,15 +39,23 @@ catalog::RecipeRecord decode_object(std::span<const uint8_t> object, const Hash1
   return record;
 }
 
-ChunkList load_ids(const catalog::Catalog& catalog, const Hash128& id) {
+ChunkList load_ids(const catalog::Catalog& catalog, const Hash128& id, std::span<const uint8_t> secret) {
   // Collect the chain from `id` down to its full recipe, then apply upwards.
   std::vector<Decoded> chain;
   std::vector<std::string> names;
+  uint64_t chunk_count = 0;
   Hash128 current = id;
   while (true) {
     const std::string what = fmt::format("recipe {}", to_hex(current));
     const auto record = catalog.recipe(current);
     if (!record) throw Error(ErrorKind::kIntegrity, what + " is not in the catalog");
+    if (keyed_hash128(record->body, secret) != current) {
+      throw Error(ErrorKind::kIntegrity,
+                  fmt::format("{}: the catalog's copy of the encoded recipe does not hash to its id (the catalog is "
+                              "damaged; `certvault repair catalog` rebuilds it from the recipe objects)",
+                              what));
+    }
+    if (chain.empty()) chunk_count = record->chunk_count;
     chain.push_back(decode(record->body, what));
     names.push_back(what);
     if (!chain.back().base) break;
@@ -58,6 +67,12 @@ ChunkList load_ids(const catalog::Catalog& catalog, const Hash128& id) {
   }
   ChunkList ids = chain.back().ids;
   for (size_t i = chain.size() - 1; i-- > 0;) ids = apply(chain[i], &ids, names[i]);
+  if (ids.size() != chunk_count) {
+    throw Error(ErrorKind::kIntegrity,
+                fmt::format("recipe {} lists {} chunk ids but the catalog records a chunk count of {} (the catalog is "
+                            "damaged; `certvault repair catalog` rebuilds it from the recipe objects)",
+                            to_hex(id), ids.size(), chunk_count));
+  }
   return ids;
 }
 

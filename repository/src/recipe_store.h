@@ -21,8 +21,10 @@ catalog::RecipeRecord decode_object(std::span<const uint8_t> object, const Hash1
                                     const std::string& what);
 
 // The chunk ids of recipe `id`, following delta bases through the catalog.
-// Throws Error(kIntegrity) for a missing recipe, a cycle or a chain deeper
-// than the format allows.
-ChunkList load_ids(const catalog::Catalog& catalog, const Hash128& id);
+// The catalog is only a cache of the recipe objects: every row on the chain
+// must hash (keyed with `secret`) to its id, and the ids must number the
+// recipe's chunk count. Throws Error(kIntegrity) for a missing or altered
+// recipe row, a cycle or a chain deeper than the format allows.
+ChunkList load_ids(const catalog::Catalog& catalog, const Hash128& id, std::span<const uint8_t> secret);
 
 }  // namespace certvault::recipe

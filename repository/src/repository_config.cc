@@ -1,7 +1,9 @@
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include <charconv>
 #include <map>
+#include <optional>
 
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
@@ -55,18 +57,26 @@ std::string RepositoryConfig::serialize() const {
   line(kPackTargetBytes, pack_target_bytes);
   line(kChunkerKey, to_hex(chunker_key));
   line(kChunkIdSecret, to_hex(chunk_id_secret));
+  line(kConfigXxh64, fmt::format("{:016x}", XXH64(text.data(), text.size(), 0)));
   return text;
 }
 
 RepositoryConfig RepositoryConfig::parse(std::string_view text, const std::string& origin) {
+  const std::string_view whole = text;
   std::map<std::string, std::string> fields;
+  std::optional<size_t> checksum_line_at;  // byte offset of the config-xxh64 line
   bool first = true;
   size_t line_number = 0;
   while (!text.empty()) {
+    const size_t line_at = whole.size() - text.size();
     const size_t end = text.find('\n');
     std::string_view line = text.substr(0, end);
     text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
     ++line_number;
+    if (checksum_line_at) {
+      throw Error(ErrorKind::kIntegrity, fmt::format("{}: line {} follows the '{}' line, which must be the last",
+                                                     origin, line_number, kConfigXxh64));
+    }
     if (first) {
       if (line != kFirstLine) {
         throw Error(ErrorKind::kIntegrity,
@@ -80,11 +90,38 @@ RepositoryConfig RepositoryConfig::parse(std::string_view text, const std::strin
     if (equals == std::string_view::npos) {
       throw Error(ErrorKind::kIntegrity, fmt::format("{}: line {} is not 'key = value'", origin, line_number));
     }
-    fields.emplace(std::string(line.substr(0, equals)), std::string(line.substr(equals + kSeparator.size())));
+    const std::string key(line.substr(0, equals));
+    if (!fields.emplace(key, std::string(line.substr(equals + kSeparator.size()))).second) {
+      throw Error(ErrorKind::kIntegrity, fmt::format("{}: line {}: '{}' is given twice", origin, line_number, key));
+    }
+    if (key == kConfigXxh64) {
+      if (end == std::string_view::npos) {
+        throw Error(ErrorKind::kIntegrity, fmt::format("{}: the '{}' line does not end with a newline (the file is "
+                                                       "truncated)",
+                                                       origin, kConfigXxh64));
+      }
+      checksum_line_at = line_at;
+    }
   }
   if (first) throw Error(ErrorKind::kIntegrity, fmt::format("{}: empty config", origin));
 
   RepositoryConfig config;
+  config.checksummed = checksum_line_at.has_value();
+  if (checksum_line_at) {
+    const auto& recorded = fields.at(kConfigXxh64);
+    const auto actual = fmt::format("{:016x}", XXH64(whole.data(), *checksum_line_at, 0));
+    if (recorded.size() != kConfigXxh64Digits || recorded.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      throw Error(ErrorKind::kIntegrity, fmt::format("{}: '{}' is not {} lower-case hex digits: '{}'", origin,
+                                                     kConfigXxh64, kConfigXxh64Digits, recorded));
+    }
+    if (recorded != actual) {
+      throw Error(ErrorKind::kIntegrity,
+                  fmt::format("{}: checksum mismatch: '{}' records {} but the bytes before it hash to {}; the config "
+                              "was changed or damaged after it was written",
+                              origin, kConfigXxh64, recorded, actual));
+    }
+  }
+
   config.format_version = parse_int<uint32_t>(fields, kFormatVersion, origin);
   if (config.format_version != kRepositoryFormatVersion) {
     throw Error(ErrorKind::kRefused, fmt::format("{}: repository format version {} is not supported by this build "
@@ -92,6 +129,11 @@ RepositoryConfig RepositoryConfig::parse(std::string_view text, const std::strin
                                                  origin, config.format_version, kRepositoryFormatVersion));
   }
   config.repository_id = field(fields, kRepositoryId, origin);
+  if (config.repository_id.size() != 32 ||
+      config.repository_id.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    throw Error(ErrorKind::kIntegrity, fmt::format("{}: '{}' is not 32 lower-case hex digits: '{}'", origin,
+                                                   kRepositoryId, config.repository_id));
+  }
   config.created_unix = parse_int<int64_t>(fields, kCreatedUnix, origin);
   config.chunk_params.min_size = parse_int<uint32_t>(fields, kChunkMin, origin);
   config.chunk_params.avg_size = parse_int<uint32_t>(fields, kChunkAvg, origin);

@@ -62,7 +62,7 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
                         const std::function<void(std::span<const uint8_t>)>& sink) {
   const auto& catalog = repository.catalog();
   const auto secret = std::span<const uint8_t>(repository.config().chunk_id_secret);
-  const auto ids = recipe::load_ids(catalog, file.recipe);
+  const auto ids = recipe::load_ids(catalog, file.recipe, secret);
   std::unordered_map<int64_t, std::string> pack_names;
   StreamingDigest digest(secret);
   const unsigned workers = std::max(2u, std::thread::hardware_concurrency());
@@ -101,6 +101,14 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
           throw Error(ErrorKind::kIntegrity,
                       fmt::format("snapshot {} file '{}' at offset {}: chunk {} points to unknown pack {}",
                                   snapshot_id.substr(0, 12), file.path, planned, to_hex(id), location->pack_id));
+        }
+        // The pack header's every byte, once per pack this file reads from.
+        try {
+          pack::verify_header(repository.objects().read(pack->name, 0, pack::kHeaderSize), pack->name);
+        } catch (const Error& e) {
+          throw Error(ErrorKind::kIntegrity,
+                      fmt::format("snapshot {} file '{}' at offset {}: chunk {}: {}", snapshot_id.substr(0, 12),
+                                  file.path, planned, to_hex(id), e.what()));
         }
         name_it = pack_names.emplace(location->pack_id, pack->name).first;
       }

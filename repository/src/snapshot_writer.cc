@@ -153,7 +153,7 @@ void SnapshotWriter::begin_file(const FileHeader& header) {
   if (auto it = s.reference_files.find(header.path); it != s.reference_files.end()) {
     s.base_recipe = s.repository.catalog().recipe(it->second.recipe);
     if (s.base_recipe) {
-      s.base_ids = recipe::load_ids(s.repository.catalog(), s.base_recipe->id);
+      s.base_ids = recipe::load_ids(s.repository.catalog(), s.base_recipe->id, s.repository.config().chunk_id_secret);
       s.known.insert(s.base_ids.begin(), s.base_ids.end());
     }
   }

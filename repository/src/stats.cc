@@ -19,8 +19,9 @@ double ratio(uint64_t numerator, uint64_t denominator) {
 
 // Marks the recipe's chunk ids under `owner`; a delta's ids include its base's, so a base shared
 // with another snapshot makes the copied chunks shared too.
-void tally_recipe(catalog::Catalog& catalog, const catalog::Catalog::RecipeUse& use, int64_t owner, bool in_focus) {
-  catalog.tally_chunks(recipe::load_ids(catalog, use.recipe), owner, in_focus);
+void tally_recipe(catalog::Catalog& catalog, std::span<const uint8_t> secret, const catalog::Catalog::RecipeUse& use,
+                  int64_t owner, bool in_focus) {
+  catalog.tally_chunks(recipe::load_ids(catalog, use.recipe, secret), owner, in_focus);
 }
 
 }  // namespace
@@ -47,7 +48,8 @@ RepositoryStats compute_stats(Repository& repository, const std::optional<std::s
         const auto found = owner_of.find(use.only_snapshot);
         if (found != owner_of.end()) owner = found->second;
       }
-      tally_recipe(catalog, use, owner, !snapshot_id || focus_recipes.count(use.recipe) > 0);
+      tally_recipe(catalog, repository.config().chunk_id_secret, use, owner,
+                   !snapshot_id || focus_recipes.count(use.recipe) > 0);
     }
     stats.referenced = catalog.chunk_tally_focus_totals();
     std::unordered_map<int64_t, catalog::Catalog::ChunkTotals> unique;

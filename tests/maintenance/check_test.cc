@@ -192,6 +192,11 @@ TEST_CASE("a config that disagrees with the catalog's copy stops every command w
   REQUIRE(at != text.end());
   auto& digit = *(at + static_cast<std::ptrdiff_t>(key.size()));
   digit = digit == '0' ? '1' : '0';  // still a valid key, just not this repository's
+  // Without its checksum line, as an old config would be: the catalog's copy still catches the key.
+  const std::string checksum = "config-xxh64 = ";
+  const auto line = std::search(text.begin(), text.end(), checksum.begin(), checksum.end());
+  REQUIRE(line != text.end());
+  text.erase(line, text.end());
   write_bytes(config, text);
   const auto result = d.check();
   INFO(result.output);

@@ -1,5 +1,8 @@
 // Export, restore and verify against the simulated CA, end to end through the real binaries.
+#include <xxhash.h>
+
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "certvault/base/error.h"
@@ -197,7 +200,8 @@ TEST_CASE("export of an incremental holds the base database, every log of the ch
   }
 }
 
-TEST_CASE("a missing log in the chain is refused before anything is written or the CA is touched") {
+TEST_CASE(
+    "a log missing from the catalog's copy of a snapshot is exit 4 before anything is written or the CA is touched") {
   BackedUpCa setup;
   const auto& middle = setup.backups[2];
   const std::string missing = log_name(middle.gen_low);
@@ -205,10 +209,9 @@ TEST_CASE("a missing log in the chain is refused before anything is written or t
   const auto target = setup.scratch("export");
   const auto exported = cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string()));
   INFO(exported.output);
-  CHECK(exported.exit_code == 6);
-  char generation[16];
-  std::snprintf(generation, sizeof(generation), "0x%X", middle.gen_low);
-  CHECK_THAT(exported.output, Catch::Contains("missing generations " + std::string(generation)));
+  CHECK(exported.exit_code == 4);
+  CHECK_THAT(exported.output, Catch::Contains("snapshot " + middle.id + ": its manifest snapshots/" + middle.id +
+                                              ".snap disagrees with the catalog"));
   CHECK_FALSE(std::filesystem::exists(target));
   CHECK(names_in(setup.scratch("")) == std::set<std::string>{"ca", "repo"});
 
@@ -219,43 +222,108 @@ TEST_CASE("a missing log in the chain is refused before anything is written or t
   casim("calls " + quoted(setup.ca().string()) + " --clear");
   const auto before = folder_contents(setup.ca() / "CertLog");
   const auto restored = cli("restore latest " + setup.repo_arg() + setup.sim_args());
-  CHECK(restored.exit_code == 6);
-  CHECK_THAT(restored.output, Catch::Contains("missing generations"));
+  CHECK(restored.exit_code == 4);
+  CHECK_THAT(restored.output, Catch::Contains("disagrees with the catalog"));
   CHECK(folder_contents(setup.ca() / "CertLog") == before);
   const auto calls = setup.ca() / ".casim" / "calls.log";
   CHECK((!std::filesystem::exists(calls) || std::filesystem::file_size(calls) == 0));
 
   const auto verified = cli("verify latest " + setup.repo_arg());
-  CHECK(verified.exit_code == 6);
+  CHECK(verified.exit_code == 4);
 }
 
-TEST_CASE("unsafe names from a damaged catalog or restore map are refused (exit 6)") {
+TEST_CASE(
+    "export, verify and restore take the snapshot from its manifest: a catalog that disagrees is exit 4 naming "
+    "the field") {
   BackedUpCa setup;
+  const auto& latest = setup.backups.back();
+  const auto& full = setup.backups.front();
+  std::string field;
+  std::string owner = latest.id;
+  SECTION("a log's path: a generation exported under another's name") {
+    setup.sql("UPDATE files SET path='DataBase/edb00009.log' WHERE role='log' AND snapshot_id='" + latest.id +
+              "' AND log_generation=" + std::to_string(latest.gen_high));
+    field = "path is 'DataBase/" + log_name(latest.gen_high) + "' in the object but 'DataBase/edb00009.log'";
+  }
+  SECTION("a log's generation") {
+    setup.sql("UPDATE files SET log_generation=log_generation+8 WHERE role='log' AND snapshot_id='" + latest.id +
+              "' AND log_generation=" + std::to_string(latest.gen_high));
+    field = "log generation is " + std::to_string(latest.gen_high) + " in the object but " +
+            std::to_string(latest.gen_high + 8) + " in the catalog";
+  }
+  SECTION("a dynamic file's role") {
+    setup.sql("UPDATE files SET role='file' WHERE role='dynamic' AND snapshot_id='" + latest.id + "'");
+    field = "role is 'dynamic' in the object but 'file' in the catalog";
+  }
+  SECTION("one byte of the full's raw restore map (certbkxp.dat)") {
+    setup.sql(
+        "UPDATE snapshots SET restore_map_raw = substr(restore_map_raw, 1, 9) || X'5A' || "
+        "substr(restore_map_raw, 11) WHERE id='" +
+        full.id + "'");
+    field = "the raw restore map is ";
+    owner = full.id;
+  }
+  SECTION("a parsed restore map entry leading elsewhere") {
+    setup.sql("UPDATE restore_map SET path='" + setup.ca().string() + "/CertLog/../../elsewhere' WHERE type_code=" +
+              std::to_string(0x82) + " AND snapshot_id='" + full.id + "'");
+    field = "restore map entry ";
+    owner = full.id;
+  }
   const auto target = setup.scratch("export");
-  SECTION("a file path leading outside the export") {
-    setup.sql("UPDATE files SET path='../escaped.edb' WHERE role='database'");
-    const auto exported = cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string()));
-    CHECK(exported.exit_code == 6);
-    CHECK_THAT(exported.output, Catch::Contains("unsafe path"));
-    CHECK_FALSE(std::filesystem::exists(setup.scratch("escaped.edb")));
+  const auto exported = cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string()));
+  INFO(exported.output);
+  CHECK(exported.exit_code == 4);
+  CHECK_THAT(exported.output, Catch::Contains("snapshot " + owner + ": its manifest snapshots/" + owner +
+                                              ".snap disagrees with the catalog"));
+  CHECK_THAT(exported.output, Catch::Contains(field));
+  CHECK_FALSE(std::filesystem::exists(target));
+  CHECK(cli("export latest " + setup.repo_arg() + "--tar " + quoted(target.string() + ".tar")).exit_code == 4);
+  CHECK_FALSE(std::filesystem::exists(target.string() + ".tar"));
+  CHECK(cli("verify latest " + setup.repo_arg()).exit_code == 4);
+  const auto before = folder_contents(setup.ca() / "CertLog");
+  CHECK(cli("restore latest " + setup.repo_arg() + setup.sim_args()).exit_code == 4);
+  CHECK(folder_contents(setup.ca() / "CertLog") == before);
+  CHECK_FALSE(std::filesystem::exists(setup.scratch("elsewhere")));
+  const auto checked = cli("check " + setup.repo_arg());
+  CHECK(checked.exit_code == 4);
+  CHECK_THAT(checked.output, Catch::Contains(field));
+}
+
+TEST_CASE("an unsafe name that the manifest itself holds is refused by export (exit 6) and reported by check") {
+  BackedUpCa setup;
+  const auto& latest = setup.backups.front();  // the full: it holds the database
+  // Forge the manifest consistently (body, frame checksum) and the catalog to match: only the name rules stand.
+  const auto object = setup.repo() / "snapshots" / (latest.id + ".snap");
+  auto bytes = read_bytes(object);
+  auto document = nlohmann::json::parse(bytes.begin() + 24, bytes.end());
+  std::string old_path;
+  for (auto& file : document.at("files")) {
+    if (file.at("role") == "database") {
+      old_path = file.at("path").get<std::string>();
+      file["path"] = "../escaped.edb";
+    }
   }
-  SECTION("a reserved device name") {
-    setup.sql("UPDATE files SET path='DataBase/NUL.log' WHERE role='log' AND log_generation=" +
-              std::to_string(setup.backups.back().gen_high));
-    CHECK(cli("export latest " + setup.repo_arg() + "--to " + quoted(target.string())).exit_code == 6);
-    CHECK(cli("export latest " + setup.repo_arg() + "--tar " + quoted((target.string() + ".tar"))).exit_code == 6);
-    CHECK_FALSE(std::filesystem::exists(target.string() + ".tar"));
-  }
-  SECTION("a relative or '..' location in the restore map") {
-    setup.sql("UPDATE restore_map SET path='" + setup.ca().string() +
-              "/CertLog/../../elsewhere' WHERE type_code=" + std::to_string(0x82));
-    const auto restored = cli("restore latest " + setup.repo_arg() + setup.sim_args());
-    CHECK(restored.exit_code == 6);
-    CHECK_THAT(restored.output, Catch::Contains("'.' or '..' segment"));
-    setup.sql("UPDATE restore_map SET path='relative/CertLog' WHERE type_code=" + std::to_string(0x82));
-    CHECK(cli("restore latest " + setup.repo_arg() + setup.sim_args()).exit_code == 6);
-    CHECK_FALSE(std::filesystem::exists(setup.scratch("elsewhere")));
-  }
+  REQUIRE_FALSE(old_path.empty());
+  const std::string body = document.dump();
+  std::vector<uint8_t> forged(bytes.begin(), bytes.begin() + 12);
+  for (int i = 0; i < 4; ++i) forged.push_back(static_cast<uint8_t>(body.size() >> (8 * i)));
+  const uint64_t checksum = XXH64(body.data(), body.size(), 0);
+  for (int i = 0; i < 8; ++i) forged.push_back(static_cast<uint8_t>(checksum >> (8 * i)));
+  forged.insert(forged.end(), body.begin(), body.end());
+  write_bytes(object, forged);
+  setup.sql("UPDATE files SET path='../escaped.edb' WHERE snapshot_id='" + latest.id + "' AND path='" + old_path + "'");
+  const auto checked = cli("check " + setup.repo_arg());
+  INFO(checked.output);
+  CHECK(checked.exit_code == 4);
+  CHECK_THAT(checked.output, Catch::Contains("unsafe path '../escaped.edb' refused"));
+  CHECK_THAT(checked.output, Catch::Contains("export and restore refuse this snapshot"));
+  const auto target = setup.scratch("export");
+  const auto exported = cli("export " + latest.id + " " + setup.repo_arg() + "--to " + quoted(target.string()));
+  INFO(exported.output);
+  CHECK(exported.exit_code == 6);
+  CHECK_THAT(exported.output, Catch::Contains("unsafe path '../escaped.edb' refused"));
+  CHECK_FALSE(std::filesystem::exists(target));
+  CHECK_FALSE(std::filesystem::exists(setup.scratch("escaped.edb")));
 }
 
 TEST_CASE("verify restores into a scratch simulated CA and leaves the CA alone") {

@@ -11,6 +11,9 @@
 //   retention.h (chains kept or refused as it says), forgets the removed snapshots unless dry_run
 //   (repository/snapshot_forget.h), calls on_planned(plan) — before the prune, which may take long,
 //   so that the plan can be shown first — and then prunes (a dry-run prune for a dry run).
+// - A full 32-digit id that the catalog does not know but that names a manifest object (a snapshot
+//   `repair catalog` could not rebuild, whose damaged manifest makes prune refuse) is forgotten by
+//   removing that manifest: it is listed in `manifest_only_ids`, not in the plan.
 #pragma once
 
 #include <cstdint>
@@ -40,8 +43,9 @@ struct ForgetRequest {
 struct ForgetResult {
   std::shared_ptr<const std::vector<catalog::SnapshotRecord>> snapshots;  // what the plan's decisions point into
   retention::Plan plan;
-  std::vector<std::string> removed_ids;  // forgotten, or that would be for a dry run
-  std::optional<PruneReport> prune;      // when the request asked for a prune
+  std::vector<std::string> removed_ids;        // forgotten, or that would be for a dry run
+  std::vector<std::string> manifest_only_ids;  // not in the catalog: only their manifest objects go
+  std::optional<PruneReport> prune;            // when the request asked for a prune
 };
 
 void check_forget_request(const ForgetRequest& request);

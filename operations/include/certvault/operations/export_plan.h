@@ -1,6 +1,9 @@
 // The restore chain of a CA snapshot and the files an export of it holds.
 //
-// Contract: plan_chain() reads only the catalog. It takes an incremental's
+// Contract: plan_chain() walks the catalog's snapshot rows to find the chain,
+// then takes every set's snapshot header and files from its manifest object
+// (read_snapshot_contents(): a catalog that disagrees with a manifest is
+// Error(kIntegrity) naming the field). It takes an incremental's
 // restore chain from SnapshotChains (snapshot_chain.h: its base full and the
 // links before it, which must be linked by parent) and checks, before anything
 // is written anywhere, that the full holds a database and that the logs of all sets
@@ -17,6 +20,7 @@
 
 #include "certvault/catalog/catalog.h"
 #include "certvault/operations/log_chain.h"
+#include "certvault/repository/repository.h"
 
 namespace certvault {
 
@@ -37,7 +41,7 @@ struct SnapshotChain {
   const RestoreSet& full() const { return sets.front(); }
 };
 
-SnapshotChain plan_chain(const catalog::Catalog& catalog, const std::string& snapshot_id);
+SnapshotChain plan_chain(Repository& repository, const std::string& snapshot_id);
 
 // The generation gaps between `sets` (each set's own range and the ranges
 // between sets); empty when the chain is contiguous. Exposed for tests.

@@ -19,6 +19,12 @@
 //   objects they describe. A crash at any point leaves a repository that
 //   `check` passes (leftovers are warnings) and a rerun finishes the work.
 // - dry_run: computes and reports the same figures, changes nothing.
+// - Reads every manifest object first: while one is damaged (unreadable,
+//   failing its checksum or decoding, or holding another id) prune throws
+//   Error(kIntegrity) naming it and removes nothing, since the snapshot it
+//   describes may be missing from the catalog (`repair catalog` cannot rebuild
+//   it) and its data would look unused. Forgetting that snapshot by id removes
+//   the manifest and lets prune run.
 // - A live chunk that cannot be read back intact stops prune with
 //   Error(kIntegrity) before anything of its pack is deleted.
 #pragma once

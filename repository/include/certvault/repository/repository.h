@@ -52,8 +52,13 @@ struct RepositoryConfig {
   chunker::Params chunk_params{};
   int zstd_level = 3;
   uint64_t pack_target_bytes = 32ull << 20;
+  // Whether the parsed text ended with its checksum line (config-xxh64, docs/format.md §2.1);
+  // configs written before that line existed lack it. serialize() always writes it.
+  bool checksummed = true;
 
   std::string serialize() const;  // the human-readable `config` object
+  // Throws Error(kIntegrity) naming `origin` for any damage: a checksum that does not match, a
+  // checksum line that is not the last line, a key given twice, a missing or malformed value.
   static RepositoryConfig parse(std::string_view text, const std::string& origin);
 };
 
