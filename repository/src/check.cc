@@ -199,7 +199,9 @@ class Checker {
       const auto id = maintenance::snapshot_id_of_manifest(name);
       if (id && catalog_.has_snapshot(*id)) continue;
       // A manifest that cannot be read may be a snapshot `repair catalog` had to leave out: never a mere leftover.
-      if (const auto why = maintenance::manifest_damage(objects_, name); !why.empty()) {
+      if (const auto why =
+              maintenance::unrecoverable_snapshot(catalog_, objects_, repository_.config().chunk_id_secret, name);
+          !why.empty()) {
         problem(
             fmt::format("{}; its snapshot is not in the catalog and cannot be restored or rebuilt, and `certvault "
                         "prune` refuses to run until it is forgotten (`certvault forget {}`)",

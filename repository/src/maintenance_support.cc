@@ -4,8 +4,10 @@
 
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
+#include "keyed_hash.h"
 #include "manifest.h"
 #include "recipe.h"
+#include "recipe_store.h"
 
 namespace certvault::maintenance {
 namespace {
@@ -46,6 +48,35 @@ std::string manifest_damage(const ObjectStore& objects, const std::string& name)
     }
   } catch (const Error& e) {
     return e.what();
+  }
+  return {};
+}
+
+std::string unrecoverable_snapshot(const catalog::Catalog& catalog, const ObjectStore& objects,
+                                   std::span<const uint8_t> secret, const std::string& name) {
+  if (auto why = manifest_damage(objects, name); !why.empty()) return why;
+  const auto id = snapshot_id_of_manifest(name);
+  if (!id || catalog.has_snapshot(*id)) return {};
+  const auto object = manifest::decode(objects.read_all(name), "manifest " + name);
+  for (const auto& file : object.files) {
+    std::optional<catalog::Digest> next = file.recipe;
+    for (uint32_t depth = 0; next && depth <= recipe::kMaxDeltaDepth + 1; ++depth) {
+      const auto recipe_id = *next;
+      next.reset();
+      if (catalog.has_recipe(recipe_id)) break;
+      const auto recipe_name = recipe::object_name(recipe_id);
+      try {
+        if (!objects.exists(recipe_name)) throw Error(ErrorKind::kIntegrity, "the object is missing");
+        const auto record = recipe::decode_object(objects.read_all(recipe_name), recipe_id, "recipe " + recipe_name);
+        if (keyed_hash128(record.body, secret) != recipe_id) {
+          throw Error(ErrorKind::kIntegrity, "its encoded recipe does not hash to its name");
+        }
+        next = record.base;
+      } catch (const Error& e) {
+        return fmt::format("manifest {}: file '{}' needs recipe {}, which is neither in the catalog nor intact ({})",
+                           name, file.path, recipe_name, e.what());
+      }
+    }
   }
   return {};
 }

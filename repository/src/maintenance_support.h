@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,15 @@ std::optional<catalog::Digest> recipe_id_of_object(const std::string& name);
 // it holds another snapshot's id. Empty when it is intact, or when the name is
 // not a snapshot's (no snapshot can depend on such an object).
 std::string manifest_damage(const ObjectStore& objects, const std::string& name);
+
+// manifest_damage(), and for a manifest whose snapshot the catalog lacks, also
+// a recipe it needs (or a base of one) that is neither in the catalog nor an
+// intact recipe object. Recipe objects are durable before their manifest is
+// written and outlive it (prune removes manifests first), so such a manifest
+// is no leftover of an interrupted backup or forget: it is a committed
+// snapshot `repair catalog` could not rebuild. Empty when nothing is wrong.
+std::string unrecoverable_snapshot(const catalog::Catalog& catalog, const ObjectStore& objects,
+                                   std::span<const uint8_t> secret, const std::string& name);
 
 // The chunk ids a recipe's own body lists: all of them for a full recipe, the
 // new ids for a delta (its copied runs are listed by its base chain, which is

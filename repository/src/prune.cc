@@ -86,7 +86,7 @@ class Pruner {
     std::vector<std::string> damaged;
     std::vector<std::string> ids;
     for (const auto& name : objects_.list("snapshots/")) {
-      auto why = maintenance::manifest_damage(objects_, name);
+      auto why = maintenance::unrecoverable_snapshot(catalog_, objects_, repository_.config().chunk_id_secret, name);
       if (why.empty()) continue;
       damaged.push_back(std::move(why));
       ids.push_back(maintenance::snapshot_id_of_manifest(name).value_or(name));
@@ -94,14 +94,15 @@ class Pruner {
     if (damaged.empty()) return;
     std::string list;
     for (size_t i = 0; i < damaged.size() && i < 5; ++i) list += (i ? "; " : "") + damaged[i];
-    throw Error(ErrorKind::kIntegrity,
-                fmt::format("prune refused: {} snapshot manifest{} damaged ({}{}); the data of {} snapshot{} would "
-                            "look unused and be deleted. Nothing was removed. If {} lost, forget {} by id first: "
-                            "`certvault forget {}`",
-                            damaged.size(), damaged.size() == 1 ? " is" : "s are", list,
-                            damaged.size() > 5 ? "; ..." : "", damaged.size() == 1 ? "that" : "those",
-                            damaged.size() == 1 ? "" : "s", damaged.size() == 1 ? "it is" : "they are",
-                            damaged.size() == 1 ? "it" : "them", fmt::join(ids, " ")));
+    throw Error(
+        ErrorKind::kIntegrity,
+        fmt::format(
+            "prune refused: {} snapshot manifest{} damaged or unrecoverable ({}{}); the data of {} snapshot{} would "
+            "look unused and be deleted. Nothing was removed. If {} lost, forget {} by id first: "
+            "`certvault forget {}`",
+            damaged.size(), damaged.size() == 1 ? " is" : "s are", list, damaged.size() > 5 ? "; ..." : "",
+            damaged.size() == 1 ? "that" : "those", damaged.size() == 1 ? "" : "s",
+            damaged.size() == 1 ? "it is" : "they are", damaged.size() == 1 ? "it" : "them", fmt::join(ids, " ")));
   }
 
   // Manifests first: a manifest left without its row would let `repair

@@ -35,7 +35,7 @@ entries() {
 # SECRET-FILE PACK OFFSET STORED OUT: the fuzz_pack_entry input (secret, then the entry).
 write_entry() { { cat "$1"; cut_bytes "$2" "$3" $((48 + $4)); } >"$5"; }
 
-mkdir -p "$corpus"/{pack_entry,pack_index,repository_objects,lock_record,ese_headers,multistring}
+mkdir -p "$corpus"/{pack_entry,pack_index,repository_objects,lock_record,ese_headers,multistring,manifest,config}
 find "$corpus" -type f -delete
 
 for name in ca folder; do
@@ -60,7 +60,12 @@ for name in ca folder; do
   last=$(tail -n 1 "$golden/$name/snapshots.txt" | cut -d' ' -f1)
   cp "$repo/snapshots/$last.snap" "$corpus/repository_objects/golden-$name-manifest.snap"
   cp "$repo/config" "$corpus/repository_objects/golden-$name-config"
+  cp "$repo/snapshots/$last.snap" "$corpus/manifest/golden-$name-manifest.snap"
+  cp "$repo/config" "$corpus/config/golden-$name-config-without-checksum"  # v1 goldens predate config-xxh64
 done
+tail -c +25 "$corpus/manifest/golden-ca-manifest.snap" >"$corpus/manifest/golden-ca-manifest.body"  # the JSON alone
+"$build/cli/certvault" init --repo "$work/fresh" >/dev/null
+cp "$work/fresh/config" "$corpus/config/fresh-config-with-checksum"
 
 # ESE headers and the restore map, as a backup reads them from the CA.
 ca_export=$work/export
@@ -94,6 +99,13 @@ printf "\x10\0\0\0\0\0\0\0\0\0\0\0\x01\0\0\0${empty_xxh64}CVPKEND\0" >"$corpus/p
 printf '\xff\xff\xff\xff\xff\xff\xff' >"$corpus/pack_index/edge-seven-bytes"
 printf "CVRECIPE\x01\0\0\0\0\0\0\0${empty_xxh64}" >"$corpus/repository_objects/edge-empty-recipe-frame"
 printf 'certvault repository\n' >"$corpus/repository_objects/edge-config-first-line-only"
+manifest_edge='{"id":"0123456789abcdef0123456789abcdef","created_unix":1,"kind":"full","source":"s","server":"s","ca_name":"c","tags":[],"parent":null,"base_full":null'
+printf '%s' "$manifest_edge"',"gen_low":1,"gen_high":1,"logical_size":0,"added_size":0,"restore_map_raw":"","restore_map":[{"type_code":70000,"path":"x"}],"files":[],"missing_files":[]}' \
+  >"$corpus/manifest/edge-type-code-out-of-range.body"
+printf '%s' "$manifest_edge"',"gen_low":-1,"gen_high":1.5,"logical_size":-1,"added_size":0,"restore_map_raw":"","restore_map":{},"files":7,"missing_files":[]}' \
+  >"$corpus/manifest/edge-negative-and-fractional.body"
+printf 'certvault repository\n' >"$corpus/config/edge-first-line-only"
+printf 'certvault repository\nformat-version = 1\nformat-version = 1\n' >"$corpus/config/edge-duplicate-key"
 printf 'host=CA01 pid=99999999999999999999999' >"$corpus/lock_record/edge-pid-overflow"
 printf 'pid=1 started=1 mode=exclusive' >"$corpus/lock_record/edge-no-host"
 : >"$corpus/lock_record/edge-empty"

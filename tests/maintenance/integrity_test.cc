@@ -183,6 +183,39 @@ TEST_CASE("a damaged manifest after a catalog loss: repair, check and prune repo
   CHECK(r.export_to(r.second, "export").exit_code == 0);
 }
 
+TEST_CASE("a damaged recipe after a catalog loss: the intact manifest that needs it is no leftover for prune") {
+  TwoSnapshots r;
+  std::string recipe;
+  {
+    auto repository = r.repo.open(LockMode::kShared);
+    const auto file = repository->catalog().files(r.first).at(0);
+    REQUIRE(file.path == "a.bin");
+    static const char* digits = "0123456789abcdef";
+    std::string hex;
+    for (uint8_t b : file.recipe) hex += std::string{digits[b >> 4], digits[b & 15]};
+    recipe = "recipes/" + hex.substr(0, 2) + "/" + hex + ".recipe";
+  }
+  flip_byte(r.path(recipe), std::filesystem::file_size(r.path(recipe)) - 3);
+  std::filesystem::remove(r.catalog());
+  const auto repaired = r.cli("repair catalog");
+  INFO(repaired.output);
+  CHECK(repaired.exit_code == 4);
+  CHECK(contains(repaired.output, "recipe " + recipe + " skipped"));
+  CHECK(contains(repaired.output, "snapshot " + r.manifest(r.first) + " skipped"));
+  const auto checked = r.cli("check");
+  INFO(checked.output);
+  CHECK(checked.exit_code == 4);
+  CHECK(contains(checked.output, "manifest " + r.manifest(r.first) + ": file 'a.bin' needs recipe " + recipe));
+  const auto packs = r.repo.pack_files();
+  const auto pruned = r.cli("prune");
+  INFO(pruned.output);
+  CHECK(pruned.exit_code == 4);
+  CHECK(r.repo.pack_files() == packs);
+  CHECK(r.cli("forget " + r.first).exit_code == 0);
+  CHECK(r.cli("prune").exit_code == 0);
+  CHECK(r.cli("check --read-data").exit_code == 0);
+}
+
 TEST_CASE("prune refuses while a catalog snapshot's manifest is damaged, and removes nothing") {
   TwoSnapshots r;
   const auto manifest = r.manifest(r.second);
