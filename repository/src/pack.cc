@@ -172,6 +172,10 @@ std::vector<EntryInfo> parse_index(std::span<const uint8_t> tail, uint64_t pack_
       corrupt(name, record_offset + kRecordRawSizeAt, fmt::format("index record {} sizes", i),
               fmt::format("uncompressed entry has raw size {} but stored size {}", entry.raw_size, entry.stored_size));
     }
+    if (entry.envelope_size != 0) {  // bytes no checksum covers: none may exist in version 1
+      corrupt(name, record_offset + kRecordEnvelopeSizeAt, fmt::format("index record {} envelope_size", i),
+              fmt::format("{}, but version {} entries have no envelope", entry.envelope_size, kVersion));
+    }
     if (le::load<uint32_t>(record, kRecordReservedAt) != 0) {
       corrupt(name, record_offset + kRecordReservedAt, fmt::format("index record {} reserved field", i), "not zero");
     }

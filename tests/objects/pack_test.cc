@@ -1,5 +1,6 @@
 #include "pack.h"
 
+#include <xxhash.h>
 #include <zstd.h>
 
 #include <catch2/catch.hpp>
@@ -267,4 +268,53 @@ TEST_CASE("pack: parse_index reads the tail of a real pack and only at its true 
   (void)integrity_error([&] { (void)pack::parse_index(tail, bytes.size() + 1, pack.name); });
   (void)integrity_error([&] { (void)pack::parse_index(tail.subspan(1), bytes.size(), pack.name); });
   (void)integrity_error([&] { (void)pack::parse_index(tail.first(20), bytes.size(), pack.name); });
+}
+
+TEST_CASE("pack: every byte of the pack header and of an entry header is covered by a check") {
+  TempFolder folder;
+  auto store = open_local_object_store(folder.path());
+  const auto pack = write_sample_pack(*store);
+  const auto original = store->read_all(pack.name);
+  for (size_t position = 0; position < pack::kHeaderSize; ++position) {
+    INFO("flipped pack header byte " << position);
+    auto bytes = original;
+    bytes[position] ^= 0x40;
+    rewrite(*store, pack.name, bytes);
+    const auto message = integrity_error([&] { (void)pack::read_index(*store, pack.name); });
+    CHECK_THAT(message, Catch::Contains(pack.name) && Catch::Contains("pack "));
+    CHECK(message.find(position < 4   ? "magic"
+                       : position < 6 ? "version"
+                       : position < 8 ? "flags"
+                                      : "reserved") != std::string::npos);
+    CHECK_THROWS_AS(pack::verify_header(std::span(bytes).first(pack::kHeaderSize), pack.name), Error);
+  }
+  CHECK_NOTHROW(pack::verify_header(std::span(original).first(pack::kHeaderSize), pack.name));
+  const auto& entry = pack.entries[1];
+  for (size_t position = 0; position < pack::kEntryHeaderSize; ++position) {
+    INFO("flipped entry header byte " << position);
+    auto bytes = original;
+    bytes[entry.offset + position] ^= 0x40;
+    rewrite(*store, pack.name, bytes);
+    const auto message = integrity_error([&] { (void)pack::read_stored(*store, pack.name, entry); });
+    if (position >= pack::kEntryReservedAt) {
+      CHECK_THAT(message, Catch::Contains("entry reserved field at offset " +
+                                          std::to_string(entry.offset + pack::kEntryReservedAt)));
+    }
+  }
+}
+
+TEST_CASE("pack: an index record with an envelope is refused in version 1, even with a matching checksum") {
+  TempFolder folder;
+  auto store = open_local_object_store(folder.path());
+  const auto pack = write_sample_pack(*store);
+  auto bytes = store->read_all(pack.name);
+  const size_t footer = bytes.size() - pack::kFooterSize;
+  const size_t index = footer - pack.entries.size() * pack::kIndexRecordSize;
+  bytes[index + pack::kRecordEnvelopeSizeAt] = 1;
+  const uint64_t checksum = XXH64(bytes.data() + index, footer - index, 0);
+  for (size_t i = 0; i < 8; ++i)
+    bytes[footer + pack::kFooterIndexXxh64At + i] = static_cast<uint8_t>(checksum >> (8 * i));
+  rewrite(*store, pack.name, bytes);
+  CHECK_THAT(integrity_error([&] { (void)pack::read_index(*store, pack.name); }),
+             Catch::Contains("index record 0 envelope_size"));
 }
