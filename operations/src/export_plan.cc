@@ -8,6 +8,7 @@
 
 #include "certvault/base/error.h"
 #include "certvault/base/safe_path.h"
+#include "certvault/certadm/strings.h"
 #include "certvault/operations/snapshot_chain.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_contents.h"
@@ -22,11 +23,43 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Export writes certbkxp.dat from the raw restore map and restore takes its locations from the
+// parsed one: both must say the same, or an export and a restore of one snapshot would differ.
+void require_restore_map_agrees(const catalog::SnapshotRecord& snapshot) {
+  const auto fail = [&](const std::string& why) {
+    throw Error(ErrorKind::kIntegrity,
+                fmt::format("snapshot {}: its raw restore map (certbkxp.dat) and its parsed restore map disagree: {}",
+                            short_id(snapshot.id), why));
+  };
+  if (snapshot.restore_map_raw.empty()) {
+    if (!snapshot.restore_map.empty()) fail("the raw map is empty");
+    return;
+  }
+  certadm::NameList parsed;
+  try {
+    parsed = certadm::parse_multistring(snapshot.restore_map_raw, true);
+  } catch (const Error& e) {
+    fail(fmt::format("the raw map cannot be parsed: {}", e.what()));
+  }
+  if (parsed.entries.size() != snapshot.restore_map.size()) {
+    fail(fmt::format("{} entries in the raw map, {} parsed", parsed.entries.size(), snapshot.restore_map.size()));
+  }
+  for (size_t i = 0; i < parsed.entries.size(); ++i) {
+    const auto& raw = parsed.entries[i];
+    const auto& entry = snapshot.restore_map[i];
+    if (raw.type_code != entry.type_code || raw.path_utf8 != entry.path) {
+      fail(fmt::format("entry {} is 0x{:X} '{}' in the raw map but 0x{:X} '{}' parsed", i, raw.type_code, raw.path_utf8,
+                       entry.type_code, entry.path));
+    }
+  }
+}
+
 // The set as its manifest says (read_snapshot_contents() checks the catalog's rows against it).
 RestoreSet load_set(SnapshotContents contents) {
   RestoreSet set;
   set.snapshot = std::move(contents.snapshot);
   const auto& snapshot = set.snapshot;
+  require_restore_map_agrees(snapshot);
   for (auto& file : contents.files) {
     check_relative_path(file.path);
     if (file.role == "log") {

@@ -97,6 +97,22 @@ std::string log_name(uint32_t generation) {
   return name;
 }
 
+// Rewrites a manifest object's JSON body with `change` and a valid frame (length, XXH64): a
+// forgery no checksum catches, as a bug in a writer or a deliberate edit would leave.
+template <typename Change>
+void forge_manifest(const std::filesystem::path& object, Change&& change) {
+  auto bytes = read_bytes(object);
+  auto document = nlohmann::json::parse(bytes.begin() + 24, bytes.end());
+  change(document);
+  const std::string body = document.dump();
+  std::vector<uint8_t> forged(bytes.begin(), bytes.begin() + 12);
+  for (int i = 0; i < 4; ++i) forged.push_back(static_cast<uint8_t>(body.size() >> (8 * i)));
+  const uint64_t checksum = XXH64(body.data(), body.size(), 0);
+  for (int i = 0; i < 8; ++i) forged.push_back(static_cast<uint8_t>(checksum >> (8 * i)));
+  forged.insert(forged.end(), body.begin(), body.end());
+  write_bytes(object, forged);
+}
+
 }  // namespace
 
 TEST_CASE("restore latest, then every earlier snapshot, recovers to each one's ground truth") {
@@ -293,24 +309,16 @@ TEST_CASE("an unsafe name that the manifest itself holds is refused by export (e
   BackedUpCa setup;
   const auto& latest = setup.backups.front();  // the full: it holds the database
   // Forge the manifest consistently (body, frame checksum) and the catalog to match: only the name rules stand.
-  const auto object = setup.repo() / "snapshots" / (latest.id + ".snap");
-  auto bytes = read_bytes(object);
-  auto document = nlohmann::json::parse(bytes.begin() + 24, bytes.end());
   std::string old_path;
-  for (auto& file : document.at("files")) {
-    if (file.at("role") == "database") {
-      old_path = file.at("path").get<std::string>();
-      file["path"] = "../escaped.edb";
+  forge_manifest(setup.repo() / "snapshots" / (latest.id + ".snap"), [&](nlohmann::json& document) {
+    for (auto& file : document.at("files")) {
+      if (file.at("role") == "database") {
+        old_path = file.at("path").get<std::string>();
+        file["path"] = "../escaped.edb";
+      }
     }
-  }
+  });
   REQUIRE_FALSE(old_path.empty());
-  const std::string body = document.dump();
-  std::vector<uint8_t> forged(bytes.begin(), bytes.begin() + 12);
-  for (int i = 0; i < 4; ++i) forged.push_back(static_cast<uint8_t>(body.size() >> (8 * i)));
-  const uint64_t checksum = XXH64(body.data(), body.size(), 0);
-  for (int i = 0; i < 8; ++i) forged.push_back(static_cast<uint8_t>(checksum >> (8 * i)));
-  forged.insert(forged.end(), body.begin(), body.end());
-  write_bytes(object, forged);
   setup.sql("UPDATE files SET path='../escaped.edb' WHERE snapshot_id='" + latest.id + "' AND path='" + old_path + "'");
   const auto checked = cli("check " + setup.repo_arg());
   INFO(checked.output);
@@ -420,4 +428,24 @@ TEST_CASE("a confined restore refuses destinations outside its folder before tou
     CHECK_THAT(error.what(), Catch::Contains("outside"));
   }
   CHECK(folder_contents(setup.ca()) == before);
+}
+
+TEST_CASE("a raw restore map (certbkxp.dat) that disagrees with the parsed one is exit 4 before anything is written") {
+  BackedUpCa setup;
+  const auto& full = setup.backups.front();
+  forge_manifest(setup.repo() / "snapshots" / (full.id + ".snap"), [](nlohmann::json& document) {
+    auto& entry = document.at("restore_map").at(0);
+    entry["path"] = entry.at("path").get<std::string>() + "-elsewhere";
+  });
+  setup.sql("UPDATE restore_map SET path = path || '-elsewhere' WHERE seq = 0 AND snapshot_id='" + full.id + "'");
+  const auto target = setup.scratch("export");
+  const auto exported = cli("export " + full.id + " " + setup.repo_arg() + "--to " + quoted(target.string()));
+  INFO(exported.output);
+  CHECK(exported.exit_code == 4);
+  CHECK_THAT(exported.output, Catch::Contains("its raw restore map (certbkxp.dat) and its parsed restore map disagree: "
+                                              "entry 0"));
+  CHECK_FALSE(std::filesystem::exists(target));
+  const auto before = folder_contents(setup.ca() / "CertLog");
+  CHECK(cli("restore " + full.id + " " + setup.repo_arg() + setup.sim_args()).exit_code == 4);
+  CHECK(folder_contents(setup.ca() / "CertLog") == before);
 }
