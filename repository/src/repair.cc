@@ -169,7 +169,11 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
       catalog->add_snapshot(manifest.snapshot, manifest.files, manifest.missing_files);
       ++report.snapshots;
     } catch (const Error& e) {
-      report.problems.push_back(fmt::format("snapshot {} skipped: {}", name, e.what()));
+      const auto id = name.size() > 15 ? name.substr(10, name.size() - 15) : name;  // snapshots/<id>.snap
+      report.problems.push_back(
+          fmt::format("snapshot {} skipped: {}; it cannot be restored, its data is kept (`check` reports it and "
+                      "`prune` refuses to run until you run `certvault forget {}`)",
+                      name, e.what(), id));
     }
   }
   catalog->finish_rebuild();

@@ -5,7 +5,9 @@
 // catalog.db.damaged-<unix time> (never deletes it); rebuilds every pack's
 // chunk index from its trailer, every recipe and every snapshot. Objects that
 // cannot be read are skipped and listed in the report (their snapshots then
-// fail `check`/export with a precise error instead of being invented).
+// fail `check`/export with a precise error instead of being invented); a
+// skipped snapshot is never silently gone: `check` reports its manifest and
+// `prune` refuses to delete its data until it is forgotten by id.
 // Log-truncation records exist only in the catalog and are lost.
 #pragma once
 
