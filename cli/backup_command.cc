@@ -73,6 +73,7 @@ void run_server_backup(const BackupOptions& options) {
   }
   progress.finish();
   for (const auto& missing : result.missing_dynamic_files) warn("dynamic file not backed up: " + missing);
+  for (const auto& warning : result.warnings) warn(warning);
   const std::string kind = result.kind == BackupKind::kFull ? "full" : "incremental";
   if (options.json) {
     nlohmann::json range = nullptr;
@@ -88,6 +89,8 @@ void run_server_backup(const BackupOptions& options) {
                 {"missing_dynamic_files", result.missing_dynamic_files},
                 {"logs_truncated", result.logs_truncated},
                 {"truncation_error", result.truncation_error},
+                {"session_end_error", result.session_end_error},
+                {"warnings", result.warnings},
                 {"seconds", result.seconds}});
   } else {
     std::printf("snapshot %s: %s backup of %s (%s), %u files, %s read, %s stored, logs %s, %.2f s\n",
@@ -97,6 +100,12 @@ void run_server_backup(const BackupOptions& options) {
                 result.logs_truncated ? "truncated" : (options.keep_logs ? "kept (--keep-logs)" : "not truncated"),
                 result.seconds);
   }
+  if (!result.session_end_error.empty()) {
+    warn(fmt::format("snapshot {} is committed and safe, but the CA did not record the end of the backup: {}",
+                     result.snapshot_id.substr(0, 12), result.session_end_error));
+    command_exit_code() = kExitSessionEnd;
+  }
+  // A failed truncation (exit 5) outranks a failed CertSrvBackupEnd (exit 8).
   if (!result.truncation_error.empty()) {
     std::fprintf(stderr, "certvault: error: snapshot %s is committed and safe, but log truncation failed: %s\n",
                  result.snapshot_id.substr(0, 12).c_str(), result.truncation_error.c_str());

@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "certvault/base/error.h"
+#include "certvault/base/file_system.h"
 #include "certvault/base/os_file.h"
 #include "certvault/base/safe_path.h"
 #include "certvault/certadm/certadm.h"
@@ -226,10 +227,12 @@ class Session {
         result_.warnings.push_back(fmt::format("could not record the truncation in the catalog: {}", e.what()));
       }
     }
+    // CertSrvBackupEnd is where the CA records the backup (and frees its backup slot): its
+    // failure leaves the snapshot safe but the CA unaware of it — reported, never silent.
     try {
       context->end();
     } catch (const std::exception& e) {
-      result_.warnings.push_back(fmt::format("snapshot committed, but ending the backup session failed: {}", e.what()));
+      result_.session_end_error = e.what();
     }
     return Committed{};
   }
@@ -343,9 +346,20 @@ class Session {
     // The API hands out UTF-8 (converted from its UTF-16); the path is built from UTF-8, never
     // from the process's narrow code page.
     const std::filesystem::path file_path = os::path_from_utf8(path);
+    // Only a regular file is read: opened without following a symlink (whose target could be
+    // anything, anywhere) and without blocking (a FIFO's open waits for a writer for ever);
+    // anything else is recorded as not backed up, with its reason named.
     os::File file;
     std::string reason;
-    if (!os::File::try_open(file_path, os::OpenFor::kRead, "back up dynamic file", file, reason)) {
+    if (!os::File::try_open(file_path, os::OpenFor::kReadNoFollow, "back up dynamic file", file, reason)) {
+      const auto status = os::file_system().status(file_path, false);
+      if (status && status->type == os::EntryType::kSymlink) reason = "a symbolic link, not followed";
+    } else if (const auto identity = file.handle().identity(); identity.type != os::EntryType::kFile) {
+      reason = identity.type == os::EntryType::kSymlink  ? "a symbolic link (reparse point), not followed"
+               : identity.type == os::EntryType::kFolder ? "a folder, not a regular file"
+                                                         : "not a regular file (a FIFO, socket or device)";
+    }
+    if (!reason.empty()) {
       writer.note_missing_file(path, reason);
       result_.missing_dynamic_files.push_back(path + ": " + reason);
       return;
