@@ -3,11 +3,13 @@
 #include <cstdio>
 
 #include "certvault/base/os_file.h"
+#include "certvault/base/quoted_text.h"
 #include "certvault/operations/api_backup.h"
 #include "certvault/operations/folder_backup.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "number_option.h"
 #include "progress_line.h"
 
 namespace certvault::cli {
@@ -32,7 +34,7 @@ void run_folder_backup(const BackupOptions& options) {
   folder.folder = os::path_from_utf8(options.folder);
   folder.tags = options.tags;
   folder.on_skip = [](const std::string& path, const std::string& reason) {
-    warn(fmt::format("skipped {}: {}", path, reason));
+    warn(fmt::format("skipped {}: {}", quoted_if_needed(path), reason));
   };
   const auto result = back_up_folder(*repository, folder);
   if (options.json) {
@@ -94,7 +96,7 @@ void run_server_backup(const BackupOptions& options) {
                 {"seconds", result.seconds}});
   } else {
     std::printf("snapshot %s: %s backup of %s (%s), %u files, %s read, %s stored, logs %s, %.2f s\n",
-                result.snapshot_id.substr(0, 12).c_str(), kind.c_str(), result.ca_name.c_str(),
+                result.snapshot_id.substr(0, 12).c_str(), kind.c_str(), quoted_if_needed(result.ca_name).c_str(),
                 result.kind_reason.c_str(), result.files, format_bytes(result.logical_bytes).c_str(),
                 format_bytes(result.new_bytes_stored).c_str(),
                 result.logs_truncated ? "truncated" : (options.keep_logs ? "kept (--keep-logs)" : "not truncated"),
@@ -130,13 +132,15 @@ void register_backup_command(CLI::App& app) {
   command
       ->add_option("--full-every", options->full_every_days,
                    "with --type auto: take a full when the last one is older than this many days")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(finite_number_in(0, 36500, "days"));
   command->add_flag("--keep-logs", options->keep_logs, "do not truncate the CA's logs after the snapshot commits");
   command->add_option("--library", options->library,
                       "Certadm library to load (default: certadm.dll on Windows, libcertadm_sim.so elsewhere)");
   command->add_option("--tag", options->tags, "tag the snapshot (repeatable)");
   command->add_option("--read-buffer-kib", options->read_buffer_kib, "CertSrvBackupRead buffer size")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(integer_in(4, 65536, "KiB"));
   command->add_flag("--json", options->json, "print a JSON summary");
   command->callback([options] {
     if (!options->folder.empty()) return run_folder_backup(*options);

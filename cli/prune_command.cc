@@ -4,6 +4,7 @@
 
 #include "cli_support.h"
 #include "commands.h"
+#include "number_option.h"
 #include "progress_line.h"
 #include "prune_report.h"
 
@@ -59,7 +60,7 @@ void register_prune_command(CLI::App& app) {
   command
       ->add_option("--max-unused", options->max_unused,
                    "repack a pack when more than this percentage of it is unused (default 10)")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(finite_number_in(0, 100, "percent"));
   command->add_flag("--dry-run", options->dry_run, "report what would be freed; change nothing");
   command->add_flag("--json", options->json, "print the report as JSON");
   command->callback([options] {

@@ -12,6 +12,7 @@
 #include "certvault/base/error.h"
 #include "certvault/base/file_system.h"
 #include "certvault/base/os_file.h"
+#include "certvault/base/quoted_text.h"
 #include "certvault/base/safe_path.h"
 #include "certvault/certadm/certadm.h"
 #include "certvault/operations/ese_headers.h"
@@ -288,21 +289,21 @@ class Session {
         if (file.role == "database" || file.role == "patch") paths.push_back(file.path);
       }
     }
-    const std::string what =
-        fmt::format("refusing to commit a backup of '{}' that export could not write", options_.server);
+    const std::string server = quoted_if_needed(options_.server);
+    const std::string what = fmt::format("refusing to commit a backup of {} that export could not write", server);
     check_exportable_paths(paths, what);
     for (const auto& entry : locations.entries) {
       if (entry.type_code == CSBFT_CERTSERVER_DATABASE || entry.type_code == CSBFT_LOG_DIR ||
           entry.type_code == CSBFT_CHECKPOINT_DIR) {
-        check_restore_location(entry.path_utf8, fmt::format("refusing to commit a backup of '{}' that restore could "
+        check_restore_location(entry.path_utf8, fmt::format("refusing to commit a backup of {} that restore could "
                                                             "not place: restore map entry 0x{:02X}",
-                                                            options_.server, entry.type_code));
+                                                            server, entry.type_code));
       }
     }
     for (const auto& entry : dynamic.entries) {
-      check_restore_location(entry.path_utf8, fmt::format("refusing to commit a backup of '{}' that restore could not "
+      check_restore_location(entry.path_utf8, fmt::format("refusing to commit a backup of {} that restore could not "
                                                           "place: dynamic file",
-                                                          options_.server));
+                                                          server));
     }
   }
 
@@ -361,7 +362,7 @@ class Session {
     }
     if (!reason.empty()) {
       writer.note_missing_file(path, reason);
-      result_.missing_dynamic_files.push_back(path + ": " + reason);
+      result_.missing_dynamic_files.push_back(quoted_if_needed(path) + ": " + reason);
       return;
     }
     stored_paths_.push_back(snapshot_path);

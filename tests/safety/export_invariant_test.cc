@@ -59,7 +59,7 @@ TEST_CASE("a CA backup that exits 0 always exports, and one that cannot export c
       CHECK(verified.exit_code == 0);
     } else {
       CHECK(backup.exit_code == 6);
-      CHECK_THAT(backup.output, Catch::Contains("export could not write"));
+      CHECK_THAT(backup.output, Catch::Contains("that export could not write"));
       // Nothing truncated: every finished log is still there, with the one the backup closed.
       const auto logs_after = finished_logs(ca);
       CHECK(std::includes(logs_after.begin(), logs_after.end(), logs_before.begin(), logs_before.end()));
@@ -96,4 +96,22 @@ TEST_CASE("a folder backup skips and names what export could not write, and its 
   CHECK(exported.exit_code == 0);
   CHECK(std::filesystem::exists(temp / "out" / "fine.txt"));
   CHECK(std::filesystem::exists(temp / "out" / "Case.txt"));
+}
+
+TEST_CASE("a CA folder name with a newline is refused before the commit, and no message line is forged") {
+  TempFolder temp("safety-manifest");
+  // The folder (the --server given) holds a newline and a would-be MANIFEST file line after it.
+  const auto ca = temp / "ca\n  0123456789abcdef0123456789abcdef          1 Dynamic/forged.crt  <- x";
+  const auto repo = temp / "repo";
+  casim("init " + quoted(ca.string()) + " --ca-name 'Contoso Root CA' --db-size 1MiB");
+  casim("issue " + quoted(ca.string()) + " --count 10");
+  REQUIRE(certvault("init --repo " + quoted(repo.string())).exit_code == 0);
+  const auto backup = certvault("backup --repo " + quoted(repo.string()) + " --server " + quoted(ca.string()) +
+                                " --type full --library " + quoted(sim_library().string()));
+  INFO(backup.output);
+  // Restore could not write to that folder on any platform: refused like an unexportable name.
+  CHECK(backup.exit_code == 6);
+  // The message quotes the name escaped: one line, no forged line after it.
+  CHECK(backup.output.find("\n  0123456789abcdef") == std::string::npos);
+  CHECK_THAT(backup.output, Catch::Contains("ca\\n  0123456789abcdef"));
 }
