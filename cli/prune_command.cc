@@ -2,6 +2,9 @@
 
 #include <cstdio>
 
+#include "certvault/base/os_file.h"
+#include "certvault/base/quoted_text.h"
+#include "certvault/operations/export_destination.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "number_option.h"
@@ -70,8 +73,21 @@ void register_prune_command(CLI::App& app) {
     prune.dry_run = options->dry_run;
     if (!options->json) prune.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
     const auto report = prune_repository(*repository, prune);
+    // Temporaries of exports that were killed (REPO/exports/ names them); --dry-run only lists none.
+    std::vector<std::string> abandoned;
+    if (!options->dry_run) {
+      for (const auto& path : remove_abandoned_exports(repository->root())) {
+        abandoned.push_back(os::display(path));
+        if (!options->json) {
+          std::printf("removed the temporary of an export that did not finish: %s\n",
+                      quoted_if_needed(os::display(path)).c_str());
+        }
+      }
+    }
     if (options->json) {
-      print_json(prune_report_json(report));
+      auto json = prune_report_json(report);
+      json["abandoned_exports_removed"] = abandoned;
+      print_json(json);
     } else {
       print_prune_report(report);
     }
