@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 namespace certvault::cli {
 namespace {
@@ -29,11 +30,24 @@ CLI::Validator finite_number_in(double min, double max, const std::string& unit)
   const std::string range = range_text(min, max);
   return CLI::Validator(
       [=](std::string& input) -> std::string {
-        double value = 0;
-        const char* end = input.data() + input.size();
-        // from_chars reads "inf" and "nan" too: refused below as not finite.
-        const auto [stop, error] = std::from_chars(input.data(), end, value, std::chars_format::fixed);
-        if (input.empty() || error != std::errc() || stop != end || !std::isfinite(value)) {
+        // Only [-]digits[.digits]: no "inf", "nan", hex or exponent reaches strtod (which would read
+        // them all), and the program never changes the C locale, so '.' is the decimal point.
+        size_t digits = 0, points = 0, i = input.size() > 0 && input[0] == '-' ? 1 : 0;
+        bool well_formed = i < input.size();
+        for (; i < input.size(); ++i) {
+          if (input[i] >= '0' && input[i] <= '9') {
+            ++digits;
+          } else if (input[i] == '.') {
+            ++points;
+          } else {
+            well_formed = false;
+          }
+        }
+        if (!well_formed || digits == 0 || points > 1 || digits > 30) {
+          return fmt::format("{} is not a finite decimal number of {} in {}", quoted_value(input), unit, range);
+        }
+        const double value = std::strtod(input.c_str(), nullptr);
+        if (!std::isfinite(value)) {
           return fmt::format("{} is not a finite decimal number of {} in {}", quoted_value(input), unit, range);
         }
         if (value < min || value > max) {
