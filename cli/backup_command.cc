@@ -3,11 +3,13 @@
 #include <cstdio>
 
 #include "certvault/base/os_file.h"
+#include "certvault/base/quoted_text.h"
 #include "certvault/operations/api_backup.h"
 #include "certvault/operations/folder_backup.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "number_option.h"
 #include "progress_line.h"
 
 namespace certvault::cli {
@@ -32,7 +34,7 @@ void run_folder_backup(const BackupOptions& options) {
   folder.folder = os::path_from_utf8(options.folder);
   folder.tags = options.tags;
   folder.on_skip = [](const std::string& path, const std::string& reason) {
-    warn(fmt::format("skipped {}: {}", path, reason));
+    warn(fmt::format("skipped {}: {}", quoted_if_needed(path), reason));
   };
   const auto result = back_up_folder(*repository, folder);
   if (options.json) {
@@ -73,6 +75,7 @@ void run_server_backup(const BackupOptions& options) {
   }
   progress.finish();
   for (const auto& missing : result.missing_dynamic_files) warn("dynamic file not backed up: " + missing);
+  for (const auto& warning : result.warnings) warn(warning);
   const std::string kind = result.kind == BackupKind::kFull ? "full" : "incremental";
   if (options.json) {
     nlohmann::json range = nullptr;
@@ -88,15 +91,23 @@ void run_server_backup(const BackupOptions& options) {
                 {"missing_dynamic_files", result.missing_dynamic_files},
                 {"logs_truncated", result.logs_truncated},
                 {"truncation_error", result.truncation_error},
+                {"session_end_error", result.session_end_error},
+                {"warnings", result.warnings},
                 {"seconds", result.seconds}});
   } else {
     std::printf("snapshot %s: %s backup of %s (%s), %u files, %s read, %s stored, logs %s, %.2f s\n",
-                result.snapshot_id.substr(0, 12).c_str(), kind.c_str(), result.ca_name.c_str(),
+                result.snapshot_id.substr(0, 12).c_str(), kind.c_str(), quoted_if_needed(result.ca_name).c_str(),
                 result.kind_reason.c_str(), result.files, format_bytes(result.logical_bytes).c_str(),
                 format_bytes(result.new_bytes_stored).c_str(),
                 result.logs_truncated ? "truncated" : (options.keep_logs ? "kept (--keep-logs)" : "not truncated"),
                 result.seconds);
   }
+  if (!result.session_end_error.empty()) {
+    warn(fmt::format("snapshot {} is committed and safe, but the CA did not record the end of the backup: {}",
+                     result.snapshot_id.substr(0, 12), result.session_end_error));
+    command_exit_code() = kExitSessionEnd;
+  }
+  // A failed truncation (exit 5) outranks a failed CertSrvBackupEnd (exit 8).
   if (!result.truncation_error.empty()) {
     std::fprintf(stderr, "certvault: error: snapshot %s is committed and safe, but log truncation failed: %s\n",
                  result.snapshot_id.substr(0, 12).c_str(), result.truncation_error.c_str());
@@ -121,13 +132,15 @@ void register_backup_command(CLI::App& app) {
   command
       ->add_option("--full-every", options->full_every_days,
                    "with --type auto: take a full when the last one is older than this many days")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(finite_number_in(0, 36500, "days"));
   command->add_flag("--keep-logs", options->keep_logs, "do not truncate the CA's logs after the snapshot commits");
   command->add_option("--library", options->library,
                       "Certadm library to load (default: certadm.dll on Windows, libcertadm_sim.so elsewhere)");
   command->add_option("--tag", options->tags, "tag the snapshot (repeatable)");
   command->add_option("--read-buffer-kib", options->read_buffer_kib, "CertSrvBackupRead buffer size")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(integer_in(4, 65536, "KiB"));
   command->add_flag("--json", options->json, "print a JSON summary");
   command->callback([options] {
     if (!options->folder.empty()) return run_folder_backup(*options);

@@ -7,6 +7,7 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "number_option.h"
 #include "progress_line.h"
 
 namespace certvault::cli {
@@ -25,7 +26,7 @@ void register_check_command(CLI::App& app) {
   command
       ->add_option("--read-data-subset", options->subset,
                    "like --read-data for a random PERCENT of the packs and files")
-      ->check(CLI::Range(0.0, 100.0))
+      ->check(finite_number_in(0, 100, "percent"))
       ->excludes(read_data);
   command->add_flag("--json", options->json, "print the report as JSON");
   command->callback([options] {

@@ -2,7 +2,9 @@
 
 #include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
+#include "certvault/base/quoted_text.h"
 #include "certvault/operations/ca_export.h"
+#include "certvault/operations/export_destination.h"
 #include "certvault/operations/snapshot_export.h"
 #include "cli_support.h"
 #include "commands.h"
@@ -57,6 +59,9 @@ void run_export(const ExportCommandOptions& options) {
     throw Error(ErrorKind::kUsage, "--json and --tar - both want standard output; write the tar to a file");
   }
   auto repository = open_repository(options.repo, LockMode::kShared);
+  for (const auto& path : remove_abandoned_exports(repository->root())) {
+    warn("removed the temporary of an export that did not finish: " + quoted_if_needed(os::display(path)));
+  }
   const std::string id = repository->resolve(options.snapshot);
   const auto snapshot = repository->catalog().snapshot(id);
   if (snapshot && snapshot->kind == "folder") {

@@ -7,6 +7,7 @@
 #include "certvault/operations/retention.h"
 #include "cli_support.h"
 #include "commands.h"
+#include "number_option.h"
 #include "progress_line.h"
 #include "prune_report.h"
 #include "snapshot_json.h"
@@ -106,12 +107,18 @@ void register_forget_command(CLI::App& app) {
   auto options = std::make_shared<ForgetOptions>();
   add_repo_option(*command, options->repo);
   auto& policy = options->policy;
-  command->add_option("--keep-last", policy.keep_last, "keep the N newest snapshots of each server/folder");
-  command->add_option("--keep-hourly", policy.keep_hourly, "keep the newest snapshot of each of the last N hours");
-  command->add_option("--keep-daily", policy.keep_daily, "... of each of the last N days (UTC)");
-  command->add_option("--keep-weekly", policy.keep_weekly, "... of each of the last N ISO weeks");
-  command->add_option("--keep-monthly", policy.keep_monthly, "... of each of the last N months");
-  command->add_option("--keep-yearly", policy.keep_yearly, "... of each of the last N years");
+  command->add_option("--keep-last", policy.keep_last, "keep the N newest snapshots of each server/folder")
+      ->check(integer_in(0, 1000000, "snapshots"));
+  command->add_option("--keep-hourly", policy.keep_hourly, "keep the newest snapshot of each of the last N hours")
+      ->check(integer_in(0, 1000000, "snapshots"));
+  command->add_option("--keep-daily", policy.keep_daily, "... of each of the last N days (UTC)")
+      ->check(integer_in(0, 1000000, "snapshots"));
+  command->add_option("--keep-weekly", policy.keep_weekly, "... of each of the last N ISO weeks")
+      ->check(integer_in(0, 1000000, "snapshots"));
+  command->add_option("--keep-monthly", policy.keep_monthly, "... of each of the last N months")
+      ->check(integer_in(0, 1000000, "snapshots"));
+  command->add_option("--keep-yearly", policy.keep_yearly, "... of each of the last N years")
+      ->check(integer_in(0, 1000000, "snapshots"));
   command->add_option("--keep-within", options->keep_within,
                       "keep every snapshot newer than this duration before now, e.g. 1y2m3d4h, 30d");
   command->add_option("--keep-tag", policy.keep_tags, "keep every snapshot with this tag (repeatable)");

@@ -2,6 +2,7 @@
 
 #include "cli_support.h"
 #include "commands.h"
+#include "number_option.h"
 
 namespace certvault::cli {
 
@@ -16,9 +17,14 @@ void register_init_command(CLI::App& app) {
   auto options = std::make_shared<Options>();
   add_repo_option(*command, options->repo);
   command->add_option("--chunk-avg", options->chunk_avg, "average chunk size in bytes (power of two)")
-      ->capture_default_str();
-  command->add_option("--compression", options->compression, "zstd level 1..19")->capture_default_str();
-  command->add_option("--pack-size-mib", options->pack_mib, "target pack file size in MiB")->capture_default_str();
+      ->capture_default_str()
+      ->check(integer_in(1, 4294967295, "bytes"));
+  command->add_option("--compression", options->compression, "zstd level 1..19")
+      ->capture_default_str()
+      ->check(integer_in(1, 19, "zstd levels"));
+  command->add_option("--pack-size-mib", options->pack_mib, "target pack file size in MiB")
+      ->capture_default_str()
+      ->check(integer_in(1, 4096, "MiB"));
   command->callback([options] {
     InitOptions init;
     init.chunk_avg = options->chunk_avg;

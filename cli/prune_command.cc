@@ -2,8 +2,12 @@
 
 #include <cstdio>
 
+#include "certvault/base/os_file.h"
+#include "certvault/base/quoted_text.h"
+#include "certvault/operations/export_destination.h"
 #include "cli_support.h"
 #include "commands.h"
+#include "number_option.h"
 #include "progress_line.h"
 #include "prune_report.h"
 
@@ -59,7 +63,7 @@ void register_prune_command(CLI::App& app) {
   command
       ->add_option("--max-unused", options->max_unused,
                    "repack a pack when more than this percentage of it is unused (default 10)")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(finite_number_in(0, 100, "percent"));
   command->add_flag("--dry-run", options->dry_run, "report what would be freed; change nothing");
   command->add_flag("--json", options->json, "print the report as JSON");
   command->callback([options] {
@@ -69,8 +73,21 @@ void register_prune_command(CLI::App& app) {
     prune.dry_run = options->dry_run;
     if (!options->json) prune.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
     const auto report = prune_repository(*repository, prune);
+    // Temporaries of exports that were killed (REPO/exports/ names them); --dry-run only lists none.
+    std::vector<std::string> abandoned;
+    if (!options->dry_run) {
+      for (const auto& path : remove_abandoned_exports(repository->root())) {
+        abandoned.push_back(os::display(path));
+        if (!options->json) {
+          std::printf("removed the temporary of an export that did not finish: %s\n",
+                      quoted_if_needed(os::display(path)).c_str());
+        }
+      }
+    }
     if (options->json) {
-      print_json(prune_report_json(report));
+      auto json = prune_report_json(report);
+      json["abandoned_exports_removed"] = abandoned;
+      print_json(json);
     } else {
       print_prune_report(report);
     }

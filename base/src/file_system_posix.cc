@@ -23,7 +23,7 @@ int open_flags(OpenFor mode) {
     case OpenFor::kRead:
       return O_RDONLY;
     case OpenFor::kReadNoFollow:
-      return O_RDONLY | O_NOFOLLOW;
+      return O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
     case OpenFor::kReadWrite:
       return O_RDWR;
     case OpenFor::kCreateNew:
@@ -32,6 +32,8 @@ int open_flags(OpenFor mode) {
       return O_RDWR | O_CREAT | O_TRUNC;
     case OpenFor::kReadWriteCreate:
       return O_RDWR | O_CREAT;
+    case OpenFor::kReadWriteCreateNoFollow:
+      return O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK;
   }
   return O_RDONLY;
 }
@@ -133,6 +135,14 @@ class PosixFile final : public OpenFile {
     if (!set_range_lock(offset, length, F_UNLCK)) {
       fail(fmt::format("unlock {} bytes at offset {} of {} (fcntl F_OFD_SETLK)", length, offset, display(path_)));
     }
+  }
+
+  FileIdentity identity() override {
+    require_open("fstat");
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) fail(fmt::format("fstat {}", display(path_)));
+    return FileIdentity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), type_of(st.st_mode),
+                        static_cast<uint64_t>(st.st_nlink)};
   }
 
  private:

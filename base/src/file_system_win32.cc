@@ -43,6 +43,10 @@ HANDLE open_handle(const std::filesystem::path& path, OpenFor mode) {
     case OpenFor::kReadWriteCreate:
       disposition = OPEN_ALWAYS;
       break;
+    case OpenFor::kReadWriteCreateNoFollow:
+      disposition = OPEN_ALWAYS;
+      flags |= FILE_FLAG_OPEN_REPARSE_POINT;
+      break;
   }
   // FILE_SHARE_DELETE lets a reader's open file be renamed over or removed, as on POSIX.
   return CreateFileW(system_name(path).c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
@@ -150,6 +154,28 @@ class Win32File final : public OpenFile {
     if (!UnlockFileEx(handle_, 0, static_cast<DWORD>(length), static_cast<DWORD>(length >> 32), &range)) {
       fail(fmt::format("UnlockFileEx {} bytes at offset {} of {}", length, offset, display(path_)));
     }
+  }
+
+  FileIdentity identity() override {
+    require_open("GetFileInformationByHandle");
+    BY_HANDLE_FILE_INFORMATION information{};
+    if (!GetFileInformationByHandle(handle_, &information)) {
+      fail(fmt::format("GetFileInformationByHandle {}", display(path_)));
+    }
+    FileIdentity identity;
+    identity.device = information.dwVolumeSerialNumber;
+    identity.file = (static_cast<uint64_t>(information.nFileIndexHigh) << 32) | information.nFileIndexLow;
+    identity.links = information.nNumberOfLinks;
+    const DWORD attributes = information.dwFileAttributes;
+    if ((attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+      identity.type = EntryType::kSymlink;
+    } else if ((attributes & FILE_ATTRIBUTE_DIRECTORY) != 0) {
+      identity.type = EntryType::kFolder;
+    } else {
+      // A pipe or a character device (a console, COM1) is not a file to read to its end.
+      identity.type = GetFileType(handle_) == FILE_TYPE_DISK ? EntryType::kFile : EntryType::kOther;
+    }
+    return identity;
   }
 
  private:

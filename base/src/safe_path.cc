@@ -59,6 +59,9 @@ void check_relative_path(std::string_view relative) {
     if (c < 0x20 || c == 0x7F) refuse(relative, "control character");
     if (c == '\\') refuse(relative, "backslash (Windows separator or UNC prefix)");
     if (c == ':') refuse(relative, "':' (drive or alternate data stream)");
+    if (std::string_view("<>\"|?*").find(static_cast<char>(c)) != std::string_view::npos) {
+      refuse(relative, fmt::format("'{}' (a character Windows reserves in names)", static_cast<char>(c)));
+    }
   }
   size_t start = 0;
   while (start <= relative.size()) {
@@ -96,6 +99,17 @@ void check_distinct_paths(const std::vector<std::string>& paths, std::string_vie
       }
     }
   }
+}
+
+void check_exportable_paths(const std::vector<std::string>& paths, std::string_view what) {
+  for (const auto& path : paths) {
+    try {
+      check_relative_path(path);
+    } catch (const Error& e) {
+      throw Error(e.kind(), fmt::format("{}: {}", what, e.what()));
+    }
+  }
+  check_distinct_paths(paths, what);
 }
 
 std::filesystem::path safe_join(const std::filesystem::path& target, std::string_view relative) {

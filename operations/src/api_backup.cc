@@ -3,13 +3,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <set>
 #include <variant>
 
 #include "certvault/base/error.h"
+#include "certvault/base/file_system.h"
 #include "certvault/base/os_file.h"
+#include "certvault/base/quoted_text.h"
+#include "certvault/base/safe_path.h"
 #include "certvault/certadm/certadm.h"
 #include "certvault/operations/ese_headers.h"
 #include "certvault/operations/file_chunking.h"
@@ -30,6 +34,11 @@ using certadm_abi::kJetMissingFullBackup;
 std::string base_name(const std::string& path) {
   const size_t slash = path.find_last_of("/\\");
   return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string folded(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name;
 }
 
 std::string role_for(uint16_t type_code) {
@@ -178,17 +187,20 @@ class Session {
     // Step 12-13 come before the commit so that the committed snapshot holds
     // the dynamic files too; truncation (step 11) waits for the commit.
     const auto dynamic = context->dynamic_files();
+    // Names that differ only in case are one file on Windows (and to export's rule).
     std::set<std::string> used_names;
     for (const auto& entry : dynamic.entries) {
       std::string name = base_name(entry.path_utf8);
-      for (int n = 2; used_names.contains(name); ++n) name = fmt::format("{}.{}", base_name(entry.path_utf8), n);
-      used_names.insert(name);
+      for (int n = 2; used_names.contains(folded(name)); ++n)
+        name = fmt::format("{}.{}", base_name(entry.path_utf8), n);
+      used_names.insert(folded(name));
       back_up_dynamic_file(*writer, entry.path_utf8, "Dynamic/" + name);
     }
 
     result_.files = static_cast<uint32_t>(databases.entries.size() + logs.entries.size() + dynamic.entries.size() -
                                           result_.missing_dynamic_files.size());
     result_.logical_bytes = writer->bytes_written();
+    check_restorable_names(locations, dynamic, full);
     const CommittedSnapshot committed = writer->commit();
     result_.snapshot_id = committed.snapshot_id();
     result_.new_bytes_stored = writer->new_bytes_stored();
@@ -216,10 +228,12 @@ class Session {
         result_.warnings.push_back(fmt::format("could not record the truncation in the catalog: {}", e.what()));
       }
     }
+    // CertSrvBackupEnd is where the CA records the backup (and frees its backup slot): its
+    // failure leaves the snapshot safe but the CA unaware of it — reported, never silent.
     try {
       context->end();
     } catch (const std::exception& e) {
-      result_.warnings.push_back(fmt::format("snapshot committed, but ending the backup session failed: {}", e.what()));
+      result_.session_end_error = e.what();
     }
     return Committed{};
   }
@@ -261,11 +275,44 @@ class Session {
                 fmt::format("refusing an incremental backup: {}; take a full backup (--type full)", why));
   }
 
+  // Before the commit, and so before any truncation: what a restore and an export of this
+  // snapshot will need. Every stored path passes the rule export applies (one function,
+  // check_exportable_paths(), for both; with the generated certbkxp.dat and, for an
+  // incremental, its full's database files, which an export of it holds too), and every
+  // location a restore writes to by default passes the rule restore applies. A CA whose names
+  // fail is refused (exit 6) with nothing committed or truncated; no escaped form is stored.
+  void check_restorable_names(const certadm::NameList& locations, const certadm::NameList& dynamic, bool full) {
+    std::vector<std::string> paths = stored_paths_;
+    paths.push_back("DataBase/certbkxp.dat");
+    if (!full) {
+      for (const auto& file : repository_.catalog().files(history_.last_full->id)) {
+        if (file.role == "database" || file.role == "patch") paths.push_back(file.path);
+      }
+    }
+    const std::string server = quoted_if_needed(options_.server);
+    const std::string what = fmt::format("refusing to commit a backup of {} that export could not write", server);
+    check_exportable_paths(paths, what);
+    for (const auto& entry : locations.entries) {
+      if (entry.type_code == CSBFT_CERTSERVER_DATABASE || entry.type_code == CSBFT_LOG_DIR ||
+          entry.type_code == CSBFT_CHECKPOINT_DIR) {
+        check_restore_location(entry.path_utf8, fmt::format("refusing to commit a backup of {} that restore could "
+                                                            "not place: restore map entry 0x{:02X}",
+                                                            server, entry.type_code));
+      }
+    }
+    for (const auto& entry : dynamic.entries) {
+      check_restore_location(entry.path_utf8, fmt::format("refusing to commit a backup of {} that restore could not "
+                                                          "place: dynamic file",
+                                                          server));
+    }
+  }
+
   // Reads one file through OpenFile/Read/Close into the writer; returns the
   // file's first bytes for header checks.
   std::vector<uint8_t> stream_api_file(certadm::BackupContext& context, SnapshotWriter& writer,
                                        const certadm::NameEntry& entry, const std::string& snapshot_path,
                                        const std::string& role, std::optional<uint32_t> generation) {
+    stored_paths_.push_back(snapshot_path);
     const uint64_t size = context.open_file(entry, static_cast<uint32_t>(buffer_.size()));
     expected_total_ += size;
     // The stream holds the first bytes back until they decide how the file is chunked (a
@@ -300,13 +347,25 @@ class Session {
     // The API hands out UTF-8 (converted from its UTF-16); the path is built from UTF-8, never
     // from the process's narrow code page.
     const std::filesystem::path file_path = os::path_from_utf8(path);
+    // Only a regular file is read: opened without following a symlink (whose target could be
+    // anything, anywhere) and without blocking (a FIFO's open waits for a writer for ever);
+    // anything else is recorded as not backed up, with its reason named.
     os::File file;
     std::string reason;
-    if (!os::File::try_open(file_path, os::OpenFor::kRead, "back up dynamic file", file, reason)) {
+    if (!os::File::try_open(file_path, os::OpenFor::kReadNoFollow, "back up dynamic file", file, reason)) {
+      const auto status = os::file_system().status(file_path, false);
+      if (status && status->type == os::EntryType::kSymlink) reason = "a symbolic link, not followed";
+    } else if (const auto identity = file.handle().identity(); identity.type != os::EntryType::kFile) {
+      reason = identity.type == os::EntryType::kSymlink  ? "a symbolic link (reparse point), not followed"
+               : identity.type == os::EntryType::kFolder ? "a folder, not a regular file"
+                                                         : "not a regular file (a FIFO, socket or device)";
+    }
+    if (!reason.empty()) {
       writer.note_missing_file(path, reason);
-      result_.missing_dynamic_files.push_back(path + ": " + reason);
+      result_.missing_dynamic_files.push_back(quoted_if_needed(path) + ": " + reason);
       return;
     }
+    stored_paths_.push_back(snapshot_path);
     BackupFileStream stream(writer, {snapshot_path, "dynamic", 0, path, std::nullopt, {}});
     uint64_t offset = 0;
     while (true) {
@@ -347,6 +406,7 @@ class Session {
   ApiBackupResult& result_;
   Clock::time_point started_;
   std::vector<uint8_t> buffer_;
+  std::vector<std::string> stored_paths_;  // in the snapshot, as export will check them
   uint64_t expected_total_ = 0;
   uint64_t done_total_ = 0;
   Clock::time_point last_progress_{};

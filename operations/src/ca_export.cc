@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "certvault/base/error.h"
+#include "certvault/base/quoted_text.h"
 #include "certvault/base/utc_time.h"
 #include "certvault/operations/export_destination.h"
 #include "certvault/operations/snapshot_export.h"
@@ -23,8 +24,9 @@ std::string manifest_text(const CaExportReport& report) {
   const auto& target = chain.target;
   std::string text = "certvault export MANIFEST (format 1)\n";
   text += fmt::format("snapshot:    {} ({})\n", target.id, target.kind);
-  text += fmt::format("server:      {}\n", target.server);
-  text += fmt::format("CA:          {}\n", target.ca_name);
+  // Names from the CA are quoted (quoted_if_needed) so that none can end its line and forge another.
+  text += fmt::format("server:      {}\n", quoted_if_needed(target.server));
+  text += fmt::format("CA:          {}\n", quoted_if_needed(target.ca_name));
   text += fmt::format("created:     {}\n", utc_text(target.created_unix));
   text += fmt::format("layout:      {}\n", layout_name(report.layout));
   text += fmt::format("generations: {} (contiguous, full through this snapshot)\n", range_text(chain.generations));
@@ -39,7 +41,8 @@ std::string manifest_text(const CaExportReport& report) {
   for (const auto& line : describe_restore_map(chain.full().snapshot)) text += "  " + line + "\n";
   text += "files (xxh128 = plain XXH3-128 as `xxhsum -H2` prints it; size in bytes; path; original path):\n";
   for (const auto& file : report.files) {
-    text += fmt::format("  {} {:>12} {}  <- {}\n", file.xxh128, file.size, file.path, file.origin);
+    text += fmt::format("  {} {:>12} {}  <- {}\n", file.xxh128, file.size, quoted_if_needed(file.path),
+                        quoted_if_needed(file.origin));
   }
   return text;
 }
@@ -51,7 +54,7 @@ const char* layout_name(ExportLayout layout) { return layout == ExportLayout::kC
 std::vector<std::string> describe_restore_map(const catalog::SnapshotRecord& snapshot) {
   std::vector<std::string> lines;
   for (const auto& entry : snapshot.restore_map)
-    lines.push_back(fmt::format("0x{:02X} {}", entry.type_code, entry.path));
+    lines.push_back(fmt::format("0x{:02X} {}", entry.type_code, quoted_if_needed(entry.path)));
   return lines;
 }
 

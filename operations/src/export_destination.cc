@@ -20,6 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr const char* kExportRecordFolder = "exports";
+
 std::string random_suffix() {
   std::array<uint8_t, 6> bytes{};
   fill_random(bytes);
@@ -120,6 +122,47 @@ void move_into_place(const fs::path& staged, const fs::path& target, bool target
   }
 }
 
+// REPO/exports/<id>: the temporary name of one export in progress, so that a killed export's
+// leftover can be found again (it lies beside the target, anywhere). The record is locked
+// (try_lock_file) while its export runs; the system releases a killed process's lock, so a record
+// whose lock can be taken belongs to an export that ended without cleaning up. Best effort: a
+// repository the exporter cannot write to gets no record, and the export goes on.
+class ExportRecord {
+ public:
+  ExportRecord(const fs::path& repository, const fs::path& staging) {
+    if (repository.empty()) return;
+    try {
+      const fs::path folder = repository / kExportRecordFolder;
+      os::create_folders(folder, "export: record the temporary name");
+      path_ = folder / random_suffix();
+      file_ = os::file_system().open(path_, os::OpenFor::kCreateNew, "export: record the temporary name");
+      if (!file_->try_lock_file(os::LockKind::kExclusive)) throw Error(ErrorKind::kFailure, "record is locked");
+      const std::u8string text = staging.u8string();
+      file_->write_at(0, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+      file_->sync();
+    } catch (const Error&) {
+      forget();
+    }
+  }
+  ~ExportRecord() { forget(); }
+  ExportRecord(const ExportRecord&) = delete;
+  ExportRecord& operator=(const ExportRecord&) = delete;
+
+ private:
+  void forget() {
+    try {
+      if (!path_.empty()) os::file_system().remove_file(path_, "export: remove its record", true);
+      if (file_) file_->close();
+    } catch (const Error&) {
+      // A record left behind only names a temporary that no longer exists.
+    }
+    file_.reset();
+    path_.clear();
+  }
+  fs::path path_;
+  std::unique_ptr<os::OpenFile> file_;
+};
+
 class FolderDestination : public ExportDestination {
  public:
   FolderDestination(const fs::path& target, bool force, const fs::path& repository) : target_(absolute_target(target)) {
@@ -128,6 +171,7 @@ class FolderDestination : public ExportDestination {
     created_parents_ = os::create_folders(target_.parent_path(), "export");
     staging_ =
         target_.parent_path() / fmt::format(".{}.certvault-partial-{}", target_.filename().string(), random_suffix());
+    record_.emplace(repository, staging_);
     os::create_folder(staging_, "export");
     folders_.insert(staging_);
   }
@@ -166,6 +210,7 @@ class FolderDestination : public ExportDestination {
   std::string description() const override { return target_.string(); }
 
  private:
+  std::optional<ExportRecord> record_;  // destroyed after the destructor removed the partial folder
   fs::path target_, staging_, current_path_;
   bool target_exists_ = false;
   bool finished_ = false;
@@ -207,6 +252,7 @@ class TarFileDestination : public ExportDestination {
     target_exists_ = check_target(target_, false, force);
     staging_ =
         target_.parent_path() / fmt::format(".{}.certvault-partial-{}", target_.filename().string(), random_suffix());
+    record_.emplace(repository, staging_);
     file_.emplace(staging_);
     tar_.emplace([this](std::span<const uint8_t> bytes) { file_->write(bytes); }, mtime, target_.string());
   }
@@ -224,7 +270,8 @@ class TarFileDestination : public ExportDestination {
  private:
   fs::path target_, staging_;
   bool target_exists_ = false;
-  std::optional<OutputFile> file_;  // deletes the partial file unless committed
+  std::optional<ExportRecord> record_;  // destroyed last: after the partial file is gone
+  std::optional<OutputFile> file_;      // deletes the partial file unless committed
   std::optional<TarDestination> tar_;
 };
 
@@ -247,6 +294,39 @@ std::unique_ptr<ExportDestination> make_tar_destination(const std::string& tar_p
                                             mtime_unix, "standard output");
   }
   return std::make_unique<TarFileDestination>(os::path_from_utf8(tar_path), force, mtime_unix, repository);
+}
+
+std::vector<fs::path> remove_abandoned_exports(const fs::path& repository) {
+  std::vector<fs::path> removed;
+  const fs::path folder = repository / kExportRecordFolder;
+  auto& files = os::file_system();
+  const auto status = files.status(folder, false);
+  if (!status || status->type != os::EntryType::kFolder) return removed;
+  for (const auto& entry : files.list_folder(folder, "remove abandoned exports")) {
+    if (entry.type != os::EntryType::kFile) continue;
+    const fs::path record_path = folder / entry.name;
+    std::string reason;
+    auto record = files.try_open(record_path, os::OpenFor::kReadNoFollow, "remove abandoned exports", reason);
+    if (!record || record->identity().type != os::EntryType::kFile) continue;
+    if (!record->try_lock_file(os::LockKind::kExclusive)) continue;  // its export still runs
+    std::string text(4096, '\0');
+    text.resize(record->read_at(0, std::span(reinterpret_cast<uint8_t*>(text.data()), text.size())));
+    const fs::path staging = fs::path(std::u8string(text.begin(), text.end()));
+    // Only what an export names as its temporary is ever removed.
+    if (staging.is_absolute() && staging.filename().string().find(".certvault-partial-") != std::string::npos) {
+      if (const auto what = files.status(staging, false)) {
+        if (what->type == os::EntryType::kFolder) {
+          os::remove_tree(staging, "remove the temporary folder of an export that did not finish");
+        } else {
+          files.remove_file(staging, "remove the temporary file of an export that did not finish", true);
+        }
+        removed.push_back(staging);
+      }
+    }
+    record->close();
+    files.remove_file(record_path, "remove the record of an export that did not finish", true);
+  }
+  return removed;
 }
 
 }  // namespace certvault

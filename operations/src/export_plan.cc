@@ -234,7 +234,7 @@ std::vector<PlannedFile> plan_export(const SnapshotChain& chain, ExportLayout la
   std::vector<std::string> paths;
   paths.reserve(files.size());
   for (const auto& file : files) paths.push_back(file.path);
-  check_distinct_paths(paths, fmt::format("snapshot {}", short_id(chain.target.id)));
+  check_exportable_paths(paths, fmt::format("snapshot {}", short_id(chain.target.id)));
   return files;
 }
 

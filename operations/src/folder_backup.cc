@@ -3,17 +3,25 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <set>
 #include <system_error>
 
 #include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
+#include "certvault/base/safe_path.h"
 #include "certvault/operations/file_chunking.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_writer.h"
 
 namespace certvault {
 namespace {
+
+std::string folded(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name;
+}
 
 struct Entry {
   std::string relative;
@@ -69,6 +77,38 @@ FolderBackupResult back_up_folder(Repository& repository, const FolderBackupOpti
   }
   auto by_path = [](const Entry& a, const Entry& b) { return a.relative < b.relative; };
   std::sort(regular.begin(), regular.end(), by_path);
+  // A name export could not write (check_exportable_paths(), the rule export applies) is
+  // skipped and named, like a symlink: a folder snapshot that commits can be exported.
+  std::vector<std::pair<Entry, std::string>> unportable;
+  {
+    // check_exportable_paths() over all paths at once would name only the first offender;
+    // here each path is checked alone and against those kept before it (case folded, as
+    // check_distinct_paths() compares them), so every offender is skipped and named.
+    std::vector<Entry> kept;
+    std::set<std::string> files, folders;
+    for (auto& entry : regular) {
+      try {
+        check_exportable_paths({entry.relative}, "name export could not write");
+        const std::string key = folded(entry.relative);
+        if (files.contains(key) || folders.contains(key)) {
+          throw Error(ErrorKind::kRefused, "another file's name differs from it only in case (one file on Windows)");
+        }
+        for (size_t slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1)) {
+          if (files.contains(key.substr(0, slash))) {
+            throw Error(ErrorKind::kRefused, "a file's name differs from its folder's only in case");
+          }
+        }
+        files.insert(key);
+        for (size_t slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1)) {
+          folders.insert(key.substr(0, slash));
+        }
+        kept.push_back(std::move(entry));
+      } catch (const Error& e) {
+        unportable.emplace_back(std::move(entry), e.what());
+      }
+    }
+    regular = std::move(kept);
+  }
   std::sort(skipped.begin(), skipped.end(), by_path);
 
   SnapshotHeader header;
@@ -87,6 +127,11 @@ FolderBackupResult back_up_folder(Repository& repository, const FolderBackupOpti
     const std::string reason = std::filesystem::is_symlink(std::filesystem::symlink_status(entry.path))
                                    ? "symbolic link, not followed"
                                    : "not a regular file";
+    if (options.on_skip) options.on_skip(entry.relative, reason);
+    writer->note_missing_file(entry.relative, reason);
+    ++result.skipped;
+  }
+  for (const auto& [entry, reason] : unportable) {
     if (options.on_skip) options.on_skip(entry.relative, reason);
     writer->note_missing_file(entry.relative, reason);
     ++result.skipped;

@@ -1,9 +1,21 @@
 #include "certvault/operations/repository_unlock.h"
 
+#include <fmt/format.h>
+
+#include "certvault/base/error.h"
+#include "certvault/base/os_file.h"
+#include "certvault/repository/repository.h"
+
 namespace certvault {
 
 std::optional<LockRecord> unlock_repository(const std::filesystem::path& repository,
                                             const std::function<void(const std::string&)>& on_stale) {
+  // Taking the lock creates REPO/lock: never in a folder that is not a repository.
+  if (!Repository::is_repository(repository)) {
+    throw Error(ErrorKind::kUsage, fmt::format("{} is not a certvault repository (it has no config); nothing was "
+                                               "unlocked or created",
+                                               os::display(repository)));
+  }
   auto record = RepositoryLock::read_record(repository);
   RepositoryLock::acquire(repository, LockMode::kExclusive, on_stale).reset();
   return record;

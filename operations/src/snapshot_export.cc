@@ -45,11 +45,8 @@ ExportResult export_snapshot(Repository& repository, const std::string& snapshot
   const auto& files = contents.files;
   // Validate every path before writing anything.
   std::vector<std::string> paths;
-  for (const auto& file : files) {
-    check_relative_path(file.path);
-    paths.push_back(file.path);
-  }
-  check_distinct_paths(paths, fmt::format("snapshot {}", snapshot_id.substr(0, 12)));
+  for (const auto& file : files) paths.push_back(file.path);
+  check_exportable_paths(paths, fmt::format("snapshot {}", snapshot_id.substr(0, 12)));
   auto destination = tar.empty() ? make_folder_destination(options.target, options.force, repository.root())
                                  : make_tar_destination(tar, options.force, snapshot->created_unix, repository.root());
   ExportResult result;

@@ -28,9 +28,31 @@ std::string lock_time_text(long long unix_seconds) { return format_utc(unix_seco
 // A record is one short line; more than this is not a record.
 constexpr size_t kMaxRecordBytes = 4096;
 
+// REPO/lock is opened without following a symlink and without blocking, and used only when it is
+// a regular file with no other name: the lock rewrites (truncates) its record, and must never
+// truncate a file certvault did not create (a symlink's or a hard link's target).
 std::unique_ptr<os::OpenFile> open_lock_file(const std::filesystem::path& repository) {
-  return os::file_system().open(lock_path(repository), os::OpenFor::kReadWriteCreate,
-                                "lock repository " + os::display(repository));
+  const auto path = lock_path(repository);
+  std::string reason;
+  auto file = os::file_system().try_open(path, os::OpenFor::kReadWriteCreateNoFollow,
+                                         "lock repository " + os::display(repository), reason);
+  const auto refuse = [&](const std::string& what) {
+    throw Error(ErrorKind::kLocked, fmt::format("repository {}: {} is {}; certvault uses only a regular lock file it "
+                                                "created, so nothing was opened or changed (remove it, then retry)",
+                                                os::display(repository), os::display(path), what));
+  };
+  if (!file) {
+    const auto status = os::file_system().status(path, false);
+    if (status && status->type == os::EntryType::kSymlink) refuse("a symbolic link");
+    if (status && status->type != os::EntryType::kFile) refuse("not a regular file");
+    throw Error(ErrorKind::kFailure,
+                fmt::format("lock repository {}: open {}: {}", os::display(repository), os::display(path), reason));
+  }
+  const auto identity = file->identity();
+  if (identity.type == os::EntryType::kSymlink) refuse("a symbolic link (reparse point)");
+  if (identity.type != os::EntryType::kFile) refuse("not a regular file");
+  if (identity.links != 1) refuse(fmt::format("a file with {} names (a hard link)", identity.links));
+  return file;
 }
 
 std::string read_text(os::OpenFile& file) {
@@ -99,7 +121,8 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
       message = fmt::format(
           "repository {}: taking over a stale lock left by pid {} on host {} since {}, which no "
           "longer runs (record \"{}\")",
-          repository.string(), record->pid, record->host, lock_time_text(record->started_unix), format_lock_record(*record));
+          repository.string(), record->pid, record->host, lock_time_text(record->started_unix),
+          format_lock_record(*record));
     } else {
       message = fmt::format("repository {}: taking over a lock record that no running holder backs (record \"{}\")",
                             repository.string(), leftover.substr(0, leftover.find('\n')));
@@ -120,7 +143,31 @@ std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::p
 }
 
 RepositoryLock::RepositoryLock(std::unique_ptr<os::OpenFile> file, LockMode mode)
-    : file_(std::move(file)), mode_(mode) {}
+    : file_(std::move(file)), mode_(mode), identity_(file_->identity()) {}
+
+void RepositoryLock::check_held(const std::string& before) const {
+  // The flock guards the file this process opened, not the name: once REPO/lock is deleted or
+  // replaced, another process locks a new file and runs alongside this one. So the name must
+  // still lead to the file whose lock is held.
+  const auto& path = file_->path();
+  std::string reason;
+  const auto current =
+      os::file_system().try_open(path, os::OpenFor::kReadNoFollow, "check the repository lock", reason);
+  std::string what;
+  if (!current) {
+    what = fmt::format("cannot be opened any more ({})", reason);
+  } else if (const auto identity = current->identity(); !identity.same_file(identity_)) {
+    what = "was replaced by another file";
+  } else if (identity.type != os::EntryType::kFile) {
+    what = "is no longer a regular file";
+  }
+  if (!what.empty()) {
+    throw Error(ErrorKind::kLocked,
+                fmt::format("the repository lock {} held by this process {}: another process may be writing the "
+                            "repository now; stopping before {} (nothing of it was done)",
+                            os::display(path), what, before));
+  }
+}
 
 RepositoryLock::~RepositoryLock() {
   // Clearing first: once the lock goes, a new holder may write its own record.

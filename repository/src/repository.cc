@@ -18,6 +18,34 @@ namespace {
 
 constexpr const char* kConfigObject = config_format::kObjectName;
 
+// The object store of a writer: every removal first checks that REPO/lock still names the file
+// whose lock this process holds (RepositoryLock::check_held), so a writer whose lock file was
+// deleted or replaced stops instead of deleting beside another writer.
+class LockCheckedObjectStore final : public ObjectStore {
+ public:
+  LockCheckedObjectStore(std::unique_ptr<ObjectStore> inner, const RepositoryLock& lock)
+      : inner_(std::move(inner)), lock_(lock) {}
+  std::unique_ptr<ObjectWriter> create(const std::string& name) override { return inner_->create(name); }
+  std::vector<uint8_t> read(const std::string& name, uint64_t offset, uint64_t length) const override {
+    return inner_->read(name, offset, length);
+  }
+  uint64_t size(const std::string& name) const override { return inner_->size(name); }
+  bool exists(const std::string& name) const override { return inner_->exists(name); }
+  std::vector<std::string> list(const std::string& prefix) const override { return inner_->list(prefix); }
+  void remove(const std::string& name) override {
+    lock_.check_held("removing object " + name);
+    inner_->remove(name);
+  }
+  size_t remove_temporaries() override {
+    lock_.check_held("removing temporary objects");
+    return inner_->remove_temporaries();
+  }
+
+ private:
+  std::unique_ptr<ObjectStore> inner_;
+  const RepositoryLock& lock_;
+};
+
 RepositoryConfig read_config(const ObjectStore& objects, const std::filesystem::path& dir) {
   const std::string origin = (dir / kConfigObject).string();
   if (!objects.exists(kConfigObject)) {
@@ -93,6 +121,10 @@ std::unique_ptr<Repository> Repository::open(const std::filesystem::path& dir, L
   repository->objects_ = open_local_object_store(dir);
   repository->config_ = read_config(*repository->objects_, dir);
   repository->lock_ = RepositoryLock::acquire(dir, mode, warn);
+  if (mode == LockMode::kExclusive) {
+    repository->objects_ =
+        std::make_unique<LockCheckedObjectStore>(std::move(repository->objects_), *repository->lock_);
+  }
   if (!std::filesystem::exists(catalog_path(dir))) {
     throw Error(ErrorKind::kIntegrity, fmt::format("catalog {} is missing; rebuild it with `certvault repair catalog "
                                                    "--repo {}`",
@@ -124,6 +156,13 @@ std::unique_ptr<Repository> Repository::open(const std::filesystem::path& dir, L
 }
 
 Repository::~Repository() = default;
+
+void Repository::check_lock(const std::string& before) const { lock_->check_held(before); }
+
+bool Repository::is_repository(const std::filesystem::path& dir) {
+  const auto config = os::file_system().status(dir / kConfigObject, false);
+  return config && config->type == os::EntryType::kFile;
+}
 
 std::string Repository::resolve(std::string_view spec, const catalog::SnapshotFilter& scope) const {
   if (spec == "latest") {

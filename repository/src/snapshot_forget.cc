@@ -23,6 +23,7 @@ void forget_snapshots(Repository& repository, const std::vector<std::string>& id
     }
   }
   // Rows first (one transaction), manifests second: see the header for why.
+  repository.check_lock("forgetting snapshots");
   catalog.delete_snapshots(ids);
   for (const auto& id : ids) {
     const auto name = manifest::object_name(id);

@@ -218,6 +218,7 @@ CommittedSnapshot SnapshotWriter::commit() {
   auto& s = *state_;
   if (s.committed) throw Error(ErrorKind::kInternal, "snapshot already committed");
   if (s.in_file) throw Error(ErrorKind::kInternal, fmt::format("commit() while {} is still open", s.file.path));
+  s.repository.check_lock(fmt::format("committing snapshot {}", s.id.substr(0, 12)));
 
   // (1) Packs: written, fsynced, renamed, folder fsynced.
   s.store.flush();

@@ -76,7 +76,7 @@ TEST_CASE("exit code 2 means a bad command line or argument value") {
   CHECK_THAT(bad_time.output, Catch::Contains("'2026-13-01' is not a time"));
   const auto bad_level = certvault("init --repo " + quoted((temp / "r2").string()) + " --compression 42");
   CHECK(bad_level.exit_code == 2);
-  CHECK_THAT(bad_level.output, Catch::Contains("--compression 42"));
+  CHECK_THAT(bad_level.output, Catch::Contains("--compression") && Catch::Contains("'42'") && Catch::Contains("1..19"));
   CHECK(certvault("check --read-data-subset 150" + repo_arg).exit_code == 2);
   CHECK(certvault("snapshots --no-such-option" + repo_arg).exit_code == 2);
   // Damage is not the user's bad input: the same command on a repository without its catalog is 4.

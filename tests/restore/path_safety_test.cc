@@ -70,6 +70,12 @@ TEST_CASE("relative snapshot paths: every unsafe form is refused") {
                            "a./b",
                            "a /b",
                            "tab\tname",
+                           "what?.txt",
+                           "a/pipe|x",
+                           "star*",
+                           "q\"uote",
+                           "less<",
+                           "more>",
                            "new\nline",
                            std::string("nul\0byte", 8).c_str()}) {
     require_refused(path);

@@ -115,6 +115,7 @@ class FaultInjectingFile final : public os::OpenFile {
     }
     inner_->unlock_range(offset, length);
   }
+  os::FileIdentity identity() override { return inner_->identity(); }
 
  private:
   FaultInjectingFileSystem& owner_;

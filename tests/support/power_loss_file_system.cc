@@ -76,6 +76,8 @@ class PowerLossFile final : public os::OpenFile {
     owner_.require_power();
     inner_->unlock_range(offset, length);
   }
+  // A question to the open handle, which reaches the real file whatever the power.
+  os::FileIdentity identity() override { return inner_->identity(); }
 
  private:
   PowerLossFileSystem& owner_;
@@ -212,7 +214,7 @@ std::unique_ptr<os::OpenFile> PowerLossFileSystem::open_file(const fs::path& pat
   if (const auto relative = inside(path)) {
     node = find(*relative);
     const bool creates = mode == os::OpenFor::kCreateNew || mode == os::OpenFor::kCreateOrTruncate ||
-                         mode == os::OpenFor::kReadWriteCreate;
+                         mode == os::OpenFor::kReadWriteCreate || mode == os::OpenFor::kReadWriteCreateNoFollow;
     if (!node && creates) {
       if (const auto parent = parent_of(*relative)) {
         node = add_node(false);

@@ -40,12 +40,16 @@
 namespace certvault::os {
 
 enum class OpenFor {
-  kRead,              // an existing file, read-only
-  kReadNoFollow,      // as kRead, but a symlink (reparse point) is opened as itself, never followed
-  kReadWrite,         // an existing file, read-write
-  kCreateNew,         // a new file, read-write; fails if the name exists
-  kCreateOrTruncate,  // read-write, emptied or created
-  kReadWriteCreate,   // read-write, created if missing, never truncated
+  kRead,                     // an existing file, read-only
+  kReadNoFollow,             // as kRead, but a symlink (reparse point) is never followed (POSIX: the open
+                             // fails, O_NOFOLLOW; Windows: the reparse point itself is opened) and the open
+                             // never blocks (O_NONBLOCK: a FIFO cannot hang it); check identity().type
+  kReadWrite,                // an existing file, read-write
+  kCreateNew,                // a new file, read-write; fails if the name exists
+  kCreateOrTruncate,         // read-write, emptied or created
+  kReadWriteCreate,          // read-write, created if missing, never truncated
+  kReadWriteCreateNoFollow,  // as kReadWriteCreate, but never following a symlink (reparse point)
+                             // and never blocking, as kReadNoFollow: the repository lock
 };
 
 enum class LockKind { kShared, kExclusive };
@@ -55,6 +59,17 @@ enum class EntryType { kFile, kFolder, kSymlink, kOther };
 struct FolderEntry {
   std::filesystem::path name;  // the entry's name alone, without its folder
   EntryType type = EntryType::kOther;
+};
+
+// What an open file is, from the open handle itself (fstat; GetFileInformationByHandle and
+// GetFileType on Windows): which file it is, so a path can be checked to still name it, and
+// what kind of file it is.
+struct FileIdentity {
+  uint64_t device = 0;                 // st_dev; the volume serial number on Windows
+  uint64_t file = 0;                   // st_ino; the 64-bit file index on Windows
+  EntryType type = EntryType::kOther;  // kSymlink only for a reparse point opened as itself
+  uint64_t links = 0;                  // hard links to the file
+  bool same_file(const FileIdentity& other) const { return device == other.device && file == other.file; }
 };
 
 struct FileStatus {
@@ -92,6 +107,8 @@ class OpenFile {
   // lock only bytes nobody reads or writes). False on a conflict.
   virtual bool try_lock_range(uint64_t offset, uint64_t length, LockKind kind) = 0;
   virtual void unlock_range(uint64_t offset, uint64_t length) = 0;
+  // Which file this is and what kind (see FileIdentity).
+  virtual FileIdentity identity() = 0;
 };
 
 class FileSystem {

@@ -9,7 +9,8 @@
 // commit ends the Certadm session (CertSrvBackupEnd), truncates nothing, leaves
 // no visible snapshot, and throws an Error naming the function, HRESULT, file
 // and offset. A failed truncation after a good commit is reported in the
-// result (the snapshot is safe), not thrown.
+// result (the snapshot is safe), not thrown; so is a failed CertSrvBackupEnd after
+// the commit (session_end_error).
 #pragma once
 
 #include <chrono>
@@ -60,7 +61,10 @@ struct ApiBackupResult {
   std::optional<GenerationRange> log_range;
   std::vector<std::string> missing_dynamic_files;  // "path: reason"
   bool logs_truncated = false;
-  std::string truncation_error;       // set when the truncation after commit failed
+  std::string truncation_error;  // set when the truncation after commit failed
+  // Set when CertSrvBackupEnd failed after the commit: the snapshot is safe, but the CA did not
+  // record the end of the backup. (CertSrvBackupFree returns nothing, so it cannot report one.)
+  std::string session_end_error;
   std::vector<std::string> warnings;  // problems after the commit that did not endanger the snapshot
   double seconds = 0;
 };

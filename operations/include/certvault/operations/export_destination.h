@@ -10,7 +10,10 @@
 //   folder fsynced, then renamed into place and the parent fsynced by finish().
 //   Destroyed without finish() (error, interruption), the temporary folder is
 //   removed; a crash leaves only a ".<name>.certvault-partial-*" folder, never
-//   something that looks like a complete export.
+//   something that looks like a complete export. Its name is recorded in
+//   REPO/exports/ while the export runs (locked; removed when it ends), so the
+//   next export or `prune` finds and removes what a killed export left
+//   (remove_abandoned_exports).
 // - Tar: a POSIX tar stream (tar_writer.h) sent to `sink` in order; no
 //   temporary files. finish() writes the end-of-archive blocks.
 #pragma once
@@ -21,6 +24,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace certvault {
 
@@ -49,5 +53,9 @@ std::unique_ptr<ExportDestination> make_tar_destination(const std::string& tar_p
 // Streams a tar to `sink` (tests, benchmarks).
 std::unique_ptr<ExportDestination> make_tar_stream(std::function<void(std::span<const uint8_t>)> sink,
                                                    int64_t mtime_unix);
+
+// Removes the temporary folder or tar file of every export that was killed (its record in
+// REPO/exports/ is no longer locked by a running export) and the record; returns what it removed.
+std::vector<std::filesystem::path> remove_abandoned_exports(const std::filesystem::path& repository);
 
 }  // namespace certvault

@@ -17,11 +17,9 @@
 #include <optional>
 #include <string>
 
-namespace certvault {
+#include "certvault/base/file_system.h"
 
-namespace os {
-class OpenFile;
-}
+namespace certvault {
 
 enum class LockMode { kShared, kExclusive };
 
@@ -41,6 +39,11 @@ class RepositoryLock {
   RepositoryLock& operator=(const RepositoryLock&) = delete;
   LockMode mode() const { return mode_; }
 
+  // Throws Error(kLocked) naming `before` (what the caller was about to do) unless REPO/lock still
+  // names the file this lock holds: deleted or replaced, it no longer keeps other processes out.
+  // Writers call it before each commit and before deleting anything.
+  void check_held(const std::string& before) const;
+
   // The record currently in REPO/lock, if any (for `certvault unlock` and messages).
   static std::optional<LockRecord> read_record(const std::filesystem::path& repository);
 
@@ -48,6 +51,7 @@ class RepositoryLock {
   RepositoryLock(std::unique_ptr<os::OpenFile> file, LockMode mode);
   std::unique_ptr<os::OpenFile> file_;  // REPO/lock, holding the lock until closed
   LockMode mode_;
+  os::FileIdentity identity_;  // of file_, to notice REPO/lock deleted or replaced
 };
 
 }  // namespace certvault

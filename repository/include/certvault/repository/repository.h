@@ -75,6 +75,12 @@ class Repository {
   const catalog::Catalog& catalog() const { return *catalog_; }
   ObjectStore& objects() { return *objects_; }
   LockMode lock_mode() const { return lock_->mode(); }
+  // Throws Error(kLocked) unless REPO/lock still names the file whose lock this repository holds
+  // (RepositoryLock::check_held); called before each commit. Removals of objects check it
+  // themselves in a repository opened for writing.
+  void check_lock(const std::string& before) const;
+  // True when `dir` holds a repository's config object (a folder `init` completed).
+  static bool is_repository(const std::filesystem::path& dir);
 
   std::unique_ptr<SnapshotWriter> begin_snapshot(const SnapshotHeader& header);
   std::string resolve(std::string_view spec, const catalog::SnapshotFilter& scope = {}) const;
