@@ -79,6 +79,9 @@ void register_show_command(CLI::App& app) {
     out += fmt::format("time             {}\n", format_utc(s.created_unix));
     out += fmt::format("type             {}\n", s.kind);
     out += fmt::format("source           {}\n", origin(s));
+    if (!s.source_path.empty() && s.source_path != s.source) {
+      out += fmt::format("folder           {} (symbolic links resolved)\n", s.source_path);
+    }
     if (!s.tags.empty()) out += fmt::format("tags             {}\n", fmt::join(s.tags, ", "));
     out += fmt::format("log generations  {}\n", log_generations(s));
     out += fmt::format("size             {} in {} files, {} added to packs\n", format_bytes(s.logical_size),

@@ -55,6 +55,9 @@ std::vector<uint8_t> encode(const Manifest& manifest) {
   for (const auto& m : manifest.missing_files) missing.push_back({{"path", m.path}, {"reason", m.reason}});
   const json document = {{"id", s.id},
                          {"created_unix", s.created_unix},
+                         {"created_us", s.created_us},
+                         {"commit_seq", s.commit_seq},
+                         {"source_path", s.source_path},
                          {"kind", s.kind},
                          {"source", s.source},
                          {"server", s.server},
@@ -86,6 +89,14 @@ Manifest decode(std::span<const uint8_t> object, const std::string& what) {
       throw Error(ErrorKind::kIntegrity, fmt::format("{}: snapshot id '{}' is not 32 hex digits", what, s.id));
     }
     s.created_unix = document.at("created_unix").get<int64_t>();
+    // Fields added by issue 14; a manifest written before has none of them (docs/format.md §4.2).
+    s.created_us = optional_from<int64_t>(document, "created_us").value_or(s.created_unix * 1000000);
+    s.commit_seq = optional_from<uint64_t>(document, "commit_seq").value_or(0);
+    s.source_path = optional_from<std::string>(document, "source_path").value_or("");
+    if (s.created_us < 0 || s.created_us / 1000000 != s.created_unix) {
+      throw Error(ErrorKind::kIntegrity,
+                  fmt::format("{}: created_us {} is not within created_unix {}", what, s.created_us, s.created_unix));
+    }
     s.kind = document.at("kind").get<std::string>();
     s.source = document.at("source").get<std::string>();
     s.server = document.at("server").get<std::string>();
