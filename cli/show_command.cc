@@ -65,7 +65,8 @@ void register_show_command(CLI::App& app) {
       for (const auto& t : truncations) {
         json["truncations"].push_back({{"time", format_utc(t.time_unix)},
                                        {"hresult", fmt::format("0x{:08X}", static_cast<uint32_t>(t.hresult))},
-                                       {"message", t.message}});
+                                       {"message", t.message},
+                                       {"outcome", t.outcome}});
       }
       json["missing_files"] = nlohmann::json::array();
       for (const auto& m : missing) json["missing_files"].push_back({{"path", m.path}, {"reason", m.reason}});
