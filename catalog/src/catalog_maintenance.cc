@@ -69,9 +69,11 @@ Catalog::LiveSetSize Catalog::compute_live_set(
           "SELECT r.base FROM recipes r JOIN live ON r.id = live.id WHERE r.base IS NOT NULL) "
           "INSERT INTO temp.live_recipes SELECT id FROM live",
           "collect live recipes");
+  // Only the recipes files name: a base that no file names keeps its recipe row (its delta needs
+  // its id list) but none of its chunks (issue 14).
   Statement recipes(db_,
                     "SELECT r.id, r.base, r.depth, r.chunk_count, r.logical_size, r.body FROM recipes r "
-                    "JOIN temp.live_recipes l ON l.id = r.id");
+                    "WHERE r.id IN (SELECT DISTINCT recipe FROM files)");
   Statement insert(db_, "INSERT OR IGNORE INTO temp.live_chunks(id) VALUES (?)");
   while (recipes.step()) {
     for (const auto& id : chunk_ids_of(read_recipe(recipes))) {

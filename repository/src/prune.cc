@@ -93,7 +93,8 @@ class Pruner {
   // catalog does not know, which check reports as leftovers and a rerun removes.
   void remove_dead_recipes() {
     progress("computing the live set (snapshots -> files -> recipes -> chunks)");
-    const auto size = catalog_.compute_live_set(maintenance::chunk_ids_named_by);
+    const auto size = catalog_.compute_live_set(
+        [this](const catalog::RecipeRecord& record) { return recipe::load_ids(catalog_, record.id); });
     report_.live_recipes = size.recipes;
     report_.live_chunks = size.chunks;
     report_.recipes_removed = size.dead_recipes;

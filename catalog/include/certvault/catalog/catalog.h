@@ -230,9 +230,10 @@ class Catalog {
   bool has_snapshot(const std::string& id) const;
   bool has_pack_named(const std::string& name) const;
   // The live set, in temporary tables of this connection: recipes reachable
-  // from files (delta bases included) and the chunk ids they name.
-  // `chunk_ids_of` returns the ids a recipe's own body lists (a delta's new
-  // ids; its copied runs are named by its base, which is live too).
+  // from files (delta bases included) and the chunk ids of the recipes files
+  // name. `chunk_ids_of` is called once per recipe a file names and returns its
+  // effective list (a delta resolved through its bases): a base no file names
+  // keeps its row but none of its chunks.
   struct LiveSetSize {
     uint64_t recipes = 0, dead_recipes = 0, chunks = 0;
   };
