@@ -40,6 +40,7 @@ ForgetResult apply_forget(Repository& repository, const ForgetRequest& request) 
   if (request.prune) {
     PruneOptions prune;
     prune.dry_run = request.dry_run;
+    if (request.dry_run) prune.assume_forgotten = result.removed_ids;
     result.prune = prune_repository(repository, prune);
   }
   return result;

@@ -67,7 +67,14 @@ TEST_CASE("dated folders with --source form one series: parent, delta base, forg
   }
   CHECK(r.cv_json("snapshots --source nobody").empty());
 
+  // A dry run reports what prune would free with the planned snapshots gone.
+  const auto dry = r.cv_json("forget --keep-last 2 --dry-run --prune");
+  CHECK(dry.at("removed") == 3);
+  CHECK(dry.at("prune").at("bytes_freed").get<uint64_t>() > 0);
+  CHECK(r.cv_json("snapshots").size() == 5);
   const auto plan = r.cv_json("forget --keep-last 2 --prune");
+  CHECK(plan.at("prune").at("packs_deleted") == dry.at("prune").at("packs_deleted"));
+  CHECK(plan.at("prune").at("recipes_removed") == dry.at("prune").at("recipes_removed"));
   CHECK(plan.at("removed") == 3);
   CHECK(plan.at("kept") == 2);
   CHECK(plan.at("warnings").empty());

@@ -237,7 +237,9 @@ class Catalog {
   struct LiveSetSize {
     uint64_t recipes = 0, dead_recipes = 0, chunks = 0;
   };
-  LiveSetSize compute_live_set(const std::function<std::vector<ChunkId>(const RecipeRecord&)>& chunk_ids_of);
+  // `without` lists snapshots to treat as already forgotten (a dry run of forget --prune).
+  LiveSetSize compute_live_set(const std::function<std::vector<ChunkId>(const RecipeRecord&)>& chunk_ids_of,
+                               const std::vector<std::string>& without = {});
   uint64_t delete_dead_recipes();  // rows not in the live set; returns how many
   struct PackUsage {
     PackRecord pack;

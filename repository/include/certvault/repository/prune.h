@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace certvault {
 
@@ -37,6 +38,9 @@ struct PruneOptions {
   double max_unused_percent = 10;  // repack a pack when more than this share of it is unused
   bool dry_run = false;
   std::function<void(const std::string&)> progress;  // optional: one line per phase
+  // Dry run only: snapshots to count as forgotten (`forget --dry-run --prune` reports what prune
+  // would free with the planned snapshots gone).
+  std::vector<std::string> assume_forgotten = {};
 };
 
 struct PruneReport {
