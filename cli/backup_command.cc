@@ -18,6 +18,7 @@ namespace {
 struct BackupOptions {
   std::string repo;
   std::string folder;
+  std::string source;
   std::string server;
   std::string library;
   std::string type = "auto";
@@ -33,6 +34,7 @@ void run_folder_backup(const BackupOptions& options) {
   FolderBackupOptions folder;
   folder.folder = os::path_from_utf8(options.folder);
   folder.tags = options.tags;
+  if (!options.source.empty()) folder.source = options.source;
   folder.on_skip = [](const std::string& path, const std::string& reason) {
     warn(fmt::format("skipped {}: {}", quoted_if_needed(path), reason));
   };
@@ -40,6 +42,7 @@ void run_folder_backup(const BackupOptions& options) {
   if (options.json) {
     print_json({{"snapshot", result.snapshot_id},
                 {"type", "folder"},
+                {"source", result.source},
                 {"files", result.files},
                 {"skipped", result.skipped},
                 {"logical_bytes", result.logical_bytes},
@@ -126,6 +129,11 @@ void register_backup_command(CLI::App& app) {
                                      "CA to back up through the Certadm API (CA folder for the simulated CA, "
                                      "CA config string on Windows)");
   folder->excludes(server);
+  command
+      ->add_option("--source", options->source,
+                   "with --folder: the series this snapshot belongs to (e.g. the CA's name when each night's "
+                   "certutil -backupDB output is a new dated folder); default: the folder as given")
+      ->needs(folder);
   command->add_option("--type", options->type, "full, incremental (logs only) or auto")
       ->capture_default_str()
       ->check(CLI::IsMember({"full", "incremental", "auto"}));

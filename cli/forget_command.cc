@@ -19,7 +19,7 @@ namespace {
 struct ForgetOptions {
   std::string repo;
   retention::Policy policy;
-  std::string keep_within, now;
+  std::string keep_within, now, source, group_by = "source";
   std::vector<std::string> ids;
   bool with_chain = false, dry_run = false, prune = false, json = false;
 };
@@ -69,6 +69,8 @@ void run_forget(const ForgetOptions& options) {
   request.with_chain = options.with_chain;
   request.dry_run = options.dry_run;
   request.prune = options.prune;
+  if (!options.source.empty()) request.source = options.source;
+  request.group_by = retention::parse_group_by(options.group_by);
   request.now = options.now.empty() ? unix_now() : retention::parse_time_spec(options.now, unix_now());
   if (!options.json) {
     // The plan first: prune may take a while, and the plan is what the operator checks.
@@ -81,6 +83,7 @@ void run_forget(const ForgetOptions& options) {
   check_forget_request(request);  // before the repository is opened: a bad command line touches nothing
   auto repository = open_repository(options.repo, forget_lock_mode(request));
   const auto result = apply_forget(*repository, request);
+  if (!result.warning.empty() && !options.json) warn(result.warning);
   if (options.json) {
     nlohmann::json json = {{"dry_run", options.dry_run},
                            {"now", format_utc(request.now)},
@@ -88,6 +91,7 @@ void run_forget(const ForgetOptions& options) {
                            {"removed", result.plan.removed()},
                            {"groups", plan_json(result.plan)}};
     json["manifest_only"] = result.manifest_only_ids;
+    json["warnings"] = result.warning.empty() ? nlohmann::json::array() : nlohmann::json::array({result.warning});
     if (result.prune) json["prune"] = prune_report_json(*result.prune);
     print_json(json);
   } else {
@@ -127,6 +131,14 @@ void register_forget_command(CLI::App& app) {
                     "with ids: also forget the incrementals that need a named snapshot");
   command->add_flag("--dry-run,-n", options->dry_run, "show what would be kept and removed; change nothing");
   command->add_flag("--prune", options->prune, "run prune afterwards to free the space");
+  command->add_option("--source", options->source,
+                      "only snapshots of this series (a server name, a folder as given to backup, or a --source name)");
+  command
+      ->add_option("--group-by", options->group_by,
+                   "apply the rules per source (the series: server or folder), per server, per tag set, or to all "
+                   "snapshots together (none)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"source", "server", "tag", "none"}));
   command->add_option("--now", options->now, "reference time for the rules (default: the current time; UTC)");
   command->add_flag("--json", options->json, "print JSON");
   command->callback([options] { run_forget(*options); });

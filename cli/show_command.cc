@@ -65,7 +65,8 @@ void register_show_command(CLI::App& app) {
       for (const auto& t : truncations) {
         json["truncations"].push_back({{"time", format_utc(t.time_unix)},
                                        {"hresult", fmt::format("0x{:08X}", static_cast<uint32_t>(t.hresult))},
-                                       {"message", t.message}});
+                                       {"message", t.message},
+                                       {"outcome", t.outcome}});
       }
       json["missing_files"] = nlohmann::json::array();
       for (const auto& m : missing) json["missing_files"].push_back({{"path", m.path}, {"reason", m.reason}});
@@ -79,6 +80,9 @@ void register_show_command(CLI::App& app) {
     out += fmt::format("time             {}\n", format_utc(s.created_unix));
     out += fmt::format("type             {}\n", s.kind);
     out += fmt::format("source           {}\n", origin(s));
+    if (!s.source_path.empty() && s.source_path != s.source) {
+      out += fmt::format("folder           {} (symbolic links resolved)\n", s.source_path);
+    }
     if (!s.tags.empty()) out += fmt::format("tags             {}\n", fmt::join(s.tags, ", "));
     out += fmt::format("log generations  {}\n", log_generations(s));
     out += fmt::format("size             {} in {} files, {} added to packs\n", format_bytes(s.logical_size),

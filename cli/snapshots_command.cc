@@ -13,12 +13,14 @@ namespace certvault::cli {
 void register_snapshots_command(CLI::App& app) {
   auto* command = app.add_subcommand("snapshots", "list the snapshots in a repository");
   struct Options {
-    std::string repo, server, type, tag, since;
+    std::string repo, server, source, type, tag, since;
     bool json = false;
   };
   auto options = std::make_shared<Options>();
   add_repo_option(*command, options->repo);
   command->add_option("--server", options->server, "only snapshots of this server (as given to backup --server)");
+  command->add_option("--source", options->source,
+                      "only snapshots of this series (a server name, a folder as given to backup, or a --source name)");
   command->add_option("--type", options->type, "only this type")
       ->check(CLI::IsMember({"full", "incremental", "folder"}));
   command->add_option("--tag", options->tag, "only snapshots with this tag");
@@ -28,6 +30,7 @@ void register_snapshots_command(CLI::App& app) {
   command->callback([options] {
     catalog::SnapshotFilter filter;
     if (!options->server.empty()) filter.server = options->server;
+    if (!options->source.empty()) filter.source = options->source;
     if (!options->type.empty()) filter.kind = options->type;
     if (!options->tag.empty()) filter.tag = options->tag;
     // Parsed before the repository opens, so a typo fails fast and touches nothing.

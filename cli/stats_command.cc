@@ -18,18 +18,23 @@ nlohmann::json totals_json(const catalog::Catalog::ChunkTotals& totals) {
 void register_stats_command(CLI::App& app) {
   auto* command = app.add_subcommand("stats", "space used: logical, stored, deduplication, compression, unique bytes");
   struct Options {
-    std::string repo, snapshot;
+    std::string repo, snapshot, source;
     bool json = false;
   };
   auto options = std::make_shared<Options>();
   add_repo_option(*command, options->repo);
   command->add_option("snapshot", options->snapshot, "report on this snapshot only (id, prefix or 'latest')");
+  command->add_option("--source", options->source,
+                      "report on the snapshots of this series (a server name, a folder as given to backup, or a "
+                      "--source name)");
   command->add_flag("--json", options->json, "print JSON");
   command->callback([options] {
     auto repository = open_repository(options->repo, LockMode::kShared);
     std::optional<std::string> focus;
     if (!options->snapshot.empty()) focus = repository->resolve(options->snapshot);
-    const auto stats = compute_stats(*repository, focus);
+    std::optional<std::string> source;
+    if (!options->source.empty()) source = options->source;
+    const auto stats = compute_stats(*repository, focus, source);
     if (options->json) {
       nlohmann::json per_snapshot = nlohmann::json::array();
       for (const auto& u : stats.per_snapshot) {
@@ -42,6 +47,7 @@ void register_stats_command(CLI::App& app) {
                                 {"unique_pack_bytes", u.unique_pack_bytes}});
       }
       print_json({{"snapshot", focus ? nlohmann::json(*focus) : nlohmann::json(nullptr)},
+                  {"source", source ? nlohmann::json(*source) : nlohmann::json(nullptr)},
                   {"snapshots", stats.snapshots},
                   {"logical_bytes", stats.logical_bytes},
                   {"referenced", totals_json(stats.referenced)},
@@ -60,7 +66,8 @@ void register_stats_command(CLI::App& app) {
                        format_bytes(stats.referenced.raw_bytes), format_bytes(stats.referenced.stored_bytes));
     out += fmt::format("dedup ratio           {:.2f}x\n", stats.dedup_ratio);
     out += fmt::format("compression ratio     {:.2f}x\n", stats.compression_ratio);
-    if (!focus) {
+    if (source) out += fmt::format("source                {}\n", *source);
+    if (!focus && !source) {
       out += fmt::format("packs                 {} packs, {}\n", stats.packs.packs, format_bytes(stats.packs.bytes));
       out += fmt::format("unreferenced chunks   {} ({} stored; prune frees them)\n", stats.unreferenced_chunks(),
                          format_bytes(stats.unreferenced_stored_bytes()));

@@ -57,21 +57,35 @@ bool Catalog::has_pack_named(const std::string& name) const {
 }
 
 Catalog::LiveSetSize Catalog::compute_live_set(
-    const std::function<std::vector<ChunkId>(const RecipeRecord&)>& chunk_ids_of) {
+    const std::function<std::vector<ChunkId>(const RecipeRecord&)>& chunk_ids_of,
+    const std::vector<std::string>& without) {
   drop_live_set();
   execute(db_,
           "CREATE TEMP TABLE live_recipes(id BLOB PRIMARY KEY) WITHOUT ROWID; "
-          "CREATE TEMP TABLE live_chunks(id BLOB PRIMARY KEY) WITHOUT ROWID",
+          "CREATE TEMP TABLE live_chunks(id BLOB PRIMARY KEY) WITHOUT ROWID; "
+          "CREATE TEMP TABLE live_without(id TEXT PRIMARY KEY) WITHOUT ROWID",
           "create live-set tables");
   Transaction transaction(db_, "compute live set");
+  {
+    Statement insert(db_, "INSERT OR IGNORE INTO temp.live_without(id) VALUES (?)");
+    for (const auto& id : without) {
+      insert.reset();
+      insert.bind_text(1, id);
+      insert.run();
+    }
+  }
   execute(db_,
-          "WITH RECURSIVE live(id) AS (SELECT recipe FROM files UNION "
+          "WITH RECURSIVE live(id) AS (SELECT recipe FROM files "
+          "WHERE snapshot_id NOT IN (SELECT id FROM temp.live_without) UNION "
           "SELECT r.base FROM recipes r JOIN live ON r.id = live.id WHERE r.base IS NOT NULL) "
           "INSERT INTO temp.live_recipes SELECT id FROM live",
           "collect live recipes");
+  // Only the recipes files name: a base that no file names keeps its recipe row (its delta needs
+  // its id list) but none of its chunks (issue 14).
   Statement recipes(db_,
                     "SELECT r.id, r.base, r.depth, r.chunk_count, r.logical_size, r.body FROM recipes r "
-                    "JOIN temp.live_recipes l ON l.id = r.id");
+                    "WHERE r.id IN (SELECT DISTINCT recipe FROM files "
+                    "WHERE snapshot_id NOT IN (SELECT id FROM temp.live_without))");
   Statement insert(db_, "INSERT OR IGNORE INTO temp.live_chunks(id) VALUES (?)");
   while (recipes.step()) {
     for (const auto& id : chunk_ids_of(read_recipe(recipes))) {
@@ -171,7 +185,10 @@ void Catalog::replace_packs(const std::vector<int64_t>& old_pack_ids, const std:
 }
 
 void Catalog::drop_live_set() {
-  execute(db_, "DROP TABLE IF EXISTS temp.live_recipes; DROP TABLE IF EXISTS temp.live_chunks", "drop live-set tables");
+  execute(db_,
+          "DROP TABLE IF EXISTS temp.live_recipes; DROP TABLE IF EXISTS temp.live_chunks; "
+          "DROP TABLE IF EXISTS temp.live_without",
+          "drop live-set tables");
 }
 
 std::vector<std::string> Catalog::dangling_references() const {

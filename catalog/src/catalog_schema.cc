@@ -61,6 +61,17 @@ CREATE TABLE truncations(
   hresult INTEGER NOT NULL, message TEXT NOT NULL);
 CREATE INDEX truncations_by_snapshot ON truncations(snapshot_id);
 )sql"},
+      // Issue 14: snapshot order by (time in microseconds, commit sequence); the folder a series'
+      // source resolved to; a truncation's outcome (an intent alone is "unknown").
+      {2, "snapshot order and series", R"sql(
+ALTER TABLE snapshots ADD COLUMN created_us INTEGER NOT NULL DEFAULT 0;
+UPDATE snapshots SET created_us = created_unix * 1000000;
+ALTER TABLE snapshots ADD COLUMN commit_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE snapshots ADD COLUMN order_rank INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE snapshots ADD COLUMN source_path TEXT NOT NULL DEFAULT '';
+CREATE INDEX snapshots_by_order ON snapshots(created_us, commit_seq, order_rank);
+ALTER TABLE truncations ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+)sql"},
   };
   return all;
 }

@@ -56,8 +56,9 @@ struct Catalog::Statements {
                       "VALUES (?, ?, ?, ?, ?, ?)"),
         insert_snapshot(db,
                         "INSERT INTO snapshots(id, created_unix, kind, source, server, ca_name, parent, base_full, "
-                        "gen_low, gen_high, logical_size, added_size, restore_map_raw, manifest) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                        "gen_low, gen_high, logical_size, added_size, restore_map_raw, manifest, created_us, "
+                        "commit_seq, order_rank, source_path) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         insert_tag(db, "INSERT OR IGNORE INTO snapshot_tags(snapshot_id, tag) VALUES (?, ?)"),
         insert_map_entry(db, "INSERT INTO restore_map(snapshot_id, seq, type_code, path) VALUES (?, ?, ?, ?)"),
         insert_file(db,
@@ -222,6 +223,8 @@ void Catalog::insert_snapshot_rows(const SnapshotRecord& s, const std::vector<Fi
   s.gen_high ? insert.bind_int64(10, *s.gen_high) : insert.bind_null(10);
   insert.bind_int64(11, static_cast<int64_t>(s.logical_size)).bind_int64(12, static_cast<int64_t>(s.added_size));
   insert.bind_blob(13, s.restore_map_raw).bind_text(14, s.manifest);
+  insert.bind_int64(15, std::get<0>(order_key(s))).bind_int64(16, static_cast<int64_t>(s.commit_seq));
+  insert.bind_int64(17, s.order_rank).bind_text(18, s.source_path);
   insert.run();
   for (const auto& tag : s.tags) {
     auto& statement = statements_->insert_tag;
@@ -320,12 +323,17 @@ SnapshotRecord Catalog::read_snapshot_row(Statement& statement) const {
   const auto raw = statement.column_blob(12);
   s.restore_map_raw.assign(raw.begin(), raw.end());
   s.manifest = statement.column_text(13);
+  s.created_us = statement.column_int64(14);
+  s.commit_seq = static_cast<uint64_t>(statement.column_int64(15));
+  s.order_rank = statement.column_int64(16);
+  s.source_path = statement.column_text(17);
   return s;  // tags and restore map: attach_tags_and_restore_maps()
 }
 
 static constexpr const char* kSnapshotColumns =
     "SELECT s.id, s.created_unix, s.kind, s.source, s.server, s.ca_name, s.parent, s.base_full, s.gen_low, "
-    "s.gen_high, s.logical_size, s.added_size, s.restore_map_raw, s.manifest FROM snapshots s ";
+    "s.gen_high, s.logical_size, s.added_size, s.restore_map_raw, s.manifest, s.created_us, s.commit_seq, "
+    "s.order_rank, s.source_path FROM snapshots s ";
 
 std::vector<SnapshotRecord> Catalog::query_snapshots(const SnapshotFilter& filter, const char* order,
                                                      bool with_restore_map) const {
@@ -359,13 +367,20 @@ std::vector<RestoreMapEntry> Catalog::restore_map(const std::string& snapshot_id
 }
 
 std::vector<SnapshotRecord> Catalog::snapshots(const SnapshotFilter& filter) const {
-  return query_snapshots(filter, " ORDER BY s.created_unix, s.rowid", true);
+  return query_snapshots(filter, " ORDER BY s.created_us, s.commit_seq, s.order_rank, s.rowid", true);
 }
 
 std::optional<SnapshotRecord> Catalog::latest_snapshot(const SnapshotFilter& filter) const {
-  auto found = query_snapshots(filter, " ORDER BY s.created_unix DESC, s.rowid DESC LIMIT 1", true);
+  auto found = query_snapshots(
+      filter, " ORDER BY s.created_us DESC, s.commit_seq DESC, s.order_rank DESC, s.rowid DESC LIMIT 1", true);
   if (found.empty()) return std::nullopt;
   return std::move(found.front());
+}
+
+uint64_t Catalog::next_commit_seq() const {
+  Statement statement(db_, "SELECT COALESCE(MAX(commit_seq), 0) FROM snapshots");
+  statement.step();
+  return static_cast<uint64_t>(statement.column_int64(0)) + 1;
 }
 
 std::optional<SnapshotRecord> Catalog::snapshot(const std::string& id) const {
@@ -406,34 +421,42 @@ std::vector<MissingFile> Catalog::missing_files(const std::string& snapshot_id) 
 
 void Catalog::record_truncation(const TruncationRecord& record) {
   Transaction transaction(db_, "record truncation");
-  Statement statement(db_, "INSERT INTO truncations(snapshot_id, time_unix, hresult, message) VALUES (?, ?, ?, ?)");
+  Statement intent(db_, "DELETE FROM truncations WHERE snapshot_id = ? AND outcome = 'unknown'");
+  intent.bind_text(1, record.snapshot_id);
+  intent.run();
+  Statement statement(db_,
+                      "INSERT INTO truncations(snapshot_id, time_unix, hresult, message, outcome) "
+                      "VALUES (?, ?, ?, ?, ?)");
   statement.bind_text(1, record.snapshot_id)
       .bind_int64(2, record.time_unix)
       .bind_int64(3, record.hresult)
-      .bind_text(4, record.message);
+      .bind_text(4, record.message)
+      .bind_text(5, record.outcome);
   statement.run();
   transaction.commit();
 }
 
 std::vector<TruncationRecord> Catalog::truncations(const std::string& snapshot_id) const {
   Statement statement(db_,
-                      "SELECT snapshot_id, time_unix, hresult, message FROM truncations WHERE snapshot_id = ? "
+                      "SELECT snapshot_id, time_unix, hresult, message, outcome FROM truncations WHERE snapshot_id = ? "
                       "ORDER BY id");
   statement.bind_text(1, snapshot_id);
   std::vector<TruncationRecord> records;
   while (statement.step()) {
     records.push_back({statement.column_text(0), statement.column_int64(1),
-                       static_cast<int32_t>(statement.column_int64(2)), statement.column_text(3)});
+                       static_cast<int32_t>(statement.column_int64(2)), statement.column_text(3),
+                       statement.column_text(4)});
   }
   return records;
 }
 
 std::vector<TruncationRecord> Catalog::all_truncations() const {
-  Statement statement(db_, "SELECT snapshot_id, time_unix, hresult, message FROM truncations ORDER BY id");
+  Statement statement(db_, "SELECT snapshot_id, time_unix, hresult, message, outcome FROM truncations ORDER BY id");
   std::vector<TruncationRecord> records;
   while (statement.step()) {
     records.push_back({statement.column_text(0), statement.column_int64(1),
-                       static_cast<int32_t>(statement.column_int64(2)), statement.column_text(3)});
+                       static_cast<int32_t>(statement.column_int64(2)), statement.column_text(3),
+                       statement.column_text(4)});
   }
   return records;
 }

@@ -20,6 +20,7 @@
 #include "certvault/operations/snapshot_chain.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_writer.h"
+#include "certvault/repository/truncation_log.h"
 
 namespace certvault {
 namespace {
@@ -208,24 +209,42 @@ class Session {
     if (!options_.keep_logs) {
       catalog::TruncationRecord record;
       record.snapshot_id = committed.snapshot_id();
-      record.time_unix = now_unix();
+      // The intent is durable before the CA is asked: a crash between the call and the outcome
+      // leaves "logs may have been truncated" rather than nothing (truncation_log.h). Without
+      // it, nothing is truncated.
+      bool intent_recorded = false;
       try {
-        context->truncate_logs(committed);
-        result_.logs_truncated = true;
-        record.message = "logs truncated";
-      } catch (const certadm::ApiError& e) {
-        result_.truncation_error = e.what();
-        record.hresult = e.hresult();
-        record.message = e.what();
-      } catch (const Error& e) {
-        result_.truncation_error = e.what();
-        record.hresult = -1;
-        record.message = e.what();
-      }
-      try {
-        repository_.catalog().record_truncation(record);
+        record_truncation_intent(repository_, record.snapshot_id, now_unix());
+        intent_recorded = true;
       } catch (const std::exception& e) {
-        result_.warnings.push_back(fmt::format("could not record the truncation in the catalog: {}", e.what()));
+        result_.truncation_error = fmt::format(
+            "the intent to truncate could not be recorded, so the logs were "
+            "not truncated: {}",
+            e.what());
+      }
+      if (intent_recorded) {
+        try {
+          context->truncate_logs(committed);
+          result_.logs_truncated = true;
+          record.message = "logs truncated";
+          record.outcome = "truncated";
+        } catch (const certadm::ApiError& e) {
+          result_.truncation_error = e.what();
+          record.hresult = e.hresult();
+          record.message = e.what();
+          record.outcome = "failed";
+        } catch (const Error& e) {
+          result_.truncation_error = e.what();
+          record.hresult = -1;
+          record.message = e.what();
+          record.outcome = "failed";
+        }
+        record.time_unix = now_unix();
+        try {
+          record_truncation_outcome(repository_, record);
+        } catch (const std::exception& e) {
+          result_.warnings.push_back(fmt::format("could not record the truncation's outcome: {}", e.what()));
+        }
       }
     }
     // CertSrvBackupEnd is where the CA records the backup (and frees its backup slot): its

@@ -22,9 +22,13 @@ LockMode forget_lock_mode(const ForgetRequest& request) {
 ForgetResult apply_forget(Repository& repository, const ForgetRequest& request) {
   check_forget_request(request);
   ForgetResult result;
-  result.snapshots = std::make_shared<const std::vector<catalog::SnapshotRecord>>(repository.catalog().snapshots());
+  catalog::SnapshotFilter filter;
+  filter.source = request.source;
+  result.snapshots =
+      std::make_shared<const std::vector<catalog::SnapshotRecord>>(repository.catalog().snapshots(filter));
   if (request.ids.empty()) {
-    result.plan = retention::plan_retention(*result.snapshots, request.policy, request.now);
+    result.plan = retention::plan_retention(*result.snapshots, request.policy, request.now, request.group_by);
+    result.warning = retention::lone_series_warning(result.plan);
   } else {
     std::vector<std::string> ids;
     for (const auto& spec : request.ids) {
@@ -44,6 +48,7 @@ ForgetResult apply_forget(Repository& repository, const ForgetRequest& request) 
   if (request.prune) {
     PruneOptions prune;
     prune.dry_run = request.dry_run;
+    if (request.dry_run) prune.assume_forgotten = result.removed_ids;
     result.prune = prune_repository(repository, prune);
   }
   return result;

@@ -49,6 +49,17 @@ void stream_file(const Entry& entry, SnapshotWriter& writer, std::vector<uint8_t
 
 }  // namespace
 
+std::string series_of_folder(const std::filesystem::path& folder) {
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(folder, ec);
+  if (ec) absolute = folder;
+  // Lexical only: "." and ".." segments and a trailing separator go, symbolic links stay as given.
+  auto normal = absolute.lexically_normal();
+  if (!normal.has_filename() && normal.has_parent_path() && normal != normal.root_path()) normal = normal.parent_path();
+  const std::u8string text = normal.u8string();
+  return {text.begin(), text.end()};
+}
+
 FolderBackupResult back_up_folder(Repository& repository, const FolderBackupOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   std::error_code ec;
@@ -56,6 +67,7 @@ FolderBackupResult back_up_folder(Repository& repository, const FolderBackupOpti
   if (ec || !std::filesystem::is_directory(folder)) {
     throw Error(ErrorKind::kUsage, fmt::format("--folder {}: not a readable folder", options.folder.string()));
   }
+  if (options.source && options.source->empty()) throw Error(ErrorKind::kUsage, "--source: the name is empty");
 
   std::vector<Entry> regular;
   std::vector<Entry> skipped;
@@ -113,7 +125,9 @@ FolderBackupResult back_up_folder(Repository& repository, const FolderBackupOpti
 
   SnapshotHeader header;
   header.kind = "folder";
-  header.source = folder.string();
+  header.source = options.source ? *options.source : series_of_folder(options.folder);
+  const std::u8string resolved = folder.u8string();
+  header.source_path.assign(resolved.begin(), resolved.end());
   header.tags = options.tags;
   catalog::SnapshotFilter same_source;
   same_source.source = header.source;
@@ -144,6 +158,7 @@ FolderBackupResult back_up_folder(Repository& repository, const FolderBackupOpti
   result.logical_bytes = writer->bytes_written();
   const auto committed = writer->commit();
   result.snapshot_id = committed.snapshot_id();
+  result.source = header.source;
   result.new_bytes_stored = writer->new_bytes_stored();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;

@@ -98,15 +98,15 @@ const std::vector<BucketRule>& bucket_rules() {
   return rules;
 }
 
-// Records grouped by origin, each group newest first.
+// Records grouped, each group newest first.
 std::map<std::string, std::vector<const catalog::SnapshotRecord*>> grouped(
-    const std::vector<catalog::SnapshotRecord>& snapshots) {
+    const std::vector<catalog::SnapshotRecord>& snapshots, GroupBy group_by = GroupBy::kSource) {
   std::map<std::string, std::vector<const catalog::SnapshotRecord*>> groups;
   // Walk newest first; the input order (oldest first) breaks ties of equal times.
-  for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) groups[group_of(*it)].push_back(&*it);
+  for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) groups[group_of(*it, group_by)].push_back(&*it);
   for (auto& [name, members] : groups) {
     std::stable_sort(members.begin(), members.end(),
-                     [](auto* a, auto* b) { return a->created_unix > b->created_unix; });
+                     [](auto* a, auto* b) { return catalog::order_key(*a) > catalog::order_key(*b); });
   }
   return groups;
 }
@@ -118,9 +118,43 @@ SnapshotChains chains_of(const std::vector<const catalog::SnapshotRecord*>& newe
 
 }  // namespace
 
-std::string group_of(const catalog::SnapshotRecord& snapshot) {
-  if (snapshot.kind == "folder" || snapshot.server.empty()) return "folder " + snapshot.source;
-  return "server " + snapshot.server;
+std::string group_of(const catalog::SnapshotRecord& snapshot, GroupBy group_by) {
+  const bool folder = snapshot.kind == "folder" || snapshot.server.empty();
+  switch (group_by) {
+    case GroupBy::kSource:
+      return folder ? "folder " + snapshot.source : "server " + snapshot.source;
+    case GroupBy::kServer:
+      return folder ? std::string("folder snapshots") : "server " + snapshot.server;
+    case GroupBy::kTag: {
+      if (snapshot.tags.empty()) return "no tags";
+      auto tags = snapshot.tags;
+      std::sort(tags.begin(), tags.end());
+      tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+      std::string name = "tags ";
+      for (size_t i = 0; i < tags.size(); ++i) name += (i ? "," : "") + tags[i];
+      return name;
+    }
+    case GroupBy::kNone:
+      break;
+  }
+  return "all";
+}
+
+GroupBy parse_group_by(std::string_view text) {
+  if (text == "source") return GroupBy::kSource;
+  if (text == "server") return GroupBy::kServer;
+  if (text == "tag") return GroupBy::kTag;
+  if (text == "none") return GroupBy::kNone;
+  throw Error(ErrorKind::kUsage, fmt::format("--group-by {}: use source, server, tag or none", text));
+}
+
+std::string lone_series_warning(const Plan& plan) {
+  if (plan.groups.size() < 2) return "";
+  for (const auto& group : plan.groups) {
+    if (group.decisions.size() != 1) return "";
+  }
+  return fmt::format("each snapshot is its own series ({} groups of one snapshot): use --source or --group-by",
+                     plan.groups.size());
 }
 
 std::string iso_week(int64_t unix_seconds) {
@@ -236,7 +270,8 @@ std::vector<std::string> Plan::removed_ids() const {
   return ids;
 }
 
-Plan plan_retention(const std::vector<catalog::SnapshotRecord>& snapshots, const Policy& policy, int64_t now) {
+Plan plan_retention(const std::vector<catalog::SnapshotRecord>& snapshots, const Policy& policy, int64_t now,
+                    GroupBy group_by) {
   if (policy.empty()) {
     throw Error(ErrorKind::kUsage,
                 "the retention policy is empty: it would forget every snapshot; give at least one --keep-* rule");
@@ -244,13 +279,9 @@ Plan plan_retention(const std::vector<catalog::SnapshotRecord>& snapshots, const
   const bool has_within = policy.keep_within.has_value();
   const int64_t within_start = has_within ? subtract(now, *policy.keep_within) : 0;
   Plan plan;
-  for (const auto& [name, members] : grouped(snapshots)) {
+  for (const auto& [name, members] : grouped(snapshots, group_by)) {
     Group group{name, {}};
-    std::unordered_map<const catalog::SnapshotRecord*, size_t> index;
-    for (const auto* s : members) {
-      index[s] = group.decisions.size();
-      group.decisions.push_back({s, false, {}});
-    }
+    for (const auto* s : members) group.decisions.push_back({s, false, {}});
     auto keep = [&](size_t i, std::string reason) {
       group.decisions[i].keep = true;
       group.decisions[i].reasons.push_back(std::move(reason));
@@ -277,22 +308,34 @@ Plan plan_retention(const std::vector<catalog::SnapshotRecord>& snapshots, const
         }
       }
     }
-    // Chains last. Only the newest kept link of a chain matters: it needs everything older, so
-    // each link kept for the chain names the newest snapshot that needs it. Linear in the group.
-    const auto chains = chains_of(members);
-    for (const auto& chain : chains.chains()) {
-      const auto& links = chain.incrementals;
-      auto newest_kept = std::find_if(links.rbegin(), links.rend(), [&](const catalog::SnapshotRecord* link) {
-        return group.decisions[index.at(link)].keep;
-      });
-      if (newest_kept == links.rend()) continue;
-      const std::string reason = "chain of " + short_id((*newest_kept)->id);
-      for (auto link = std::next(newest_kept); link != links.rend(); ++link) {
-        if (!group.decisions[index.at(*link)].keep) keep(index.at(*link), reason);
-      }
-      if (chain.full != nullptr && !group.decisions[index.at(chain.full)].keep) keep(index.at(chain.full), reason);
-    }
     plan.groups.push_back(std::move(group));
+  }
+  // Chains last, over every record: a chain may span groups (by tag, by server). Only the newest
+  // kept link of a chain matters: it needs everything older, so each link kept for the chain names
+  // the newest snapshot that needs it. Linear in the records.
+  std::unordered_map<const catalog::SnapshotRecord*, Decision*> decision_of;
+  for (auto& group : plan.groups) {
+    for (auto& decision : group.decisions) decision_of[decision.snapshot] = &decision;
+  }
+  std::vector<const catalog::SnapshotRecord*> oldest_first;
+  for (const auto& record : snapshots) oldest_first.push_back(&record);
+  std::stable_sort(oldest_first.begin(), oldest_first.end(),
+                   [](auto* a, auto* b) { return catalog::order_key(*a) < catalog::order_key(*b); });
+  const SnapshotChains chains(std::move(oldest_first));
+  for (const auto& chain : chains.chains()) {
+    const auto& links = chain.incrementals;
+    auto newest_kept = std::find_if(links.rbegin(), links.rend(),
+                                    [&](const catalog::SnapshotRecord* link) { return decision_of.at(link)->keep; });
+    if (newest_kept == links.rend()) continue;
+    const std::string reason = "chain of " + short_id((*newest_kept)->id);
+    auto keep_for_chain = [&](const catalog::SnapshotRecord* record) {
+      auto& decision = *decision_of.at(record);
+      if (decision.keep) return;
+      decision.keep = true;
+      decision.reasons.push_back(reason);
+    };
+    for (auto link = std::next(newest_kept); link != links.rend(); ++link) keep_for_chain(*link);
+    if (chain.full != nullptr) keep_for_chain(chain.full);
   }
   return plan;
 }

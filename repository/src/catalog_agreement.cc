@@ -60,6 +60,9 @@ std::string manifest_disagreement(const manifest::Manifest& object, const catalo
   const auto& s = object.snapshot;
   difference.field("the snapshot id", s.id, row.id);
   difference.field("the creation time", s.created_unix, row.created_unix);
+  difference.field("the creation time in microseconds", s.created_us, row.created_us);
+  difference.field("the commit sequence", s.commit_seq, row.commit_seq);
+  difference.field("the resolved source path", s.source_path, row.source_path);
   difference.field("the kind", s.kind, row.kind);
   difference.field("the source", s.source, row.source);
   difference.field("the server", s.server, row.server);

@@ -21,8 +21,10 @@ inline constexpr size_t kVersionAt = 8;      // u32
 inline constexpr size_t kBodyLengthAt = 12;  // u32
 inline constexpr size_t kBodyXxh64At = 16;   // u64
 
-inline constexpr std::string_view kRecipeMagic = "CVRECIPE";    // §4.1
-inline constexpr std::string_view kManifestMagic = "CVSNAPSH";  // §4.2
-static_assert(kRecipeMagic.size() == kMagicSize && kManifestMagic.size() == kMagicSize);
+inline constexpr std::string_view kRecipeMagic = "CVRECIPE";      // §4.1
+inline constexpr std::string_view kManifestMagic = "CVSNAPSH";    // §4.2
+inline constexpr std::string_view kTruncationMagic = "CVTRUNCT";  // §4.3
+static_assert(kRecipeMagic.size() == kMagicSize && kManifestMagic.size() == kMagicSize &&
+              kTruncationMagic.size() == kMagicSize);
 
 }  // namespace certvault::framed

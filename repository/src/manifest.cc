@@ -103,6 +103,9 @@ std::vector<uint8_t> encode(const Manifest& manifest) {
   for (const auto& m : manifest.missing_files) missing.push_back({{"path", m.path}, {"reason", m.reason}});
   const json document = {{"id", s.id},
                          {"created_unix", s.created_unix},
+                         {"created_us", s.created_us},
+                         {"commit_seq", s.commit_seq},
+                         {"source_path", s.source_path},
                          {"kind", s.kind},
                          {"source", s.source},
                          {"server", s.server},
@@ -136,6 +139,14 @@ Manifest decode(std::span<const uint8_t> object, const std::string& what) {
       throw Error(ErrorKind::kIntegrity, fmt::format("{}: snapshot id '{}' is not 32 hex digits", what, s.id));
     }
     s.created_unix = field_of<int64_t>(document, "created_unix", what);
+    // Fields added by issue 14; a manifest written before has none of them (docs/format.md §4.2).
+    s.created_us = optional_from<int64_t>(document, "created_us", what).value_or(s.created_unix * 1000000);
+    s.commit_seq = optional_from<uint64_t>(document, "commit_seq", what).value_or(0);
+    s.source_path = optional_from<std::string>(document, "source_path", what).value_or("");
+    if (s.created_us < 0 || s.created_us / 1000000 != s.created_unix) {
+      throw Error(ErrorKind::kIntegrity,
+                  fmt::format("{}: created_us {} is not within created_unix {}", what, s.created_us, s.created_unix));
+    }
     s.kind = field_of<std::string>(document, "kind", what);
     s.source = field_of<std::string>(document, "source", what);
     s.server = field_of<std::string>(document, "server", what);

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
@@ -58,6 +60,10 @@ class Pruner {
   PruneReport run() {
     refuse_damaged_manifests();
     report_.snapshots = catalog_.snapshots().size();
+    if (dry_) {
+      gone_.insert(options_.assume_forgotten.begin(), options_.assume_forgotten.end());
+      report_.snapshots -= std::min<uint64_t>(report_.snapshots, gone_.size());
+    }
     if (!dry_) report_.temporaries_removed = objects_.remove_temporaries();
     remove_orphan_manifests();
     const LiveSetScope scope(catalog_);
@@ -111,7 +117,7 @@ class Pruner {
     progress("looking for manifests of forgotten snapshots");
     for (const auto& name : objects_.list("snapshots/")) {
       const auto id = maintenance::snapshot_id_of_manifest(name);
-      if (!id || catalog_.has_snapshot(*id)) continue;
+      if (!id || (catalog_.has_snapshot(*id) && !gone_.contains(*id))) continue;
       ++report_.orphan_manifests_removed;
       if (!dry_) objects_.remove(name);
     }
@@ -121,7 +127,9 @@ class Pruner {
   // catalog does not know, which check reports as leftovers and a rerun removes.
   void remove_dead_recipes() {
     progress("computing the live set (snapshots -> files -> recipes -> chunks)");
-    const auto size = catalog_.compute_live_set(maintenance::chunk_ids_named_by);
+    const auto size = catalog_.compute_live_set(
+        [this](const catalog::RecipeRecord& record) { return recipe::load_ids(catalog_, record.id); },
+        std::vector<std::string>(gone_.begin(), gone_.end()));
     report_.live_recipes = size.recipes;
     report_.live_chunks = size.chunks;
     report_.recipes_removed = size.dead_recipes;
@@ -285,6 +293,7 @@ class Pruner {
   std::vector<catalog::PackRecord> group_;  // old packs whose live chunks are in writer_
   std::vector<catalog::ChunkLocation> moved_;
   uint64_t estimated_repack_bytes_ = 0;
+  std::set<std::string> gone_;  // a dry run's snapshots counted as forgotten
 };
 
 }  // namespace

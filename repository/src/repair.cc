@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <system_error>
 
 #include "certvault/base/error.h"
@@ -11,6 +12,7 @@
 #include "certvault/base/hex.h"
 #include "certvault/base/os_file.h"
 #include "certvault/repository/repository.h"
+#include "certvault/repository/truncation_log.h"
 #include "config_format.h"
 #include "config_settings.h"
 #include "keyed_hash.h"
@@ -66,7 +68,8 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
   const auto now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 
-  // Truncation records exist only in the catalog: keep them if the old one still reads.
+  // Truncation records of builds before issue 14 exist only in the catalog: keep those of
+  // snapshots that have no truncation object, if the old catalog still reads.
   std::vector<catalog::TruncationRecord> truncations;
   if (std::filesystem::exists(catalog_path)) {
     try {
@@ -154,6 +157,7 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
     ++report.recipes;
   }
 
+  std::vector<manifest::Manifest> manifests;
   for (const auto& name : objects->list("snapshots/")) {
     try {
       auto manifest = manifest::decode(objects->read_all(name), "manifest " + name);
@@ -166,8 +170,7 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
                                                          file.path, to_hex(file.recipe)));
         }
       }
-      catalog->add_snapshot(manifest.snapshot, manifest.files, manifest.missing_files);
-      ++report.snapshots;
+      manifests.push_back(std::move(manifest));
     } catch (const Error& e) {
       const auto id = name.size() > 15 ? name.substr(10, name.size() - 15) : name;  // snapshots/<id>.snap
       report.problems.push_back(
@@ -176,8 +179,34 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
                       name, e.what(), id));
     }
   }
+  // Manifests without a commit sequence (before issue 14) are ordered by time, then by parent
+  // links: a snapshot's rank counts the parents of the same time above it (docs/format.md §4.2).
+  std::map<std::string, const catalog::SnapshotRecord*> by_id;
+  for (const auto& m : manifests) by_id.emplace(m.snapshot.id, &m.snapshot);
+  for (auto& m : manifests) {
+    auto& s = m.snapshot;
+    if (s.commit_seq != 0) continue;
+    int64_t rank = 0;
+    for (auto parent = s.parent; parent && rank <= static_cast<int64_t>(manifests.size());) {
+      const auto found = by_id.find(*parent);
+      if (found == by_id.end() || found->second->commit_seq != 0 || found->second->created_us != s.created_us) break;
+      ++rank;
+      parent = found->second->parent;
+    }
+    s.order_rank = rank;
+  }
+  for (const auto& m : manifests) {
+    catalog->add_snapshot(m.snapshot, m.files, m.missing_files);
+    ++report.snapshots;
+  }
   catalog->finish_rebuild();
-  for (const auto& record : truncations) catalog->record_truncation(record);
+  const auto recorded = read_truncation_objects(*objects, report.problems);
+  std::set<std::string> with_objects;
+  for (const auto& record : recorded) with_objects.insert(record.snapshot_id);
+  for (const auto& record : truncations) {
+    if (!with_objects.contains(record.snapshot_id)) catalog->record_truncation(record);
+  }
+  for (const auto& record : recorded) catalog->record_truncation(record);
   catalog.reset();  // closes: every transaction committed, the journal empty
 
   // The rebuilt catalog's empty journal is no journal: drop it rather than move it.

@@ -230,10 +230,15 @@ CommittedSnapshot SnapshotWriter::commit() {
   manifest::Manifest manifest;
   auto& snapshot = manifest.snapshot;
   snapshot.id = s.id;
-  snapshot.created_unix =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  // Microseconds and the commit sequence order snapshots taken within one second (docs/format.md §4.2).
+  snapshot.created_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  snapshot.created_unix = snapshot.created_us / 1000000;
+  snapshot.commit_seq = s.repository.catalog().next_commit_seq();
   snapshot.kind = s.header.kind;
   snapshot.source = s.header.source;
+  snapshot.source_path = s.header.source_path;
   snapshot.server = s.header.server;
   snapshot.ca_name = s.header.ca_name;
   snapshot.tags = s.header.tags;

@@ -26,15 +26,23 @@ void tally_recipe(catalog::Catalog& catalog, std::span<const uint8_t> secret, co
 
 }  // namespace
 
-RepositoryStats compute_stats(Repository& repository, const std::optional<std::string>& snapshot_id) {
+RepositoryStats compute_stats(Repository& repository, const std::optional<std::string>& snapshot_id,
+                              const std::optional<std::string>& source) {
   auto& catalog = repository.catalog();
   const auto snapshots = catalog.snapshots();
   std::unordered_map<std::string, int64_t> owner_of;
   for (size_t i = 0; i < snapshots.size(); ++i) owner_of.emplace(snapshots[i].id, static_cast<int64_t>(i));
 
+  const bool focused = snapshot_id || source;
+  auto in_focus = [&](const catalog::SnapshotRecord& s) {
+    return (!snapshot_id || s.id == *snapshot_id) && (!source || s.source == *source);
+  };
   std::unordered_set<catalog::Digest, Hash128Hasher> focus_recipes;
-  if (snapshot_id) {
-    for (const auto& file : catalog.files(*snapshot_id)) focus_recipes.insert(file.recipe);
+  if (focused) {
+    for (const auto& s : snapshots) {
+      if (!in_focus(s)) continue;
+      for (const auto& file : catalog.files(s.id)) focus_recipes.insert(file.recipe);
+    }
   }
 
   RepositoryStats stats;
@@ -49,7 +57,7 @@ RepositoryStats compute_stats(Repository& repository, const std::optional<std::s
         if (found != owner_of.end()) owner = found->second;
       }
       tally_recipe(catalog, repository.config().chunk_id_secret, use, owner,
-                   !snapshot_id || focus_recipes.count(use.recipe) > 0);
+                   !focused || focus_recipes.count(use.recipe) > 0);
     }
     stats.referenced = catalog.chunk_tally_focus_totals();
     std::unordered_map<int64_t, catalog::Catalog::ChunkTotals> unique;
@@ -57,7 +65,7 @@ RepositoryStats compute_stats(Repository& repository, const std::optional<std::s
     catalog.end_chunk_tally();
     for (size_t i = 0; i < snapshots.size(); ++i) {
       const auto& s = snapshots[i];
-      if (snapshot_id && s.id != *snapshot_id) continue;
+      if (!in_focus(s)) continue;
       SnapshotUsage usage{s.id, s.logical_size, s.added_size, 0, 0, 0, 0};
       const auto found = unique.find(static_cast<int64_t>(i));
       if (found != unique.end()) {

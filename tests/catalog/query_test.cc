@@ -113,8 +113,8 @@ TEST_CASE("truncation records survive the snapshot and reopen") {
   {
     auto catalog = Catalog::open(path);
     catalog->commit_snapshot(make_commit(1, 10, "ca"));
-    catalog->record_truncation({id, 1234, static_cast<int32_t>(0x80070005u), "access denied"});
-    catalog->record_truncation({id, 1235, 0, "ok"});
+    catalog->record_truncation({id, 1234, static_cast<int32_t>(0x80070005u), "access denied", "failed"});
+    catalog->record_truncation({id, 1235, 0, "ok", "truncated"});
     catalog->begin_rebuild();  // forgets every snapshot
     catalog->finish_rebuild();
     CHECK_FALSE(catalog->snapshot(id).has_value());
@@ -128,7 +128,7 @@ TEST_CASE("truncation records survive the snapshot and reopen") {
   CHECK(records[0].message == "access denied");
   CHECK(records[1].time_unix == 1235);
   CHECK(catalog->truncations(snapshot_id(2)).empty());
-  catalog->record_truncation({snapshot_id(2), 2000, 1, "later"});
+  catalog->record_truncation({snapshot_id(2), 2000, 1, "later", "failed"});
   const auto all = catalog->all_truncations();
   REQUIRE(all.size() == 3);
   CHECK(all[0].time_unix == 1234);

@@ -170,7 +170,7 @@ TEST_CASE("forget removes a snapshot's rows and manifest but keeps its truncatio
   const auto s2 = repo.back_up(source);
   {
     auto repository = repo.open();
-    repository->catalog().record_truncation({s1, 1700000000, 0, "logs truncated after snapshot"});
+    repository->catalog().record_truncation({s1, 1700000000, 0, "logs truncated after snapshot", "truncated"});
   }
   repo.forget({s1});
   auto repository = repo.open(LockMode::kShared);

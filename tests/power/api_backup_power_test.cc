@@ -79,6 +79,7 @@ class ApiStart {
 
 // Runs the matrix of one API backup type and returns its number of sync points.
 uint64_t api_backup_matrix(RequestedBackupType type) {
+  int may_have_truncated = 0;
   ApiStart start;
   start.prepare(start.scratch() / "before");
   const auto logs_before = start.finished_logs();
@@ -91,7 +92,7 @@ uint64_t api_backup_matrix(RequestedBackupType type) {
   const Files expected = ApiStart::exported(reference, uncut.snapshot_id);
   REQUIRE(start.finished_logs() != logs_before);
 
-  return cut_at_every_sync_point(
+  const uint64_t points = cut_at_every_sync_point(
       start.scratch(), [&](const fs::path& work) { start.prepare(work); },
       [&](const fs::path& work) { start.back_up(work, type); },
       [&](const fs::path& work, const Cut& cut) {
@@ -117,7 +118,18 @@ uint64_t api_backup_matrix(RequestedBackupType type) {
         }
         INFO("truncated logs: " << Catch::Detail::stringify(truncated));
         if (!truncated.empty()) CHECK(snapshots.size() == 2);
+        // Issue 14/15: a truncation that may have happened is never unrecorded.
+        if (!truncated.empty() && snapshots.size() == 2) {
+          auto repository = reopen(ApiStart::repo(work));
+          const auto records = repository->catalog().truncations(snapshots[1].id);
+          REQUIRE(records.size() == 1);
+          CHECK((records[0].outcome == "truncated" || records[0].outcome == "unknown"));
+          if (records[0].outcome == "unknown") ++may_have_truncated;
+        }
       });
+  // Some cut falls between the call and its recorded outcome: `show` says the logs may have been truncated.
+  CHECK(may_have_truncated > 0);
+  return points;
 }
 
 }  // namespace

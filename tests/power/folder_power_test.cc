@@ -197,7 +197,7 @@ TEST_CASE("power: repair catalog, cut at each sync point and just after") {
   const auto s2 = start.back_up(version(2));
   {
     auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kExclusive);
-    repository->catalog().record_truncation({s2, 1234, 0, "logs truncated"});
+    repository->catalog().record_truncation({s2, 1234, 0, "logs truncated", "truncated"});
   }
   const uint64_t points = cut_at_every_sync_point(
       start.scratch(), [&](const fs::path& work) { start.prepare(work); },

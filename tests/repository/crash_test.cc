@@ -78,7 +78,7 @@ TEST_CASE("a failure at any file-system call of a backup, or a kill at any sync 
         try {
           auto repository = fixture.open();
           back_up_folder(*repository, {source, {}, {}});
-          reached_success = true;  // the failing call lies beyond the last call of a backup
+          reached_success = true;          // the failing call lies beyond the last call of a backup
         } catch (const std::exception&) {  // certvault::Error, catalog::CatalogError
         }
       }
@@ -207,7 +207,7 @@ TEST_CASE("repair keeps truncation records and replaces a damaged catalog") {
   const auto source = fixture.scratch("source");
   make_source(source, 70);
   const auto id = fixture.back_up(source);
-  fixture.open()->catalog().record_truncation({id, 1234, 0, "logs truncated"});
+  fixture.open()->catalog().record_truncation({id, 1234, 0, "logs truncated", "truncated"});
   const auto report = repair_catalog(fixture.repo_path());
   CHECK(report.problems.empty());
   CHECK_FALSE(report.old_catalog_moved_to.empty());

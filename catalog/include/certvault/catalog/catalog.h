@@ -30,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -94,10 +95,20 @@ struct RestoreMapEntry {
 
 struct SnapshotRecord {
   std::string id;            // 32 hex digits
-  int64_t created_unix = 0;  // seconds, UTC
-  std::string kind;          // "folder", "full", "incremental"
-  std::string source;        // folder path or server name
-  std::string server;        // empty for folder snapshots
+  int64_t created_unix = 0;  // seconds, UTC (created_us / 1000000, rounded down)
+  // Microseconds since 1970, UTC; a manifest written before issue 14 gives created_unix * 1000000.
+  int64_t created_us = 0;
+  // The repository's commit sequence (1, 2, ...; one more than the highest in the catalog when it
+  // was committed); 0 for a manifest written before issue 14. Snapshots are ordered by
+  // (created_us, commit_seq, order_rank).
+  uint64_t commit_seq = 0;
+  // Catalog only, for snapshots without a commit sequence: how many parent links lead from it to
+  // snapshots of the same time (so a same-second incremental follows its parent). 0 otherwise.
+  int64_t order_rank = 0;
+  std::string kind;         // "folder", "full", "incremental"
+  std::string source;       // the series: a folder as the user gave it (or --source NAME), or the server name
+  std::string source_path;  // a folder snapshot's folder with symbolic links resolved (display only); "" otherwise
+  std::string server;       // empty for folder snapshots
   std::string ca_name;
   std::vector<std::string> tags;
   std::optional<std::string> parent;     // previous snapshot of the same source
@@ -110,6 +121,12 @@ struct SnapshotRecord {
   std::string manifest;  // object name of the manifest
 };
 
+// The order of snapshots (docs/format.md §4.2): time in microseconds, then the commit sequence,
+// then (for manifests without one) the parent links; a record that only has seconds counts them.
+inline std::tuple<int64_t, uint64_t, int64_t> order_key(const SnapshotRecord& s) {
+  return {s.created_us != 0 ? s.created_us : s.created_unix * 1000000, s.commit_seq, s.order_rank};
+}
+
 struct MissingFile {
   std::string path;
   std::string reason;
@@ -120,6 +137,9 @@ struct TruncationRecord {
   int64_t time_unix = 0;
   int32_t hresult = 0;
   std::string message;
+  // "truncated", "failed", or "unknown" (the intent was recorded, the outcome never was: the logs
+  // may have been truncated); "" for records of builds before issue 14.
+  std::string outcome;
 };
 
 struct SnapshotFilter {
@@ -185,8 +205,11 @@ class Catalog {
   std::vector<MissingFile> missing_files(const std::string& snapshot_id) const;
   // The newest snapshot of a source/server (any kind), if any.
   std::optional<SnapshotRecord> latest_snapshot(const SnapshotFilter& filter) const;
+  // The commit sequence a new snapshot gets: one more than the highest in the catalog.
+  uint64_t next_commit_seq() const;
 
-  // Log truncation records (issue 5): the only catalog data with no copy in objects.
+  // Log truncation records (issue 5), rebuilt from the repository's truncation objects (issue 14).
+  // A record replaces the snapshot's "unknown" record (its intent) if there is one.
   void record_truncation(const TruncationRecord& record);
   std::vector<TruncationRecord> truncations(const std::string& snapshot_id) const;
   std::vector<TruncationRecord> all_truncations() const;  // oldest first
@@ -207,13 +230,16 @@ class Catalog {
   bool has_snapshot(const std::string& id) const;
   bool has_pack_named(const std::string& name) const;
   // The live set, in temporary tables of this connection: recipes reachable
-  // from files (delta bases included) and the chunk ids they name.
-  // `chunk_ids_of` returns the ids a recipe's own body lists (a delta's new
-  // ids; its copied runs are named by its base, which is live too).
+  // from files (delta bases included) and the chunk ids of the recipes files
+  // name. `chunk_ids_of` is called once per recipe a file names and returns its
+  // effective list (a delta resolved through its bases): a base no file names
+  // keeps its row but none of its chunks.
   struct LiveSetSize {
     uint64_t recipes = 0, dead_recipes = 0, chunks = 0;
   };
-  LiveSetSize compute_live_set(const std::function<std::vector<ChunkId>(const RecipeRecord&)>& chunk_ids_of);
+  // `without` lists snapshots to treat as already forgotten (a dry run of forget --prune).
+  LiveSetSize compute_live_set(const std::function<std::vector<ChunkId>(const RecipeRecord&)>& chunk_ids_of,
+                               const std::vector<std::string>& without = {});
   uint64_t delete_dead_recipes();  // rows not in the live set; returns how many
   struct PackUsage {
     PackRecord pack;

@@ -36,8 +36,10 @@ struct ForgetRequest {
   bool with_chain = false;       // with ids: also forget the incrementals that need a named snapshot
   bool dry_run = false;
   bool prune = false;
-  int64_t now = 0;                                         // reference time of the rules, UTC seconds
-  std::function<void(const retention::Plan&)> on_planned;  // optional
+  std::optional<std::string> source;                          // only snapshots of this series are considered
+  retention::GroupBy group_by = retention::GroupBy::kSource;  // with rules
+  int64_t now = 0;                                            // reference time of the rules, UTC seconds
+  std::function<void(const retention::Plan&)> on_planned;     // optional
 };
 
 struct ForgetResult {
@@ -46,6 +48,7 @@ struct ForgetResult {
   std::vector<std::string> removed_ids;        // forgotten, or that would be for a dry run
   std::vector<std::string> manifest_only_ids;  // not in the catalog: only their manifest objects go
   std::optional<PruneReport> prune;            // when the request asked for a prune
+  std::string warning;                         // retention::lone_series_warning() of the plan, if any
 };
 
 void check_forget_request(const ForgetRequest& request);

@@ -3,9 +3,11 @@
 // Contract:
 // - plan_retention() is a pure function of the snapshot records, the policy and
 //   a reference time `now`; it reads no clock and touches no repository.
-// - Snapshots are grouped by origin: server snapshots (full and incremental) by
-//   server name, folder snapshots by source folder. Every rule applies inside
-//   each group on its own.
+// - Snapshots are grouped (restic's --group-by): by default by series (their
+//   `source`: the server name for full and incremental snapshots, the folder as
+//   given or the --source name for folder snapshots); or by server, by tag set,
+//   or not at all. Every rule applies inside each group on its own; groups are
+//   ordered by name, members newest first by (time, commit sequence).
 // - All calendar arithmetic is UTC (no time zones, no DST). Buckets: hour,
 //   day, ISO 8601 week (weeks start on Monday; week 1 holds the year's first
 //   Thursday, so 2020-12-31 is in 2020-W53 and 2021-01-03 too), month, year.
@@ -15,8 +17,9 @@
 //   that carries tag T exactly.
 // - Chain awareness: a kept incremental keeps its base full and every
 //   incremental of the same chain before it (chains as snapshot_chain.h
-//   defines them), with the reason "chain of <id>". The result never keeps an
-//   incremental whose base full or an earlier link of its chain is removed.
+//   defines them, over all records, whatever the grouping), with the reason
+//   "chain of <id>". The result never keeps an incremental whose base full or an
+//   earlier link of its chain is removed.
 // - An empty policy is refused (Error kUsage): it would remove everything.
 // - plan_forget_ids() removes named snapshots. It refuses (Error kRefused) to
 //   remove a full or an incremental that a kept incremental needs, unless
@@ -79,12 +82,22 @@ struct Plan {
   std::vector<std::string> removed_ids() const;
 };
 
+enum class GroupBy { kSource, kServer, kTag, kNone };
+// "source", "server", "tag" or "none"; Error(kUsage) otherwise.
+GroupBy parse_group_by(std::string_view text);
+
 // `snapshots` must outlive the plan (decisions point into it).
-Plan plan_retention(const std::vector<catalog::SnapshotRecord>& snapshots, const Policy& policy, int64_t now);
+Plan plan_retention(const std::vector<catalog::SnapshotRecord>& snapshots, const Policy& policy, int64_t now,
+                    GroupBy group_by = GroupBy::kSource);
 Plan plan_forget_ids(const std::vector<catalog::SnapshotRecord>& snapshots, const std::vector<std::string>& ids,
                      bool with_chain);
 
-// The group a snapshot belongs to (see above).
-std::string group_of(const catalog::SnapshotRecord& snapshot);
+// The group a snapshot belongs to (see above): "server <name>" or "folder <source>" by source,
+// "server <name>" or "folder snapshots" by server, "tags <t1,t2>" or "no tags" by tag, "all" for none.
+std::string group_of(const catalog::SnapshotRecord& snapshot, GroupBy group_by = GroupBy::kSource);
+
+// The warning forget prints when a plan gives every snapshot a group of its own (two or more
+// groups): each snapshot then is its own series and no rule removes anything. Empty otherwise.
+std::string lone_series_warning(const Plan& plan);
 
 }  // namespace certvault::retention

@@ -4,8 +4,10 @@
 // - Needs the exclusive lock (Error(kRefused) otherwise), so no backup runs:
 //   every chunk not reachable from a snapshot in the catalog is garbage,
 //   including what crashed backups left behind.
-// - Live set: snapshots -> files -> recipes (a delta recipe keeps its whole
-//   base chain) -> chunks. Computed inside SQLite temporary tables, so memory
+// - Live set: snapshots -> files -> recipes (a delta recipe keeps its base
+//   chain's recipe rows and objects, which resolve its id list) -> the chunks of
+//   each file's effective list only: chunks that only a forgotten base named
+//   are freed (issue 14). check verifies the same lists. Computed inside SQLite temporary tables, so memory
 //   stays bounded by one pack's index, not by the repository's chunk count.
 // - Removes: leftover temp files; manifests with no snapshot row; recipes no
 //   file needs (rows, then objects, plus recipe objects not in the catalog);
@@ -32,6 +34,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace certvault {
 
@@ -41,6 +44,9 @@ struct PruneOptions {
   double max_unused_percent = 10;  // repack a pack when more than this share of it is unused
   bool dry_run = false;
   std::function<void(const std::string&)> progress;  // optional: one line per phase
+  // Dry run only: snapshots to count as forgotten (`forget --dry-run --prune` reports what prune
+  // would free with the planned snapshots gone).
+  std::vector<std::string> assume_forgotten = {};
 };
 
 struct PruneReport {

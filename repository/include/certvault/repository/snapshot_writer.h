@@ -33,9 +33,10 @@ namespace certvault {
 class Repository;
 
 struct SnapshotHeader {
-  std::string kind;    // "folder", "full" or "incremental"
-  std::string source;  // folder path or server name
-  std::string server;  // empty for folder snapshots
+  std::string kind;         // "folder", "full" or "incremental"
+  std::string source;       // the series: folder as given, --source NAME, or server name
+  std::string source_path;  // a folder snapshot's folder, symbolic links resolved (display only)
+  std::string server;       // empty for folder snapshots
   std::string ca_name;
   std::vector<std::string> tags;
   std::optional<std::string> parent;     // previous snapshot of this chain

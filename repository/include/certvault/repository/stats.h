@@ -50,6 +50,8 @@ struct RepositoryStats {
   }
 };
 
-RepositoryStats compute_stats(Repository& repository, const std::optional<std::string>& snapshot_id = std::nullopt);
+// With `source`, the report is on that series' snapshots (like a focus snapshot, but several).
+RepositoryStats compute_stats(Repository& repository, const std::optional<std::string>& snapshot_id = std::nullopt,
+                              const std::optional<std::string>& source = std::nullopt);
 
 }  // namespace certvault
