@@ -264,7 +264,7 @@ class Checker {
     for (const auto& use : catalog_.recipe_uses()) {
       recipe::ChunkList ids;
       try {
-        ids = recipe::load_ids(catalog_, use.recipe);
+        ids = recipe::load_ids(catalog_, use.recipe, repository_.config().chunk_id_secret);
       } catch (const Error&) {
         note_broken(use.recipe);
         continue;

@@ -128,7 +128,9 @@ class Pruner {
   void remove_dead_recipes() {
     progress("computing the live set (snapshots -> files -> recipes -> chunks)");
     const auto size = catalog_.compute_live_set(
-        [this](const catalog::RecipeRecord& record) { return recipe::load_ids(catalog_, record.id); },
+        [this](const catalog::RecipeRecord& record) {
+          return recipe::load_ids(catalog_, record.id, repository_.config().chunk_id_secret);
+        },
         std::vector<std::string>(gone_.begin(), gone_.end()));
     report_.live_recipes = size.recipes;
     report_.live_chunks = size.chunks;
