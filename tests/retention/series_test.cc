@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "test_repository.h"
 #include "test_support.h"
 
 using namespace certvault_test;
@@ -11,20 +12,9 @@ using nlohmann::json;
 
 namespace {
 
-class SeriesRepo {
+class SeriesRepo : public TestRepository {
  public:
-  SeriesRepo() { REQUIRE(certvault("init --repo " + quoted(repo().string())).exit_code == 0); }
-  std::filesystem::path repo() const { return temp_ / "repo"; }
-  std::filesystem::path path(const std::string& leaf) const { return temp_ / leaf; }
-  CommandResult cv(const std::string& arguments) const {
-    return certvault(arguments + " --repo " + quoted(repo().string()));
-  }
-  json cv_json(const std::string& arguments) const {
-    const auto result = cv(arguments + " --json");
-    INFO(arguments << "\n" << result.output);
-    REQUIRE(result.exit_code == 0);
-    return json::parse(result.output);
-  }
+  SeriesRepo() : TestRepository("series") {}
   // A night's `certutil -backupDB` output: the same relative paths, a slightly changed database.
   void write_night(const std::string& folder, int night) const {
     auto database = random_bytes(512 * 1024, 1);
@@ -35,9 +25,6 @@ class SeriesRepo {
   json backup(const std::filesystem::path& folder, const std::string& extra = "") const {
     return cv_json("backup --folder " + quoted(folder.string()) + " " + extra);
   }
-
- private:
-  TempFolder temp_{"series"};
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "test_repository.h"
 #include "test_support.h"
 
 using namespace certvault_test;
@@ -10,21 +11,9 @@ using nlohmann::json;
 
 namespace {
 
-class Repo {
+class Repo : public TestRepository {
  public:
-  Repo() { REQUIRE(certvault("init --repo " + quoted(repo().string())).exit_code == 0); }
-  std::filesystem::path repo() const { return temp_ / "repo"; }
-  std::filesystem::path path(const std::string& leaf) const { return temp_ / leaf; }
-
-  CommandResult cv(const std::string& arguments) const {
-    return certvault(arguments + " --repo " + quoted(repo().string()));
-  }
-  json cv_json(const std::string& arguments) const {
-    const auto result = cv(arguments + " --json");
-    INFO(arguments << "\n" << result.output);
-    REQUIRE(result.exit_code == 0);
-    return json::parse(result.output);
-  }
+  Repo() : TestRepository("snapcmd") {}
   std::string backup_folder(const std::string& folder, const std::string& extra = "") const {
     const auto result = cv("backup --json --folder " + quoted(path(folder).string()) + " " + extra);
     INFO(result.output);
@@ -32,9 +21,6 @@ class Repo {
     return json::parse(result.output).at("snapshot").get<std::string>();
   }
   size_t count(const std::string& filters = "") const { return cv_json("snapshots " + filters).size(); }
-
- private:
-  TempFolder temp_{"snapcmd"};
 };
 
 }  // namespace
