@@ -12,6 +12,7 @@
 
 #include "bench_mode.h"
 #include "bench_support.h"
+#include "certvault/operations/ese_headers.h"
 #include "certvault/operations/folder_backup.h"
 #include "certvault/operations/snapshot_export.h"
 #include "certvault/repository/repository.h"
@@ -32,6 +33,9 @@ void write_ca_like_file(const std::filesystem::path& path, uint64_t size, bool e
         for (int i = 0; i < 4; ++i) block[at + static_cast<size_t>(i)] = static_cast<uint8_t>(value >> (8 * i));
       }
       block[667] = 1;
+      // ESE's checksum of the header page: backups verify it.
+      const uint32_t checksum = ese::header_checksum(std::span<const uint8_t>(block).first(8192));
+      for (int i = 0; i < 4; ++i) block[static_cast<size_t>(i)] = static_cast<uint8_t>(checksum >> (8 * i));
     }
     out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(block.size()));
   }

@@ -8,6 +8,8 @@ packages=(
   libsqlite3-dev libxxhash-dev libzstd-dev libcli11-dev catch2
   nlohmann-json3-dev libfmt-dev libarchive-dev
   sqlite3 tar
+  # Tests: esedbinfo reads the simulated CA's database header as an ESE reader does (tests/sim).
+  libesedb-utils
 )
 
 missing=()

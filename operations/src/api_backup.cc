@@ -137,7 +137,11 @@ class Session {
     for (const auto& entry : databases.entries) {
       const auto prefix = stream_api_file(*context, *writer, entry, "DataBase/" + base_name(entry.path_utf8),
                                           role_for(entry.type_code), std::nullopt);
-      if (entry.type_code == CSBFT_CERTSERVER_DATABASE) database_header = ese::parse_database_header(prefix);
+      // The header page is verified as ESE reads it (checksum over the whole page): a damaged or
+      // torn header is an integrity error here, before the commit and so before any truncation.
+      if (entry.type_code == CSBFT_CERTSERVER_DATABASE) {
+        database_header = ese::verify_database_header_page(prefix, entry.path_utf8);
+      }
     }
 
     const auto logs = context->backup_logs();
@@ -327,7 +331,7 @@ class Session {
   }
 
   // Reads one file through OpenFile/Read/Close into the writer; returns the
-  // file's first bytes for header checks.
+  // file's first kKeptHeadBytes (all of a shorter file) for header checks.
   std::vector<uint8_t> stream_api_file(certadm::BackupContext& context, SnapshotWriter& writer,
                                        const certadm::NameEntry& entry, const std::string& snapshot_path,
                                        const std::string& role, std::optional<uint32_t> generation) {

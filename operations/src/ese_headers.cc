@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
 #include "certvault/base/error.h"
 #include "certvault/base/little_endian.h"
+#include "certvault/base/quoted_text.h"
 
 namespace certvault::ese {
 namespace {
@@ -33,6 +35,10 @@ void check_common(std::span<const uint8_t> prefix, const char* what, FileType ex
   }
 }
 
+[[noreturn]] void bad_database(std::string_view file, const std::string& detail) {
+  throw Error(ErrorKind::kIntegrity, fmt::format("ESE database header of {}: {}", quoted_if_needed(file), detail));
+}
+
 BackupInfo read_backup_info(std::span<const uint8_t> bytes, size_t offset) {
   return BackupInfo{le::load<uint64_t>(bytes, offset), le::load<uint64_t>(bytes, offset + 8),
                     le::load<uint32_t>(bytes, offset + 16), le::load<uint32_t>(bytes, offset + 20)};
@@ -54,6 +60,56 @@ DatabaseHeader parse_database_header(std::span<const uint8_t> prefix) {
   if (page < 2048 || page > 65536 || (page & (page - 1)) != 0) {
     bad_header("database",
                fmt::format("page size at offset {} is {}, not a power of two in 2048..65536", kPageSizeOffset, page));
+  }
+  return header;
+}
+
+uint32_t header_checksum(std::span<const uint8_t> page) {
+  uint32_t checksum = kChecksumSeed;
+  for (size_t offset = kChecksumOffset + 4; offset + 4 <= page.size(); offset += 4) {
+    checksum ^= le::load<uint32_t>(page, offset);
+  }
+  return checksum;
+}
+
+bool has_database_signature(std::span<const uint8_t> head) {
+  return head.size() >= kHeaderPrefixBytes && le::load<uint32_t>(head, kMagicOffset) == kHeaderMagic &&
+         head[kFileTypeOffset] == static_cast<uint8_t>(FileType::kDatabase);
+}
+
+DatabaseHeader verify_database_header_page(std::span<const uint8_t> head, std::string_view file) {
+  if (head.size() < kHeaderPrefixBytes) {
+    bad_database(file,
+                 fmt::format("the file is only {} bytes, shorter than the {}-byte header: a torn or truncated database",
+                             head.size(), kHeaderPrefixBytes));
+  }
+  const auto prefix = head.first(kHeaderPrefixBytes);
+  if (std::all_of(prefix.begin(), prefix.end(), [](uint8_t b) { return b == 0; })) {
+    bad_database(file,
+                 fmt::format("bytes 0-{} are all zero: a torn or never-written header page", kHeaderPrefixBytes - 1));
+  }
+  DatabaseHeader header;
+  try {
+    header = parse_database_header(head);
+  } catch (const Error& e) {
+    // parse_database_header() names the field; drop its own "ESE database header: " prefix.
+    std::string_view detail = e.what();
+    if (const size_t colon = detail.find(": "); colon != std::string_view::npos) detail.remove_prefix(colon + 2);
+    bad_database(file, std::string(detail));
+  }
+  if (head.size() < header.page_size) {
+    bad_database(
+        file, fmt::format("the file is only {} bytes, but its header page is {} bytes (page size at offset {}): a torn "
+                          "or truncated database",
+                          head.size(), header.page_size, kPageSizeOffset));
+  }
+  const uint32_t stored = le::load<uint32_t>(head, kChecksumOffset);
+  const uint32_t computed = header_checksum(head.first(header.page_size));
+  if (stored != computed) {
+    bad_database(file,
+                 fmt::format("checksum at offset {} is 0x{:08X}, but ESE's checksum of the header page (bytes 4-{}) is "
+                             "0x{:08X}: the header page is damaged or torn",
+                             kChecksumOffset, stored, header.page_size - 1, computed));
   }
   return header;
 }

@@ -14,6 +14,10 @@ BackupFileStream::BackupFileStream(SnapshotWriter& writer, FileHeader header)
     : writer_(writer), header_(std::move(header)) {}
 
 void BackupFileStream::write(std::span<const uint8_t> bytes) {
+  if (head_.size() < kKeptHeadBytes) {
+    const size_t kept = std::min(bytes.size(), kKeptHeadBytes - head_.size());
+    head_.insert(head_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(kept));
+  }
   if (begun_) {
     writer_.write(bytes);  // the head is already held: begun here means it is complete
     return;
@@ -27,17 +31,13 @@ void BackupFileStream::begin() {
   writer_.begin_file(header_);
   begun_ = true;
   writer_.write(held_);
-  held_.resize(std::min(held_.size(), kChunkingHeadBytes));  // only the head stays, for head()
+  held_.clear();
   held_.shrink_to_fit();
 }
 
 FileResult BackupFileStream::finish() {
   if (!begun_) begin();
   return writer_.end_file();
-}
-
-std::span<const uint8_t> BackupFileStream::head() const {
-  return std::span<const uint8_t>(held_).first(std::min(held_.size(), kChunkingHeadBytes));
 }
 
 }  // namespace certvault

@@ -11,6 +11,7 @@
 #include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
 #include "certvault/base/safe_path.h"
+#include "certvault/operations/ese_headers.h"
 #include "certvault/operations/file_chunking.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_writer.h"
@@ -45,6 +46,12 @@ void stream_file(const Entry& entry, SnapshotWriter& writer, std::vector<uint8_t
     offset += n;
   }
   stream.finish();
+  // A file carrying an ESE database's signature (a copied CA database) must have a header page
+  // that verifies as ESE reads it; damaged or torn, the backup stops before its commit.
+  if (ese::has_database_signature(stream.head())) {
+    const std::u8string path = entry.path.u8string();
+    (void)ese::verify_database_header_page(stream.head(), std::string(path.begin(), path.end()));
+  }
 }
 
 }  // namespace

@@ -15,8 +15,11 @@ std::vector<std::vector<uint8_t>> ese_seeds() {
   log[certvault::ese::kFileTypeOffset] = 3;
   auto checkpoint = database;
   checkpoint[certvault::ese::kFileTypeOffset] = 4;
+  auto verified = database;  // with ESE's header checksum, so verify_database_header_page() passes
+  const uint32_t checksum = certvault::ese::header_checksum(verified);
+  for (int i = 0; i < 4; ++i) verified[static_cast<size_t>(i)] = static_cast<uint8_t>(checksum >> (8 * i));
   const std::string name = "edb0001F.log";
-  return {database, log, checkpoint, std::vector<uint8_t>(name.begin(), name.end())};
+  return {database, log, checkpoint, verified, std::vector<uint8_t>(name.begin(), name.end())};
 }
 
 void parse_ese(const uint8_t* data, size_t size) {
@@ -25,6 +28,11 @@ void parse_ese(const uint8_t* data, size_t size) {
     (void)certvault::ese::parse_database_header(bytes);
   } catch (const std::exception&) {
   }
+  try {
+    (void)certvault::ese::verify_database_header_page(bytes, "fuzz.edb");
+  } catch (const std::exception&) {
+  }
+  (void)certvault::ese::has_database_signature(bytes);
   try {
     (void)certvault::ese::parse_log_generation(bytes);
   } catch (const std::exception&) {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "certvault/operations/ese_headers.h"
 #include "repository_fixture.h"
 
 using namespace certvault;
@@ -66,6 +67,9 @@ TEST_CASE("an ESE database is chunked by pages: each rewritten page is one new c
   database[238] = 0x00;
   database[239] = 0x00;
   database[667] = 1;
+  // ESE's checksum of the header page (page 0): a folder backup verifies it.
+  const uint32_t checksum = ese::header_checksum(std::span<const uint8_t>(database).first(page));
+  for (int i = 0; i < 4; ++i) database[static_cast<size_t>(i)] = static_cast<uint8_t>(checksum >> (8 * i));
   write_bytes(source / "ca.edb", database);
   fixture.back_up(source);
   std::set<size_t> pages;

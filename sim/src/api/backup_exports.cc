@@ -89,6 +89,8 @@ CERTADM_EXPORT HRESULT CERTADM_CALL CertSrvBackupPrepareW(const WCHAR* server, U
     const casim::CaLayout layout = casim::layout_of(*root, state);
     auto lock = casim::files::FileLock::try_exclusive(layout.backup_lock_file);
     if (!lock.held()) throw SimError(hr::kJetBackupInProgress, "another backup session of this CA is open");
+    // A database an older sim created gets today's header (ESE's checksum) before it is read.
+    casim::Engine(*root).upgrade_legacy_db_header();
     auto session = std::make_unique<Session>(std::move(lock));
     session->root = *root;
     session->full = backupFlags == CSBACKUP_TYPE_FULL;

@@ -147,6 +147,18 @@ DbHeader Engine::read_db_header() const {
   return decode_db_header(page, path_to_utf8(layout_.database));
 }
 
+bool Engine::upgrade_legacy_db_header() {
+  std::array<uint8_t, kPageSize> page{};
+  try {
+    files::File database(layout_.database, files::OpenMode::kRead);
+    if (database.read_at(0, page) != page.size() || !is_legacy_db_header(page)) return false;
+  } catch (const SimError&) {
+    return false;  // a missing or unreadable database is reported by the call that needs its bytes
+  }
+  write_db_header(decode_db_header(page, path_to_utf8(layout_.database)));
+  return true;
+}
+
 void Engine::write_db_header(const DbHeader& header) {
   std::array<uint8_t, kPageSize> page{};
   encode_db_header(header, page);

@@ -55,6 +55,10 @@ class Engine {
   }
   DbHeader read_db_header() const;
   void write_db_header(const DbHeader& header);
+  // Rewrites a header an older sim wrote (XXH32, sim area at 1024) in today's format (ESE's
+  // checksum), as ESE upgrades a header it attaches; any other header, damaged or not, is left
+  // as it is. True if it rewrote the header.
+  bool upgrade_legacy_db_header();
   void write_checkpoint(uint32_t generation);
   void save() { save_state(layout_, state_); }
 

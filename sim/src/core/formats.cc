@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -10,7 +12,8 @@
 namespace casim {
 namespace {
 
-constexpr char kSimDbTag[8] = {'C', 'A', 'S', 'I', 'M', 'D', 'B', '1'};
+constexpr char kSimDbTag[8] = {'C', 'A', 'S', 'I', 'M', 'D', 'B', '2'};
+constexpr char kLegacySimDbTag[8] = {'C', 'A', 'S', 'I', 'M', 'D', 'B', '1'};
 constexpr char kSimLogTag[8] = {'C', 'A', 'S', 'I', 'M', 'L', 'G', '1'};
 constexpr uint32_t kComputerNameBytes = 16;
 constexpr char kComputerName[kComputerNameBytes] = "CASIM";
@@ -77,37 +80,75 @@ void store_u64(std::span<uint8_t> bytes, size_t offset, uint64_t value) {
 
 uint32_t block_checksum(std::span<const uint8_t> block) { return XXH32(block.data() + 4, block.size() - 4, 0); }
 
+uint32_t ese_header_checksum(std::span<const uint8_t> page) {
+  uint32_t checksum = kDbMagic;  // ESE's seed, 0x89ABCDEF
+  for (size_t offset = kChecksumOffset + 4; offset + 4 <= page.size(); offset += 4) checksum ^= load_u32(page, offset);
+  return checksum;
+}
+
+bool is_legacy_db_header(std::span<const uint8_t> page) {
+  return page.size() >= kPageSize &&
+         std::equal(std::begin(kLegacySimDbTag), std::end(kLegacySimDbTag), page.begin() + kLegacyDbSimAreaOffset) &&
+         load_u32(page, kChecksumOffset) == block_checksum(page.first(kPageSize));
+}
+
 void encode_db_header(const DbHeader& header, std::span<uint8_t> page) {
   std::fill(page.begin(), page.end(), uint8_t{0});
   store_u32(page, kMagicOffset, kDbMagic);
   store_u32(page, kVersionOffset, kFormatVersion);
+  // File type at 12 (libesedb's name for ESE's attribute) stays 0: a database, not a streaming file.
   store_u64(page, kDbTimeOffset, header.dbtime);
   store_signature(page, kDbSignatureOffset, header.db_signature);
   store_u32(page, kDbStateOffset, header.state);
   store_signature(page, kDbLogSignatureOffset, header.log_signature);
   store_backup_info(page, kLastFullBackupOffset, header.last_full);
   store_backup_info(page, kLastIncrementalBackupOffset, header.last_incremental);
+  store_u32(page, kFormatRevisionOffset, kFormatRevision);
   store_u32(page, kPageSizeOffset, kPageSize);
   store_u32(page, kGenMinRequiredOffset, header.gen_min_required);
   store_u32(page, kGenMaxRequiredOffset, header.gen_max_required);
+  std::copy(std::begin(kSimDbTag), std::end(kSimDbTag), page.begin() + kDbSimAreaOffset);
+  store_u64(page, kDbSimAreaOffset + 8, header.seed);
   page[kFileTypeOffset] = static_cast<uint8_t>(FileType::kDatabase);
-  std::copy(std::begin(kSimDbTag), std::end(kSimDbTag), page.begin() + kSimAreaOffset);
-  store_u64(page, kSimAreaOffset + 8, header.seed);
-  store_u32(page, kChecksumOffset, block_checksum(page));
+  store_u32(page, kChecksumOffset, ese_header_checksum(page.first(kPageSize)));
 }
 
 DbHeader decode_db_header(std::span<const uint8_t> page, const std::string& file_name) {
-  check_block(page, kPageSize, FileType::kDatabase, file_name, "database header of");
+  if (page.size() < kPageSize) {
+    throw SimError(certadm_sim::kEFail,
+                   fmt::format("database header of {}: only {} bytes, expected {}", file_name, page.size(), kPageSize));
+  }
   if (load_u32(page, kMagicOffset) != kDbMagic) {
     throw SimError(certadm_sim::kEFail, fmt::format("database header of {}: magic at offset 4 is 0x{:08X}, expected "
                                                     "0x{:08X}",
                                                     file_name, load_u32(page, kMagicOffset), kDbMagic));
+  }
+  const bool legacy = is_legacy_db_header(page);
+  if (!legacy) {
+    const uint32_t stored = load_u32(page, kChecksumOffset);
+    const uint32_t computed = ese_header_checksum(page.first(kPageSize));
+    if (stored != computed) {
+      throw SimError(certadm_sim::kEFail, fmt::format("database header of {}: checksum at offset 0 is 0x{:08X}, ESE's "
+                                                      "checksum of the page computes 0x{:08X}",
+                                                      file_name, stored, computed));
+    }
+  }
+  if (page[kFileTypeOffset] != static_cast<uint8_t>(FileType::kDatabase)) {
+    throw SimError(certadm_sim::kEFail,
+                   fmt::format("database header of {}: file type at offset {} is {}, expected {}", file_name,
+                               kFileTypeOffset, page[kFileTypeOffset], static_cast<int>(FileType::kDatabase)));
   }
   if (load_u32(page, kPageSizeOffset) != kPageSize) {
     throw SimError(certadm_sim::kEFail,
                    fmt::format("database header of {}: page size at offset {} is {}, the sim "
                                "writes {}",
                                file_name, kPageSizeOffset, load_u32(page, kPageSizeOffset), kPageSize));
+  }
+  const size_t sim_area = legacy ? kLegacyDbSimAreaOffset : kDbSimAreaOffset;
+  if (!legacy && !std::equal(std::begin(kSimDbTag), std::end(kSimDbTag), page.begin() + sim_area)) {
+    throw SimError(certadm_sim::kEFail, fmt::format("database header of {}: no \"CASIMDB2\" at offset {}: not a "
+                                                    "database the sim wrote",
+                                                    file_name, sim_area));
   }
   DbHeader header;
   header.state = load_u32(page, kDbStateOffset);
@@ -118,7 +159,8 @@ DbHeader decode_db_header(std::span<const uint8_t> page, const std::string& file
   header.last_incremental = load_backup_info(page, kLastIncrementalBackupOffset);
   header.gen_min_required = load_u32(page, kGenMinRequiredOffset);
   header.gen_max_required = load_u32(page, kGenMaxRequiredOffset);
-  header.seed = load_u64(page, kSimAreaOffset + 8);
+  header.seed = load_u64(page, sim_area + 8);
+  header.legacy_format = legacy;
   return header;
 }
 

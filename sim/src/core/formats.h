@@ -1,6 +1,10 @@
 // Byte layouts of the simulated CertLog files (docs/sim.md, "File formats").
 // Fields the real ESE files have sit at ESE's offsets (little-endian), so the
-// archiver's header parsing reads real and simulated files alike.
+// archiver's header parsing reads real and simulated files alike. The database
+// header page carries ESE's own checksum (XOR, seed 0x89ABCDEF, over the whole
+// page) with everything past ESE's 668-byte header zero, as ESE writes it, so
+// ESE readers (libesedb's esedbinfo) accept it; the sim still reads the headers
+// older sims wrote (XXH32 checksum, sim area at 1024).
 //
 // Contract: encoders fill a whole header/page/record including its checksum;
 // decoders validate checksum, magic and file type and throw SimError(kEFail)
@@ -33,6 +37,8 @@ inline constexpr size_t kDbStateOffset = 52;
 inline constexpr size_t kDbLogSignatureOffset = 104;
 inline constexpr size_t kLastFullBackupOffset = 136;
 inline constexpr size_t kLastIncrementalBackupOffset = 160;
+inline constexpr size_t kFormatRevisionOffset = 232;
+inline constexpr uint32_t kFormatRevision = 0x11;  // ESE's revision for 2/16/32 KiB page support (Windows 7)
 inline constexpr size_t kPageSizeOffset = 236;
 inline constexpr size_t kGenMinRequiredOffset = 296;
 inline constexpr size_t kGenMaxRequiredOffset = 300;
@@ -45,8 +51,13 @@ inline constexpr size_t kLogMajorVersionOffset = 32;
 inline constexpr size_t kLogSignatureOffset = 44;
 inline constexpr size_t kCheckpointGenerationOffset = 12;
 inline constexpr size_t kCheckpointLogSignatureOffset = 24;
-// The sim's own fields, past every ESE field it models.
+// The sim's own fields in logs, past every ESE field it models.
 inline constexpr size_t kSimAreaOffset = 1024;
+// The sim's own fields in the database header: inside ESE's 668-byte header, in a range ESE leaves
+// zero (libesedb: "unknown, empty values" at 516..663), so the rest of the page stays zero.
+inline constexpr size_t kDbSimAreaOffset = 600;
+// Where headers written by older sims (XXH32 checksum) kept it.
+inline constexpr size_t kLegacyDbSimAreaOffset = 1024;
 
 enum class FileType : uint8_t { kDatabase = 1, kLog = 3, kCheckpoint = 4 };
 enum class DbState : uint32_t { kDirtyShutdown = 2, kCleanShutdown = 3 };
@@ -75,7 +86,8 @@ struct DbHeader {
   BackupInfo last_incremental;
   uint32_t gen_min_required = 0;
   uint32_t gen_max_required = 0;
-  uint64_t seed = 0;  // sim area: page contents are a function of (seed, page, update counter)
+  uint64_t seed = 0;           // sim area: page contents are a function of (seed, page, update counter)
+  bool legacy_format = false;  // decoded from a header an older sim wrote (XXH32, sim area at 1024)
 };
 
 struct LogHeader {
@@ -103,6 +115,14 @@ void store_u64(std::span<uint8_t> bytes, size_t offset, uint64_t value);
 
 // XXH32 of every byte after the 4-byte checksum field.
 uint32_t block_checksum(std::span<const uint8_t> block);
+
+// ESE's database header checksum: 0x89ABCDEF XOR every little-endian u32 of the page after the
+// 4-byte checksum field (ESE's "old format", which it uses for headers).
+uint32_t ese_header_checksum(std::span<const uint8_t> page);
+
+// True when `page` is a database header page in the format older sims wrote (valid XXH32 at 0,
+// "CASIMDB1" at 1024); decode_db_header reads it, encode_db_header writes the current format.
+bool is_legacy_db_header(std::span<const uint8_t> page);
 
 void encode_db_header(const DbHeader& header, std::span<uint8_t> page);
 DbHeader decode_db_header(std::span<const uint8_t> page, const std::string& file_name);

@@ -1,4 +1,5 @@
-// Reading the few ESE header fields certvault relies on.
+// Reading the few ESE header fields certvault relies on, and verifying a database's header page
+// as ESE does.
 //
 // Contract: every parser takes untrusted bytes (from CertSrvBackupRead or a
 // repository) and either returns a value or throws certvault::Error(kIntegrity)
@@ -30,6 +31,12 @@ inline constexpr size_t kLogGenerationOffset = 4;
 inline constexpr size_t kCheckpointGenerationOffset = 12;
 // The smallest prefix of a file that holds every field above.
 inline constexpr size_t kHeaderPrefixBytes = kFileTypeOffset + 1;
+inline constexpr size_t kChecksumOffset = 0;
+// ESE's seed of the XOR checksum (the same value as the magic).
+inline constexpr uint32_t kChecksumSeed = 0x89ABCDEF;
+// The largest page size parse_database_header() accepts: a database's header page (page 0) is at
+// most this long.
+inline constexpr size_t kMaxPageBytes = 65536;
 
 enum class FileType : uint8_t { kDatabase = 1, kLog = 3, kCheckpoint = 4 };
 enum class DatabaseState : uint32_t { kDirtyShutdown = 2, kCleanShutdown = 3 };
@@ -59,6 +66,23 @@ DatabaseHeader parse_database_header(std::span<const uint8_t> prefix);
 // The page size of a database whose header parses, else nullopt: how
 // certvault decides to chunk a file on its page boundaries.
 std::optional<uint32_t> database_page_size(std::span<const uint8_t> prefix);
+
+// ESE's checksum of a database header page (its "old format", the only one ESE uses for headers):
+// 0x89ABCDEF XOR every little-endian 32-bit word of the page after the 4-byte checksum field.
+// `page` is the whole header page (its length a multiple of 4).
+uint32_t header_checksum(std::span<const uint8_t> page);
+
+// True when `head` carries a database header's magic (offset 4) and file type 1 (offset 667):
+// a file a folder backup treats as an ESE database, whose header page must then verify.
+bool has_database_signature(std::span<const uint8_t> head);
+
+// Verifies the header page of the database `file` as ESE reads it, then parses it. `head` is the
+// file's first min(size, kMaxPageBytes) bytes. Throws Error(kIntegrity) naming `file`, the offset
+// and the values when the header is torn (shorter than its page, or its first kHeaderPrefixBytes
+// all zero), does not parse (parse_database_header()), or its checksum at offset 0 differs from
+// header_checksum() of the page (page size from offset 236). Only page 0 is verified: the shadow
+// copy in page 1 is ESE's own fallback.
+DatabaseHeader verify_database_header_page(std::span<const uint8_t> head, std::string_view file);
 
 // The generation stored in a log file's header (file type 3).
 uint32_t parse_log_generation(std::span<const uint8_t> prefix);

@@ -10,6 +10,8 @@
 // - The decision reads kChunkingHeadBytes of the head (ese::kHeaderPrefixBytes), or the whole file
 //   when it is shorter. BackupFileStream buffers that much before it begins the file in the
 //   snapshot, so the choice never depends on how the caller's reads split the bytes.
+// - The stream also keeps the file's first kKeptHeadBytes (a database's whole header page, whatever
+//   its page size) for the header checks made before the commit (ese::verify_database_header_page).
 #pragma once
 
 #include <cstddef>
@@ -25,6 +27,7 @@
 namespace certvault {
 
 inline constexpr size_t kChunkingHeadBytes = ese::kHeaderPrefixBytes;
+inline constexpr size_t kKeptHeadBytes = ese::kMaxPageBytes;
 
 // `head`: the file's first kChunkingHeadBytes bytes, or all of a shorter file.
 chunker::Chunking choose_chunking(std::string_view role, std::span<const uint8_t> head);
@@ -43,8 +46,8 @@ class BackupFileStream {
   void write(std::span<const uint8_t> bytes);
   FileResult finish();
 
-  // The file's first min(size, kChunkingHeadBytes) bytes seen so far: for header checks.
-  std::span<const uint8_t> head() const;
+  // The file's first min(size, kKeptHeadBytes) bytes seen so far: for header checks.
+  std::span<const uint8_t> head() const { return head_; }
   // The chunking chosen; content-defined until the file is begun.
   const chunker::Chunking& chunking() const { return header_.chunking; }
 
@@ -54,6 +57,7 @@ class BackupFileStream {
   SnapshotWriter& writer_;
   FileHeader header_;
   std::vector<uint8_t> held_;  // bytes received before the file was begun (the head, and more)
+  std::vector<uint8_t> head_;  // the first kKeptHeadBytes of the file
   bool begun_ = false;
 };
 
