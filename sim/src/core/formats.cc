@@ -160,7 +160,6 @@ DbHeader decode_db_header(std::span<const uint8_t> page, const std::string& file
   header.gen_min_required = load_u32(page, kGenMinRequiredOffset);
   header.gen_max_required = load_u32(page, kGenMaxRequiredOffset);
   header.seed = load_u64(page, sim_area + 8);
-  header.legacy_format = legacy;
   return header;
 }
 

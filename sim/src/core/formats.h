@@ -86,8 +86,7 @@ struct DbHeader {
   BackupInfo last_incremental;
   uint32_t gen_min_required = 0;
   uint32_t gen_max_required = 0;
-  uint64_t seed = 0;           // sim area: page contents are a function of (seed, page, update counter)
-  bool legacy_format = false;  // decoded from a header an older sim wrote (XXH32, sim area at 1024)
+  uint64_t seed = 0;  // sim area: page contents are a function of (seed, page, update counter)
 };
 
 struct LogHeader {
