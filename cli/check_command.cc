@@ -16,7 +16,7 @@ void register_check_command(CLI::App& app) {
   auto* command = app.add_subcommand("check", "verify that every snapshot in the repository can be restored");
   struct Options {
     std::string repo;
-    bool read_data = false, json = false;
+    bool read_data = false, json = false, fix_permissions = false;
     double subset = 0;
   };
   auto options = std::make_shared<Options>();
@@ -29,6 +29,8 @@ void register_check_command(CLI::App& app) {
       ->check(finite_number_in(0, 100, "percent"))
       ->excludes(read_data);
   command->add_flag("--json", options->json, "print the report as JSON");
+  command->add_flag("--fix-permissions", options->fix_permissions,
+                    "make every file of the repository 0600 and every folder 0700 (POSIX) instead of warning");
   command->callback([options] {
     std::unique_ptr<Repository> repository;
     try {
@@ -44,6 +46,7 @@ void register_check_command(CLI::App& app) {
     CheckOptions check;
     check.read_data = options->read_data;
     check.read_data_subset_percent = options->subset;
+    check.fix_permissions = options->fix_permissions;
     if (!options->json) check.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
     const auto report = check_repository(*repository, check);
     if (!report.ok()) command_exit_code() = kExitIntegrity;
@@ -60,7 +63,8 @@ void register_check_command(CLI::App& app) {
                   {"packs_read", report.packs_read},
                   {"chunks_read", report.chunks_read},
                   {"bytes_read", report.bytes_read},
-                  {"files_verified", report.files_verified}});
+                  {"files_verified", report.files_verified},
+                  {"permissions_fixed", report.permissions_fixed}});
       return;
     }
     for (const auto& line : report.problems) std::fprintf(stderr, "certvault: problem: %s\n", line.c_str());
@@ -70,6 +74,9 @@ void register_check_command(CLI::App& app) {
     if (options->read_data || options->subset > 0) {
       out += fmt::format("read {} packs ({}), {} chunks verified, {} distinct files rebuilt and digests compared\n",
                          report.packs_read, format_bytes(report.bytes_read), report.chunks_read, report.files_verified);
+    }
+    if (options->fix_permissions) {
+      out += fmt::format("made {} files and folders private (0600/0700)\n", report.permissions_fixed);
     }
     out += report.ok()
                ? fmt::format("no problems found{}\n",

@@ -18,6 +18,11 @@
 namespace certvault::os {
 namespace {
 
+// Everything certvault creates is for its owner alone: a repository, its
+// cache and an export hold a CA's database.
+constexpr mode_t kPrivateFileMode = 0600;
+constexpr mode_t kPrivateFolderMode = 0700;
+
 int open_flags(OpenFor mode) {
   switch (mode) {
     case OpenFor::kRead:
@@ -36,6 +41,26 @@ int open_flags(OpenFor mode) {
       return O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK;
   }
   return O_RDONLY;
+}
+
+int open_retrying(const std::filesystem::path& path, int flags) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags, kPrivateFileMode);
+  } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+// Gives a file or folder certvault just created exactly `mode`, whatever the
+// umask took away. A file system without POSIX modes (vfat, a CIFS mount)
+// refuses the change; its files keep what the mount gives them. False with
+// errno on any other failure.
+bool set_private_mode(int fd, mode_t mode) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  if ((st.st_mode & 07777) == mode) return true;
+  if (::fchmod(fd, mode) == 0) return true;
+  return errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EROFS;
 }
 
 EntryType type_of(mode_t mode) {
@@ -190,7 +215,15 @@ class PosixFileSystem final : public FileSystem {
   }
 
   void create_folder(const std::filesystem::path& path, const std::string& operation) override {
-    if (::mkdir(path.c_str(), 0755) == 0) return;
+    if (::mkdir(path.c_str(), kPrivateFolderMode) == 0) {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      const bool done = fd >= 0 && set_private_mode(fd, kPrivateFolderMode);
+      const int saved = errno;
+      if (fd >= 0) ::close(fd);
+      errno = saved;
+      if (!done) throw_errno(fmt::format("{}: chmod 0700 {}", operation, display(path)));
+      return;
+    }
     const int saved = errno;
     struct stat st {};
     if (saved == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return;
@@ -251,16 +284,52 @@ class PosixFileSystem final : public FileSystem {
       throw_errno(fmt::format("stat {}", display(path)));
     }
     const EntryType type = type_of(st.st_mode);
-    return FileStatus{type, type == EntryType::kFile ? static_cast<uint64_t>(st.st_size) : 0};
+    return FileStatus{type, type == EntryType::kFile ? static_cast<uint64_t>(st.st_size) : 0,
+                      static_cast<uint32_t>(st.st_mode & 07777)};
+  }
+
+  void make_private(const std::filesystem::path& path, const std::string& operation) override {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) throw_errno(fmt::format("{}: stat {}", operation, display(path)));
+    if (S_ISLNK(st.st_mode)) return;  // chmod would follow it; a symlink's own mode means nothing
+    const mode_t wanted = S_ISDIR(st.st_mode) ? kPrivateFolderMode : kPrivateFileMode;
+    if ((st.st_mode & 07777) == wanted) return;
+    if (::chmod(path.c_str(), wanted) != 0) {
+      throw_errno(fmt::format("{}: chmod {:04o} {}", operation, static_cast<unsigned>(wanted), display(path)));
+    }
   }
 
  protected:
   std::unique_ptr<OpenFile> open_file(const std::filesystem::path& path, OpenFor mode, const std::string& operation,
                                       std::string* failure) override {
-    int fd;
-    do {
-      fd = ::open(path.c_str(), open_flags(mode) | O_CLOEXEC, 0644);
-    } while (fd < 0 && errno == EINTR);
+    const int flags = open_flags(mode) | O_CLOEXEC;
+    bool created = false;
+    int fd = -1;
+    if ((flags & O_CREAT) != 0 && (flags & O_EXCL) == 0) {
+      // Create first, to know whether this open made the file: only a file certvault created gets
+      // its mode set, never one it found.
+      for (;;) {
+        fd = open_retrying(path, flags | O_EXCL);
+        if (fd >= 0) {
+          created = true;
+          break;
+        }
+        if (errno != EEXIST) break;
+        fd = open_retrying(path, flags & ~O_CREAT);
+        if (fd >= 0 || errno != ENOENT) break;  // ENOENT: removed between the two opens; create it
+      }
+    } else {
+      fd = open_retrying(path, flags);
+      created = fd >= 0 && (flags & O_CREAT) != 0;
+    }
+    if (fd >= 0 && created && !set_private_mode(fd, kPrivateFileMode)) {
+      const int saved = errno;
+      ::close(fd);
+      errno = saved;
+      if (failure == nullptr) throw_errno(fmt::format("{}: chmod 0600 {}", operation, display(path)));
+      *failure = std::strerror(errno);
+      return nullptr;
+    }
     if (fd < 0) {
       if (failure == nullptr) throw_errno(fmt::format("{}: open {}", operation, display(path)));
       *failure = std::strerror(errno);

@@ -3,6 +3,9 @@
 // MOVEFILE_WRITE_THROUGH, and LockFileEx for both kinds of lock.
 #include <fmt/format.h>
 #include <windows.h>
+// windows.h first: these two need its types.
+#include <aclapi.h>
+#include <sddl.h>
 
 #include <limits>
 
@@ -272,7 +275,7 @@ class Win32FileSystem final : public FileSystem {
       }
       const EntryType type = type_of(data.dwFileAttributes);
       const uint64_t size = (static_cast<uint64_t>(data.nFileSizeHigh) << 32) | data.nFileSizeLow;
-      return FileStatus{type, type == EntryType::kFile ? size : 0};
+      return FileStatus{type, type == EntryType::kFile ? size : 0, std::nullopt};
     }
     // Opening the path follows a symlink, as stat(2) does.
     const HANDLE handle = CreateFileW(system_name(path).c_str(), FILE_READ_ATTRIBUTES,
@@ -290,7 +293,40 @@ class Win32FileSystem final : public FileSystem {
     if (!ok) throw_win32(fmt::format("status of {}: GetFileInformationByHandle", display(path)), error);
     const EntryType type = type_of(information.dwFileAttributes & ~FILE_ATTRIBUTE_REPARSE_POINT);
     const uint64_t size = (static_cast<uint64_t>(information.nFileSizeHigh) << 32) | information.nFileSizeLow;
-    return FileStatus{type, type == EntryType::kFile ? size : 0};
+    return FileStatus{type, type == EntryType::kFile ? size : 0, std::nullopt};
+  }
+
+  void make_private(const std::filesystem::path& path, const std::string& operation) override {
+    const DWORD attributes = GetFileAttributesW(system_name(path).c_str());
+    if (attributes == INVALID_FILE_ATTRIBUTES) {
+      throw_win32(fmt::format("{}: GetFileAttributesW {}", operation, display(path)));
+    }
+    // A file inherits its folder's ACL; a reparse point is never followed.
+    if ((attributes & FILE_ATTRIBUTE_DIRECTORY) == 0 || (attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) return;
+    // Protected (P: nothing inherited from above), inherited by every file and
+    // folder created inside (OICI): full control for SYSTEM (SY), the local
+    // Administrators (BA) and Backup Operators (BO), nobody else.
+    PSECURITY_DESCRIPTOR descriptor = nullptr;
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;BO)",
+                                                              SDDL_REVISION_1, &descriptor, nullptr)) {
+      throw_win32(fmt::format("{}: ConvertStringSecurityDescriptorToSecurityDescriptorW", operation));
+    }
+    BOOL present = FALSE, defaulted = FALSE;
+    PACL dacl = nullptr;
+    DWORD error = ERROR_SUCCESS;
+    if (!GetSecurityDescriptorDacl(descriptor, &present, &dacl, &defaulted)) error = GetLastError();
+    std::wstring name = system_name(path);
+    if (error == ERROR_SUCCESS) {
+      error = SetNamedSecurityInfoW(name.data(), SE_FILE_OBJECT,
+                                    DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, nullptr, nullptr,
+                                    dacl, nullptr);
+    }
+    LocalFree(descriptor);
+    if (error != ERROR_SUCCESS) {
+      throw_win32(fmt::format("{}: SetNamedSecurityInfoW {} (an ACL for SYSTEM, Administrators and Backup Operators)",
+                              operation, display(path)),
+                  error);
+    }
   }
 
  protected:

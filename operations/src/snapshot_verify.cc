@@ -51,7 +51,8 @@ class ScratchFolder {
     std::array<uint8_t, 8> random{};
     fill_random(random);
     path_ = fs::temp_directory_path() / ("certvault-verify-" + to_hex(random));
-    fs::create_directories(path_);
+    // It will hold a restored copy of the CA's database: the owner's alone (0700).
+    os::file_system().create_folder(path_, "create verify's scratch folder");
   }
   ~ScratchFolder() {
     std::error_code ignored;

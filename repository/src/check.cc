@@ -9,11 +9,14 @@
 
 #include "catalog_agreement.h"
 #include "certvault/base/error.h"
+#include "certvault/base/file_system.h"
 #include "certvault/base/hex.h"
+#include "certvault/base/os_file.h"
 #include "certvault/base/safe_path.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_reader.h"
 #include "chunk_verify.h"
+#include "exposed_entries.h"
 #include "keyed_hash.h"
 #include "maintenance_support.h"
 #include "manifest.h"
@@ -47,6 +50,7 @@ class Checker {
     if (options_.read_data || options_.read_data_subset_percent > 0) {
       phase("file contents", [this] { read_files(); });
     }
+    phase("permissions", [this] { check_permissions(); });
     return std::move(report_);
   }
 
@@ -60,6 +64,23 @@ class Checker {
       problem(fmt::format("{} (checking {} stopped here)", e.what(), name));
     } catch (const std::exception& e) {  // e.g. a filesystem error: still a finding, and the other phases run
       problem(fmt::format("{} (checking {} stopped here)", e.what(), name));
+    }
+  }
+
+  // A repository holds a CA's database: anything group- or world-accessible is
+  // a warning, or, with fix_permissions, made private (0600/0700).
+  void check_permissions() {
+    const auto exposed = find_exposed_entries(repository_.root());
+    for (const auto& entry : exposed) {
+      if (options_.fix_permissions) {
+        os::file_system().make_private(entry.path, "check --fix-permissions");
+        ++report_.permissions_fixed;
+        continue;
+      }
+      warning(fmt::format(
+          "{} {} is accessible to its group or others (mode {:04o}); `certvault check "
+          "--fix-permissions` makes it {}",
+          entry.folder ? "folder" : "file", os::display(entry.path), entry.mode, entry.folder ? "0700" : "0600"));
     }
   }
 

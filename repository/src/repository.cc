@@ -75,6 +75,10 @@ void Repository::init(const std::filesystem::path& dir, const InitOptions& optio
   for (const auto& folder : os::create_folders(dir, "create repository " + os::display(dir))) {
     os::sync_folder(folder.parent_path().empty() ? "." : folder.parent_path(), "create repository");
   }
+  // The repository holds a CA's database: its owner's alone (POSIX 0700; on Windows an ACL for
+  // SYSTEM, Administrators and Backup Operators that everything inside inherits), also when the
+  // folder existed, empty, before init.
+  os::file_system().make_private(dir, "create repository " + os::display(dir));
 
   RepositoryConfig config;
   std::array<uint8_t, 16> id;

@@ -129,6 +129,9 @@ class CountingFileSystem final : public os::FileSystem {
   std::optional<os::FileStatus> status(const std::filesystem::path& p, bool f) override {
     return os::os_file_system().status(p, f);
   }
+  void make_private(const std::filesystem::path& p, const std::string& o) override {
+    os::os_file_system().make_private(p, o);
+  }
 
  protected:
   std::unique_ptr<os::OpenFile> open_file(const std::filesystem::path& p, os::OpenFor m, const std::string& o,

@@ -211,4 +211,9 @@ std::optional<os::FileStatus> FaultInjectingFileSystem::status(const fs::path& p
   return inner_.status(path, follow_symlinks);
 }
 
+void FaultInjectingFileSystem::make_private(const fs::path& path, const std::string& operation) {
+  if (const auto fault = fire(Call::kMakePrivate, path)) fail(*fault, operation, "chmod " + os::display(path));
+  inner_.make_private(path, operation);
+}
+
 }  // namespace certvault_test

@@ -45,6 +45,7 @@ enum class Call {
   kSyncFolder,
   kListFolder,
   kStatus,
+  kMakePrivate,
 };
 
 struct Fault {
@@ -73,6 +74,7 @@ class FaultInjectingFileSystem final : public certvault::os::FileSystem {
   std::vector<certvault::os::FolderEntry> list_folder(const std::filesystem::path& path,
                                                       const std::string& operation) override;
   std::optional<certvault::os::FileStatus> status(const std::filesystem::path& path, bool follow_symlinks) override;
+  void make_private(const std::filesystem::path& path, const std::string& operation) override;
 
  protected:
   std::unique_ptr<certvault::os::OpenFile> open_file(const std::filesystem::path& path, certvault::os::OpenFor mode,

@@ -330,6 +330,14 @@ std::optional<os::FileStatus> PowerLossFileSystem::status(const fs::path& path, 
   return inner_.status(path, follow_symlinks);
 }
 
+// Permissions are metadata this model does not roll back at a power cut: a
+// mode change is applied at once and survives.
+void PowerLossFileSystem::make_private(const fs::path& path, const std::string& operation) {
+  const std::lock_guard lock(mutex_);
+  require_power();
+  inner_.make_private(path, operation);
+}
+
 void PowerLossFileSystem::restore_durable_state(UnsyncedWrites unsynced) {
   const std::lock_guard lock(mutex_);
   if (restored_) throw std::logic_error("restore_durable_state() called twice");

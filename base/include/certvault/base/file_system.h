@@ -75,6 +75,9 @@ struct FileIdentity {
 struct FileStatus {
   EntryType type = EntryType::kOther;
   uint64_t size = 0;  // of a file; 0 otherwise
+  // POSIX permission bits (07777) where the system has them; nullopt on
+  // Windows, where access is an ACL.
+  std::optional<uint32_t> posix_mode;
 };
 
 // An open file. Not thread-safe: one user at a time (different files may be
@@ -140,6 +143,14 @@ class FileSystem {
   // What is at `path` (a symlink is followed when `follow_symlinks`, else
   // reported as kSymlink), or nothing when no such path exists.
   virtual std::optional<FileStatus> status(const std::filesystem::path& path, bool follow_symlinks) = 0;
+  // Restricts an existing file or folder to its owner. POSIX: a file becomes
+  // 0600, a folder 0700 (a symlink is left alone, never followed). Windows: a
+  // folder gets a protected ACL granting SYSTEM, Administrators and Backup
+  // Operators full control, inherited by everything created inside; a file
+  // is left to inherit its folder's. Files and folders this seam creates are
+  // already private on POSIX (0600/0700 whatever the umask, except on file
+  // systems without POSIX modes, which keep their mount's).
+  virtual void make_private(const std::filesystem::path& path, const std::string& operation) = 0;
 
  protected:
   // `failure` null: throw on failure; otherwise a failure to open returns
