@@ -330,6 +330,12 @@ std::optional<os::FileStatus> PowerLossFileSystem::status(const fs::path& path, 
   return inner_.status(path, follow_symlinks);
 }
 
+std::optional<uint64_t> PowerLossFileSystem::free_space(const fs::path& path) {
+  const std::lock_guard lock(mutex_);
+  require_power();
+  return inner_.free_space(path);
+}
+
 void PowerLossFileSystem::restore_durable_state(UnsyncedWrites unsynced) {
   const std::lock_guard lock(mutex_);
   if (restored_) throw std::logic_error("restore_durable_state() called twice");

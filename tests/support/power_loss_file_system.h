@@ -103,6 +103,7 @@ class PowerLossFileSystem final : public certvault::os::FileSystem {
   std::vector<certvault::os::FolderEntry> list_folder(const std::filesystem::path& path,
                                                       const std::string& operation) override;
   std::optional<certvault::os::FileStatus> status(const std::filesystem::path& path, bool follow_symlinks) override;
+  std::optional<uint64_t> free_space(const std::filesystem::path& path) override;
 
  protected:
   std::unique_ptr<certvault::os::OpenFile> open_file(const std::filesystem::path& path, certvault::os::OpenFor mode,
