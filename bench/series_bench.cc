@@ -31,6 +31,7 @@ struct Settings {
   double changed_percent = 0.5;
   uint64_t log_kib = 1024;
   int runs = 1;
+  std::string max_unused;  // prune's --max-unused; empty: its default
 };
 
 // The CA: the database's pages, rewritten in place; each full's log is new.
@@ -132,6 +133,7 @@ int run_series_bench(int argc, char** argv) {
       ->check(CLI::Range(0.0, 100.0));
   app.add_option("--log-kib", settings.log_kib, "new log bytes per full in KiB (default 1024)")
       ->check(CLI::Range(8, 1048576));
+  app.add_option("--max-unused", settings.max_unused, "prune --max-unused PERCENT (default: prune's default)");
   app.add_option("--runs", settings.runs, "prunes of copies of the repository; medians are reported (default 1)")
       ->check(CLI::Range(1, 20));
   try {
@@ -189,7 +191,9 @@ int run_series_bench(int argc, char** argv) {
       target = scratch.path() / fmt::format("copy-{}", run);
       std::filesystem::copy(repo, target, std::filesystem::copy_options::recursive);
     }
-    const auto prune = run_child({binary, "prune", "--repo", target.string(), "--json"}, scratch.path() / "prune.out");
+    std::vector<std::string> prune_argv = {binary, "prune", "--repo", target.string(), "--json"};
+    if (!settings.max_unused.empty()) prune_argv.insert(prune_argv.end(), {"--max-unused", settings.max_unused});
+    const auto prune = run_child(prune_argv, scratch.path() / "prune.out");
     if (prune.exit_code != 0) throw std::runtime_error(fmt::format("certvault prune exited {}", prune.exit_code));
     seconds.push_back(prune.seconds);
     rss.push_back(static_cast<double>(prune.peak_rss));
@@ -212,10 +216,11 @@ int run_series_bench(int argc, char** argv) {
       settings.fulls, stats.seconds, mib(stats.peak_rss), stats_in_process, former_seconds,
       former_seconds / std::max(stats_in_process, 1e-9));
   fmt::print(
-      "forget all but the last {}, prune (defaults): repository {:.1f} MiB -> {:.1f} MiB (packs {:.1f} -> {:.1f} "
+      "forget all but the last {}, prune (--max-unused {}): repository {:.1f} MiB -> {:.1f} MiB (packs {:.1f} -> "
+      "{:.1f} "
       "MiB); prune median {:.2f} s of {} run(s), peak RSS {:.1f} MiB; check {:.2f} s\n",
-      settings.keep, mib(before_bytes), mib(after_bytes), mib(before_packs), mib(after_packs), prune_seconds,
-      settings.runs, mib(prune_rss), check.seconds);
+      settings.keep, settings.max_unused.empty() ? "default" : settings.max_unused, mib(before_bytes), mib(after_bytes),
+      mib(before_packs), mib(after_packs), prune_seconds, settings.runs, mib(prune_rss), check.seconds);
   fmt::print(
       "fresh repository with only the last {} states: {:.1f} MiB (packs {:.1f} MiB); ratio {:.3f} (packs {:.3f}), "
       "target <= 1.05\n",
@@ -227,6 +232,7 @@ int run_series_bench(int argc, char** argv) {
                                  {"changed_percent", settings.changed_percent},
                                  {"log_kib", settings.log_kib},
                                  {"runs", settings.runs},
+                                 {"max_unused", settings.max_unused.empty() ? "default" : settings.max_unused},
                                  {"build_s", build_seconds},
                                  {"stats_s", stats.seconds},
                                  {"stats_peak_rss_bytes", stats.peak_rss},
