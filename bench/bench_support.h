@@ -2,7 +2,10 @@
 // folders, CA-like page contents and the page-level storage ideal.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -10,8 +13,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -71,6 +76,45 @@ inline uint64_t zstd_size(const uint8_t* data, size_t size, int level = 3) {
   std::vector<uint8_t> out(ZSTD_compressBound(size));
   const size_t n = ZSTD_compress(out.data(), out.size(), data, size, level);
   return ZSTD_isError(n) ? size : std::min<uint64_t>(n, size);
+}
+
+struct ChildResult {
+  double seconds = 0;
+  uint64_t peak_rss = 0;
+  int exit_code = -1;
+  std::string last_line;  // of its stdout
+};
+
+// Runs `argv` (the real binary, so that its peak RSS is its own: getrusage of the child via wait4),
+// stdout and stderr to `output`.
+inline ChildResult run_child(const std::vector<std::string>& argv, const std::filesystem::path& output) {
+  ChildResult result;
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);  // progress lines too: the bench prints only its own figures
+    }
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  if (pid < 0) throw std::runtime_error("fork failed");
+  int status = 0;
+  rusage usage{};
+  if (wait4(pid, &status, 0, &usage) != pid) throw std::runtime_error("wait4 failed");
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.peak_rss = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) result.last_line = line;
+  }
+  return result;
 }
 
 }  // namespace certvault::bench

@@ -2,12 +2,8 @@
 // CA-shaped snapshots after forgetting most of them, against a baseline of
 // N/10 snapshots built and pruned the same way in the same run. Prune and
 // check run as the real binary in a child process, so each peak RSS is that
-// command's own (getrusage of the child via wait4), not this process's.
-#include <fcntl.h>
+// command's own (run_child in bench_support.h), not this process's.
 #include <fmt/format.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <fstream>
@@ -23,44 +19,6 @@ namespace certvault::bench {
 namespace {
 
 constexpr uint32_t kPage = 8192;
-
-struct ChildResult {
-  double seconds = 0;
-  uint64_t peak_rss = 0;
-  int exit_code = -1;
-  std::string last_line;  // of its stdout
-};
-
-// The only POSIX process code of this mode: runs `argv`, stdout to `output`.
-ChildResult run_child(const std::vector<std::string>& argv, const std::filesystem::path& output) {
-  ChildResult result;
-  const auto start = std::chrono::steady_clock::now();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);  // progress lines too: the bench prints only its own figures
-    }
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  if (pid < 0) throw std::runtime_error("fork failed");
-  int status = 0;
-  rusage usage{};
-  if (wait4(pid, &status, 0, &usage) != pid) throw std::runtime_error("wait4 failed");
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  result.peak_rss = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::ifstream in(output);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) result.last_line = line;
-  }
-  return result;
-}
 
 struct Shape {
   uint32_t database_pages = 96;    // 768 KiB database, 8 KiB pages

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -274,6 +275,12 @@ class PosixFileSystem final : public FileSystem {
       throw_errno(fmt::format("{}: readdir {}", operation, display(path)));
     }
     return entries;
+  }
+
+  std::optional<uint64_t> free_space(const std::filesystem::path& path) override {
+    struct statvfs volume {};
+    if (::statvfs(path.c_str(), &volume) != 0) return std::nullopt;
+    return static_cast<uint64_t>(volume.f_bavail) * static_cast<uint64_t>(volume.f_frsize);
   }
 
   std::optional<FileStatus> status(const std::filesystem::path& path, bool follow_symlinks) override {

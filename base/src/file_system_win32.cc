@@ -265,6 +265,12 @@ class Win32FileSystem final : public FileSystem {
     return entries;
   }
 
+  std::optional<uint64_t> free_space(const std::filesystem::path& path) override {
+    ULARGE_INTEGER available{};
+    if (!GetDiskFreeSpaceExW(system_name(path).c_str(), &available, nullptr, nullptr)) return std::nullopt;
+    return static_cast<uint64_t>(available.QuadPart);
+  }
+
   std::optional<FileStatus> status(const std::filesystem::path& path, bool follow_symlinks) override {
     if (!follow_symlinks) {
       WIN32_FILE_ATTRIBUTE_DATA data{};

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
 
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
+#include "certvault/base/os_file.h"
 #include "certvault/repository/repository.h"
 #include "maintenance_support.h"
 #include "pack.h"
@@ -181,26 +183,73 @@ class Pruner {
     return unused_percent > options_.max_unused_percent;
   }
 
+  // Pack by pack: the live chunks of each old pack go into the open new pack, which is committed
+  // (written, synced, indexed in the catalog) and its old packs deleted before it would outgrow the
+  // pack target. So repacking never needs more free space than one new pack (at most one pack's
+  // size) plus the catalog's journal; before each step the free space is asked of the file-system
+  // seam, and when it does not suffice prune stops cleanly (stop_for_space) after committing what
+  // it has.
   void repack(const std::vector<catalog::Catalog::PackUsage>& usage) {
     const uint64_t target = repository_.config().pack_target_bytes;
     for (const auto& pack : usage) {
       if (!needs_repack(pack)) continue;
-      ++report_.packs_repacked;
-      report_.chunks_removed += pack.chunks - pack.live_chunks;
       if (dry_) {
-        estimated_repack_bytes_ +=
-            pack.live_stored_bytes + pack.live_chunks * (pack::kEntryHeaderSize + pack::kIndexRecordSize);
+        ++report_.packs_repacked;
+        report_.chunks_removed += pack.chunks - pack.live_chunks;
+        estimated_repack_bytes_ += live_entry_bytes(pack);
         continue;
       }
+      // The new pack stays within one pack: commit before this pack's chunks would push it past the target.
+      if (writer_ && writer_->size() + live_entry_bytes(pack) > target) commit_group();
+      if (writer_ && space_budget_ && *space_budget_ < space_needed(pack)) commit_group();
       if (!writer_) {
+        space_budget_ = os::file_system().free_space(repository_.root());
+        if (space_budget_ && *space_budget_ < space_needed(pack)) stop_for_space(pack);
         writer_ = std::make_unique<pack::PackWriter>(objects_, pack::new_pack_name());
         progress(fmt::format("repacking into {}", writer_->name()));
       }
       copy_live_chunks(pack.pack);
+      ++report_.packs_repacked;
+      report_.chunks_removed += pack.chunks - pack.live_chunks;
       group_.push_back(pack.pack);
+      group_chunks_ += pack.chunks;
       if (writer_->size() >= target) commit_group();
     }
     if (writer_) commit_group();
+  }
+
+  // Bytes the live chunks of `pack` take in a new pack: their entries and index records.
+  static uint64_t live_entry_bytes(const catalog::Catalog::PackUsage& pack) {
+    return pack.live_stored_bytes + pack.live_chunks * (pack::kEntryHeaderSize + pack::kIndexRecordSize);
+  }
+
+  // Free bytes the open group needs, counted from when its new pack was begun, once `pack` joins
+  // it: the new pack whole (header, entries, index, footer) and the catalog's rollback journal for
+  // the commit (a page or two per chunk row it moves or deletes, never more than the catalog).
+  uint64_t space_needed(const catalog::Catalog::PackUsage& pack) const {
+    const uint64_t pack_bytes =
+        (writer_ ? writer_->size() + writer_->entry_count() * pack::kIndexRecordSize : pack::kHeaderSize) +
+        live_entry_bytes(pack) + pack::kFooterSize;
+    constexpr uint64_t kJournalPageBytes = 2 * 4096, kJournalFixedBytes = 64u << 10;
+    const uint64_t journal =
+        std::min(catalog_.size_on_disk(), (group_chunks_ + pack.chunks + 8) * kJournalPageBytes) + kJournalFixedBytes;
+    return pack_bytes + journal;
+  }
+
+  [[noreturn]] void stop_for_space(const catalog::Catalog::PackUsage& pack) {
+    const uint64_t needed = space_needed(pack);
+    const auto packs_folder = repository_.root() / "packs";
+    throw Error(
+        ErrorKind::kFailure,
+        fmt::format("prune stopped for lack of space: repacking pack {} ({} of its {} bytes still used) needs {} bytes "
+                    "free in {} (the new pack and the catalog's journal), but only {} bytes are free there. Nothing "
+                    "was lost: {} unused pack{} deleted and {} pack{} repacked so far, all committed. Free at least "
+                    "{} more bytes on that volume and run prune again, or raise --max-unused to leave partly used "
+                    "packs as they are",
+                    pack.pack.name, live_entry_bytes(pack), pack.pack.size, needed, os::display(packs_folder),
+                    space_budget_.value_or(0), report_.packs_deleted, report_.packs_deleted == 1 ? " was" : "s were",
+                    report_.packs_repacked, report_.packs_repacked == 1 ? " was" : "s were",
+                    needed - std::min(needed, space_budget_.value_or(0))));
   }
 
   // Copies the live chunks of `old_pack` into the open writer, verifying each
@@ -258,7 +307,9 @@ class Pruner {
     ++report_.packs_written;
     writer_.reset();
     group_.clear();
+    group_chunks_ = 0;
     moved_.clear();
+    space_budget_.reset();
   }
 
   void finish_totals(const std::vector<catalog::Catalog::PackUsage>& usage) {
@@ -295,7 +346,9 @@ class Pruner {
   std::vector<catalog::PackRecord> group_;  // old packs whose live chunks are in writer_
   std::vector<catalog::ChunkLocation> moved_;
   uint64_t estimated_repack_bytes_ = 0;
-  std::set<std::string> gone_;  // a dry run's snapshots counted as forgotten
+  uint64_t group_chunks_ = 0;             // chunk rows of the packs in group_ (live or not)
+  std::optional<uint64_t> space_budget_;  // free bytes when the open new pack was begun, if the system says
+  std::set<std::string> gone_;            // a dry run's snapshots counted as forgotten
 };
 
 }  // namespace

@@ -47,7 +47,8 @@ TEST_CASE("file system: list_folder and status tell files, folders and symlinks 
                     Catch::Contains("list for the test") && Catch::Contains("missing"));
 }
 
-TEST_CASE("file system: create_folders makes the missing parents and says which, and remove_tree never follows a link") {
+TEST_CASE(
+    "file system: create_folders makes the missing parents and says which, and remove_tree never follows a link") {
   certvault_test::TempFolder temp("file-system");
   const auto deep = temp.path() / "a" / "b" / "c";
   const auto created = os::create_folders(deep, "test");
@@ -131,6 +132,9 @@ class CountingFileSystem final : public os::FileSystem {
   }
   void make_private(const std::filesystem::path& p, const std::string& o) override {
     os::os_file_system().make_private(p, o);
+  }
+  std::optional<uint64_t> free_space(const std::filesystem::path& p) override {
+    return os::os_file_system().free_space(p);
   }
 
  protected:

@@ -70,6 +70,13 @@ class FaultInjectingFile final : public os::OpenFile {
       if (fault->kind == FaultKind::kNoSpace) inner_->write_at(offset, bytes.first(bytes.size() / 2));
       owner_.fail(*fault, operation_, fmt::format("pwrite {} at offset {}", os::display(path()), offset));
     }
+    if (owner_.space_left()) {
+      const uint64_t before = inner_->size();
+      const uint64_t end = offset + bytes.size();
+      if (end > before) {
+        owner_.take_space(end - before, operation_, fmt::format("pwrite {} at offset {}", os::display(path()), offset));
+      }
+    }
     inner_->write_at(offset, bytes);
   }
   uint64_t size() override {
@@ -81,6 +88,11 @@ class FaultInjectingFile final : public os::OpenFile {
   void truncate(uint64_t size) override {
     if (const auto fault = owner_.fire(Call::kTruncate, path())) {
       owner_.fail(*fault, operation_, fmt::format("truncate {} to {} bytes", os::display(path()), size));
+    }
+    if (owner_.space_left()) {
+      const uint64_t before = inner_->size();
+      if (size > before) owner_.take_space(size - before, operation_, "truncate " + os::display(path()));
+      if (size < before) owner_.give_space(before - size);
     }
     inner_->truncate(size);
   }
@@ -174,16 +186,57 @@ std::unique_ptr<os::OpenFile> FaultInjectingFileSystem::open_file(const fs::path
   return std::make_unique<FaultInjectingFile>(*this, std::move(file), operation);
 }
 
+void FaultInjectingFileSystem::limit_space(uint64_t free_bytes) {
+  const std::lock_guard lock(mutex_);
+  space_left_ = free_bytes;
+}
+
+std::optional<uint64_t> FaultInjectingFileSystem::space_left() const {
+  const std::lock_guard lock(mutex_);
+  return space_left_;
+}
+
+void FaultInjectingFileSystem::take_space(uint64_t growth, const std::string& operation, const std::string& what) {
+  const std::lock_guard lock(mutex_);
+  if (!space_left_) return;
+  if (growth > *space_left_) {
+    injected_.push_back(fmt::format("no space ({} bytes asked, {} left) at {}", growth, *space_left_, what));
+    throw certvault::Error(
+        certvault::ErrorKind::kFailure,
+        fmt::format("{}: {}: No space left on device (errno 28, the test's nearly full disk)", operation, what));
+  }
+  *space_left_ -= growth;
+}
+
+void FaultInjectingFileSystem::give_space(uint64_t bytes) {
+  const std::lock_guard lock(mutex_);
+  if (space_left_) *space_left_ += bytes;
+}
+
+uint64_t FaultInjectingFileSystem::size_of(const fs::path& path) {
+  const auto status = inner_.status(path, false);
+  return status && status->type == os::EntryType::kFile ? status->size : 0;
+}
+
+std::optional<uint64_t> FaultInjectingFileSystem::free_space(const fs::path& path) {
+  if (const auto left = space_left()) return left;
+  return inner_.free_space(path);
+}
+
 void FaultInjectingFileSystem::rename(const fs::path& from, const fs::path& to, const std::string& operation) {
   if (const auto fault = fire(Call::kRename, to)) {
     fail(*fault, operation, "rename " + os::display(from) + " to " + os::display(to));
   }
+  const uint64_t replaced = space_left() && from != to ? size_of(to) : 0;
   inner_.rename(from, to, operation);
+  give_space(replaced);
 }
 
 void FaultInjectingFileSystem::remove_file(const fs::path& path, const std::string& operation, bool missing_ok) {
   if (const auto fault = fire(Call::kRemoveFile, path)) fail(*fault, operation, "unlink " + os::display(path));
+  const uint64_t size = space_left() ? size_of(path) : 0;
   inner_.remove_file(path, operation, missing_ok);
+  give_space(size);
 }
 
 void FaultInjectingFileSystem::create_folder(const fs::path& path, const std::string& operation) {

@@ -65,6 +65,13 @@ class FaultInjectingFileSystem final : public certvault::os::FileSystem {
   // "kind call path", one line per fault that fired.
   std::vector<std::string> injected() const;
 
+  // A nearly full disk: from now on `free_bytes` are left for every file this file system
+  // writes. A write that would grow files beyond it writes nothing and throws "No space left
+  // on device (errno 28)"; removing, truncating or replacing a file gives its bytes back;
+  // free_space() reports what is left.
+  void limit_space(uint64_t free_bytes);
+  std::optional<uint64_t> space_left() const;
+
   void rename(const std::filesystem::path& from, const std::filesystem::path& to,
               const std::string& operation) override;
   void remove_file(const std::filesystem::path& path, const std::string& operation, bool missing_ok) override;
@@ -75,6 +82,7 @@ class FaultInjectingFileSystem final : public certvault::os::FileSystem {
                                                       const std::string& operation) override;
   std::optional<certvault::os::FileStatus> status(const std::filesystem::path& path, bool follow_symlinks) override;
   void make_private(const std::filesystem::path& path, const std::string& operation) override;
+  std::optional<uint64_t> free_space(const std::filesystem::path& path) override;
 
  protected:
   std::unique_ptr<certvault::os::OpenFile> open_file(const std::filesystem::path& path, certvault::os::OpenFor mode,
@@ -87,7 +95,14 @@ class FaultInjectingFileSystem final : public certvault::os::FileSystem {
   // Throws the error the system would report for `fault`.
   [[noreturn]] void fail(const Fault& fault, const std::string& operation, const std::string& what) const;
 
+  // With a space limit: takes `growth` bytes of it, or throws as a full disk would.
+  void take_space(uint64_t growth, const std::string& operation, const std::string& what);
+  void give_space(uint64_t bytes);
+  // The size of the file at `path`, 0 when there is none.
+  uint64_t size_of(const std::filesystem::path& path);
+
   certvault::os::FileSystem& inner_;
+  std::optional<uint64_t> space_left_;
   mutable std::mutex mutex_;
   std::vector<Fault> faults_;
   std::vector<uint64_t> counted_;

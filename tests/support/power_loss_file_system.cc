@@ -338,6 +338,12 @@ void PowerLossFileSystem::make_private(const fs::path& path, const std::string& 
   inner_.make_private(path, operation);
 }
 
+std::optional<uint64_t> PowerLossFileSystem::free_space(const fs::path& path) {
+  const std::lock_guard lock(mutex_);
+  require_power();
+  return inner_.free_space(path);
+}
+
 void PowerLossFileSystem::restore_durable_state(UnsyncedWrites unsynced) {
   const std::lock_guard lock(mutex_);
   if (restored_) throw std::logic_error("restore_durable_state() called twice");

@@ -104,6 +104,7 @@ class PowerLossFileSystem final : public certvault::os::FileSystem {
                                                       const std::string& operation) override;
   std::optional<certvault::os::FileStatus> status(const std::filesystem::path& path, bool follow_symlinks) override;
   void make_private(const std::filesystem::path& path, const std::string& operation) override;
+  std::optional<uint64_t> free_space(const std::filesystem::path& path) override;
 
  protected:
   std::unique_ptr<certvault::os::OpenFile> open_file(const std::filesystem::path& path, certvault::os::OpenFor mode,

@@ -151,6 +151,11 @@ class FileSystem {
   // already private on POSIX (0600/0700 whatever the umask, except on file
   // systems without POSIX modes, which keep their mount's).
   virtual void make_private(const std::filesystem::path& path, const std::string& operation) = 0;
+  // Bytes this process may still write on the volume holding `path` (statvfs: f_bavail * f_frsize;
+  // GetDiskFreeSpaceExW: the bytes free to the caller), or nothing when the system cannot tell.
+  // Prune asks before each repack step, so that on a nearly full disk it stops before a write
+  // could fail (a test file system simulates a nearly full disk through this call).
+  virtual std::optional<uint64_t> free_space(const std::filesystem::path& path) = 0;
 
  protected:
   // `failure` null: throw on failure; otherwise a failure to open returns

@@ -3,12 +3,18 @@
 //
 // Contract:
 // - Reads the catalog only (shared lock is enough); writes nothing but a TEMP
-//   table of its own connection, so memory stays bounded by the number of
-//   distinct recipes, not chunks.
-// - A chunk is unique to a snapshot when every recipe that names it (delta
-//   recipes name their bases' chunks through the base) is used by that
-//   snapshot alone. Unique pack bytes count the chunk's pack entry (header and
-//   compressed data): what prune would free if that snapshot were forgotten.
+//   table of its own connection. Memory holds the decoded recipes files use
+//   and their bases (new ids and copy runs), not the chunk index.
+// - A chunk is unique to a snapshot when every file's effective chunk list
+//   that holds it (a delta resolved through its bases, as prune and check see
+//   it) belongs to that snapshot alone. Unique pack bytes count the chunk's
+//   pack entry (header and compressed data): what prune would free if that
+//   snapshot were forgotten.
+// - Cost: each recipe's new ids are tallied once (issue 14); who holds a
+//   copied id is carried, run by run, from the deltas that copy it down to the
+//   recipe that introduced it. A recipe row that does not hash to its id, a
+//   chunk count that disagrees, a copy run outside its base or a chain deeper
+//   than the format allows throws Error(kIntegrity).
 // - With a focus snapshot, "referenced" totals are that snapshot's distinct
 //   chunks; without, every chunk any snapshot references.
 #pragma once
