@@ -28,7 +28,8 @@ namespace certvault::dictionary {
 inline constexpr uint32_t kObjectVersion = 1;  // in the frame's version field (§4.4)
 // Measured on the simulated CA's pages (docs/benchmarks.md, "Dictionaries"): 112 KiB trained on
 // 8 MiB kept 0.502 of the pages, 256 KiB on 16 MiB 0.499, 512 KiB on 32 MiB 0.498.
-inline constexpr size_t kCapacity = 256 * 1024;    // bytes of a trained dictionary, at most
+inline constexpr size_t kCapacity = 256 * 1024;  // bytes of a trained dictionary, at most
+inline constexpr size_t kSmallestCapacity = 4 * 1024;
 inline constexpr size_t kSampleBytes = 16u << 20;  // chunks held back to train on
 inline constexpr size_t kMinimumSampleBytes = 64 * 1024;
 inline constexpr double kMinimumSaving = 0.02;            // of the held-out sample's compressed size
