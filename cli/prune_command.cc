@@ -27,6 +27,7 @@ nlohmann::json prune_report_json(const PruneReport& r) {
           {"packs_written", r.packs_written},
           {"chunks_removed", r.chunks_removed},
           {"recipes_removed", r.recipes_removed},
+          {"dictionaries_removed", r.dictionaries_removed},
           {"orphan_packs_removed", r.orphan_packs_removed},
           {"orphan_manifests_removed", r.orphan_manifests_removed},
           {"orphan_recipes_removed", r.orphan_recipes_removed},

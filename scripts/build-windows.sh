@@ -68,13 +68,14 @@ debian_source() {
 mkdir -p "$deps/include" "$deps/lib"
 
 # --- zstd: the library's C sources, compiled directly (no threads, no assembly needed) -----------
-if [ ! -f "$deps/lib/libzstd.a" ]; then
+# dictBuilder (ZDICT, issue 16) joined later: a library built without it is rebuilt.
+if [ ! -f "$deps/lib/libzstd.a" ] || [ ! -f "$deps/obj/zstd/dictBuilder_zdict.o" ]; then
   debian_source libzstd
   echo "build-windows: building zstd for Windows" >&2
   zsrc=$deps/src/libzstd/lib
   zobj=$deps/obj/zstd
   rm -rf "$zobj" && mkdir -p "$zobj"
-  printf '%s\n' "$zsrc"/common/*.c "$zsrc"/compress/*.c "$zsrc"/decompress/*.c |
+  printf '%s\n' "$zsrc"/common/*.c "$zsrc"/compress/*.c "$zsrc"/decompress/*.c "$zsrc"/dictBuilder/*.c |
     xargs -P "$jobs" -I{} sh -c 'f={}; o='"$zobj"'/$(basename "$(dirname "$f")")_$(basename "$f" .c).o;
       '"$host"'-gcc-posix -O2 -DZSTD_DISABLE_ASM -DXXH_NAMESPACE=ZSTD_ -c "$f" -o "$o"'
   rm -f "$deps/lib/libzstd.a.tmp"

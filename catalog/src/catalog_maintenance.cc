@@ -167,7 +167,7 @@ void Catalog::replace_packs(const std::vector<int64_t>& old_pack_ids, const std:
         .bind_int64(2, static_cast<int64_t>(chunk.offset))
         .bind_int64(3, chunk.stored_size)
         .bind_int64(4, chunk.raw_size)
-        .bind_int64(5, chunk.flags)
+        .bind_int64(5, flags_column(chunk))
         .bind_blob(6, chunk.id);
     move.run();
   }
@@ -203,6 +203,16 @@ std::vector<std::string> Catalog::dangling_references() const {
       problems.push_back("chunk " + hex_of(statement.column_blob(0)) + " is indexed in pack id " +
                          std::to_string(statement.column_int64(1)) + " at offset " +
                          std::to_string(statement.column_int64(2)) + ", but no such pack is in the catalog");
+    }
+  }
+  {
+    Statement statement(db_,
+                        "SELECT c.id, c.flags >> 16 FROM chunks c LEFT JOIN dictionaries d ON d.id = c.flags >> 16 "
+                        "WHERE c.flags >= 65536 AND d.id IS NULL LIMIT " +
+                            std::to_string(kLimit));
+    while (statement.step()) {
+      problems.push_back("chunk " + hex_of(statement.column_blob(0)) + " was compressed with dictionary " +
+                         std::to_string(statement.column_int64(1)) + ", but no such dictionary is in the catalog");
     }
   }
   {

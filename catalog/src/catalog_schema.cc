@@ -72,6 +72,13 @@ ALTER TABLE snapshots ADD COLUMN source_path TEXT NOT NULL DEFAULT '';
 CREATE INDEX snapshots_by_order ON snapshots(created_us, commit_seq, order_rank);
 ALTER TABLE truncations ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
 )sql"},
+      // Issue 16: zstd dictionaries (repository format 2). A chunk's dictionary id lives in bits
+      // 16..47 of chunks.flags (0 there: none), so rows of earlier schemas stay valid as they are.
+      {3, "dictionaries", R"sql(
+CREATE TABLE dictionaries(
+  id INTEGER PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,
+  ratio_ppm INTEGER NOT NULL, created_unix INTEGER NOT NULL);
+)sql"},
   };
   return all;
 }

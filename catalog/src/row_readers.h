@@ -32,7 +32,14 @@ inline void read_location_fields(const Statement& statement, int first, ChunkLoc
   location.offset = static_cast<uint64_t>(statement.column_int64(first + 1));
   location.stored_size = static_cast<uint32_t>(statement.column_int64(first + 2));
   location.raw_size = static_cast<uint32_t>(statement.column_int64(first + 3));
-  location.flags = static_cast<uint16_t>(statement.column_int64(first + 4));
+  const auto flags = static_cast<uint64_t>(statement.column_int64(first + 4));
+  location.flags = static_cast<uint16_t>(flags & 0xffff);  // bits 16..47: the dictionary (schema 3)
+  location.dictionary = static_cast<uint32_t>(flags >> 16);
+}
+
+// The `flags` column of a chunk row: the entry flags in bits 0..15, the dictionary id in 16..47.
+inline int64_t flags_column(const ChunkLocation& location) {
+  return static_cast<int64_t>((uint64_t{location.dictionary} << 16) | location.flags);
 }
 
 // Columns 0..5: id, pack_id, offset, stored_size, raw_size, flags.

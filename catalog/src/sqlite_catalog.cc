@@ -277,7 +277,7 @@ void Catalog::insert_chunk_row(const ChunkLocation& chunk, int64_t pack_id) {
       .bind_int64(3, static_cast<int64_t>(chunk.offset))
       .bind_int64(4, chunk.stored_size)
       .bind_int64(5, chunk.raw_size)
-      .bind_int64(6, chunk.flags);
+      .bind_int64(6, flags_column(chunk));
   statement.run();
 }
 
@@ -294,6 +294,7 @@ void Catalog::commit_snapshot(const SnapshotCommit& commit) try {
     }
     insert_chunk_row(chunk, pack_ids[static_cast<size_t>(chunk.pack_id)]);
   }
+  for (const auto& dictionary : commit.new_dictionaries) add_dictionary(dictionary);
   // Bases first, so that the foreign key from a delta to its base holds.
   std::vector<const RecipeRecord*> recipes;
   for (const auto& recipe : commit.new_recipes) recipes.push_back(&recipe);
@@ -468,8 +469,8 @@ void Catalog::begin_rebuild() {
   execute(db_, "BEGIN IMMEDIATE", "begin rebuild");
   try {
     // Children before parents, so that no foreign key is violated on the way.
-    for (const char* table :
-         {"missing_files", "files", "restore_map", "snapshot_tags", "snapshots", "recipes", "chunks", "packs"}) {
+    for (const char* table : {"missing_files", "files", "restore_map", "snapshot_tags", "snapshots", "recipes",
+                              "chunks", "packs", "dictionaries"}) {
       execute(db_, std::string("DELETE FROM ") + table, std::string("rebuild: clear ") + table);
     }
   } catch (...) {
@@ -485,6 +486,62 @@ void Catalog::add_pack_with_chunks(PackRecord pack, std::vector<ChunkLocation> c
 }
 
 void Catalog::add_recipe(const RecipeRecord& recipe) { insert_recipe_row(recipe); }
+
+void Catalog::add_dictionary(const DictionaryRecord& dictionary) {
+  Statement statement(db_,
+                      "INSERT OR IGNORE INTO dictionaries(id, role, name, size, ratio_ppm, created_unix) "
+                      "VALUES (?, ?, ?, ?, ?, ?)");
+  statement.bind_int64(1, dictionary.id)
+      .bind_text(2, dictionary.role)
+      .bind_text(3, dictionary.name)
+      .bind_int64(4, static_cast<int64_t>(dictionary.size))
+      .bind_int64(5, dictionary.ratio_ppm)
+      .bind_int64(6, dictionary.created_unix);
+  statement.run();
+}
+
+namespace {
+DictionaryRecord read_dictionary(const Statement& statement) {
+  DictionaryRecord record;
+  record.id = static_cast<uint32_t>(statement.column_int64(0));
+  record.role = statement.column_text(1);
+  record.name = statement.column_text(2);
+  record.size = static_cast<uint64_t>(statement.column_int64(3));
+  record.ratio_ppm = static_cast<uint32_t>(statement.column_int64(4));
+  record.created_unix = statement.column_int64(5);
+  return record;
+}
+constexpr const char* kDictionaryColumns = "SELECT id, role, name, size, ratio_ppm, created_unix FROM dictionaries";
+}  // namespace
+
+std::vector<DictionaryRecord> Catalog::dictionaries() const {
+  Statement statement(db_, std::string(kDictionaryColumns) + " ORDER BY created_unix, id");
+  std::vector<DictionaryRecord> records;
+  while (statement.step()) records.push_back(read_dictionary(statement));
+  return records;
+}
+
+std::optional<DictionaryRecord> Catalog::latest_dictionary(const std::string& role) const {
+  Statement statement(db_, std::string(kDictionaryColumns) +
+                               " WHERE role = ? ORDER BY created_unix DESC, rowid DESC "
+                               "LIMIT 1");
+  statement.bind_text(1, role);
+  if (!statement.step()) return std::nullopt;
+  return read_dictionary(statement);
+}
+
+std::vector<uint32_t> Catalog::dictionaries_in_use() const {
+  Statement statement(db_, "SELECT DISTINCT flags >> 16 FROM chunks WHERE flags >= 65536 ORDER BY 1");
+  std::vector<uint32_t> ids;
+  while (statement.step()) ids.push_back(static_cast<uint32_t>(statement.column_int64(0)));
+  return ids;
+}
+
+void Catalog::delete_dictionary(uint32_t id) {
+  Statement statement(db_, "DELETE FROM dictionaries WHERE id = ?");
+  statement.bind_int64(1, id);
+  statement.run();
+}
 
 void Catalog::add_snapshot(const SnapshotRecord& snapshot, const std::vector<FileRecord>& files,
                            const std::vector<MissingFile>& missing) {

@@ -4,7 +4,16 @@
 
 namespace certvault {
 
+namespace {
+// Whether the head is an ESE log's (file type 3 in its header): a folder backup's logs.
+bool is_log_head(std::span<const uint8_t> head) {
+  return head.size() >= ese::kHeaderPrefixBytes &&
+         head[ese::kFileTypeOffset] == static_cast<uint8_t>(ese::FileType::kLog);
+}
+}  // namespace
+
 chunker::Chunking choose_chunking(std::string_view role, std::span<const uint8_t> head) {
+  if (role == "log" || (role == "file" && is_log_head(head))) return chunker::Chunking::fixed_blocks(kLogBlockBytes);
   if (role != "database" && role != "file") return chunker::Chunking::content_defined();
   const auto page_size = ese::database_page_size(head.first(std::min(head.size(), kChunkingHeadBytes)));
   return page_size ? chunker::Chunking::page_aligned(*page_size) : chunker::Chunking::content_defined();

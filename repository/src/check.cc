@@ -17,6 +17,7 @@
 #include "certvault/repository/snapshot_reader.h"
 #include "chunk_verify.h"
 #include "exposed_entries.h"
+#include "dictionary.h"
 #include "keyed_hash.h"
 #include "maintenance_support.h"
 #include "manifest.h"
@@ -42,6 +43,7 @@ class Checker {
 
   CheckReport run() {
     phase("catalog", [this] { check_catalog(); });
+    phase("dictionaries", [this] { check_dictionaries(); });
     phase("packs", [this] { check_packs(); });
     phase("leftovers", [this] { find_leftovers(); });
     phase("recipes", [this] { check_recipes(); });
@@ -101,6 +103,41 @@ class Checker {
     for (auto& line : catalog_.dangling_references()) problem("catalog: " + line);
   }
 
+  // Every dictionary row: its object exists, decodes (frame checksum, ids in name, body and
+  // dictionary agree) and is the one the row describes. Chunks naming a dictionary without a row
+  // are found by dangling_references(); dictionary objects without a row are leftovers.
+  void check_dictionaries() {
+    std::set<std::string> known;
+    for (const auto& record : catalog_.dictionaries()) {
+      ++report_.dictionaries;
+      known.insert(record.name);
+      if (record.name != dictionary::object_name(record.id)) {
+        problem(fmt::format("dictionary {:08x}: the catalog names object {}", record.id, record.name));
+        continue;
+      }
+      if (!objects_.exists(record.name)) {
+        problem(fmt::format("dictionary {} is missing: the chunks compressed with it cannot be read", record.name));
+        continue;
+      }
+      try {
+        const auto dictionary = dictionary::decode_object(objects_.read_all(record.name), record.name);
+        if (dictionary.bytes.size() != record.size || dictionary.role != record.role) {
+          problem(fmt::format("dictionary {}: {} bytes for role '{}', but the catalog says {} bytes for '{}'",
+                              record.name, dictionary.bytes.size(), dictionary.role, record.size, record.role));
+        }
+      } catch (const Error& e) {
+        problem(fmt::format("{}: the chunks compressed with it cannot be read", e.what()));
+      }
+    }
+    for (const auto& name : objects_.list("dicts/")) {
+      if (known.contains(name)) continue;
+      warning(
+          fmt::format("dictionary object {} is not in the catalog (left by an interrupted backup or prune); "
+                      "`certvault prune` removes it",
+                      name));
+    }
+  }
+
   void check_packs() {
     for (const auto& pack : catalog_.packs()) {
       ++report_.packs;
@@ -147,10 +184,12 @@ class Checker {
         if (entry.id != chunk.id) {
           disagreement = fmt::format("is chunk {} in the pack's trailer index", to_hex(entry.id));
         } else if (entry.stored_size != chunk.stored_size || entry.raw_size != chunk.raw_size ||
-                   entry.flags != chunk.flags) {
+                   entry.flags != chunk.flags || entry.dictionary != chunk.dictionary) {
           disagreement = fmt::format(
-              "has stored/raw size {}/{} flags 0x{:x} in the trailer index but {}/{} flags 0x{:x} in the catalog",
-              entry.stored_size, entry.raw_size, entry.flags, chunk.stored_size, chunk.raw_size, chunk.flags);
+              "has stored/raw size {}/{} flags 0x{:x} dictionary {:08x} in the trailer index but {}/{} flags 0x{:x} "
+              "dictionary {:08x} in the catalog",
+              entry.stored_size, entry.raw_size, entry.flags, entry.dictionary, chunk.stored_size, chunk.raw_size,
+              chunk.flags, chunk.dictionary);
         }
       }
       if (disagreement.empty()) continue;
@@ -169,7 +208,7 @@ class Checker {
   void read_pack(const catalog::PackRecord& pack, const std::vector<pack::EntryInfo>& entries) {
     ++report_.packs_read;
     const auto secret = std::span<const uint8_t>(repository_.config().chunk_id_secret);
-    chunk_verify::DecompressionContext decompression;
+    chunk_verify::DecompressionContext decompression(&repository_.dictionaries());
     std::vector<uint8_t> raw;
     size_t first = 0;
     while (first < entries.size()) {

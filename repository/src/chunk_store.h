@@ -7,12 +7,20 @@
 // pack; only then are the chunks durable. A worker's error is rethrown by the
 // next add() or flush(). Destroying the store without flush() abandons the
 // open pack (no object appears).
+//
+// Dictionaries (repository format 2): add() names the chunk's dictionary role ("database" for
+// database pages; empty: none). The first chunks of a role without a dictionary are held back
+// (dictionary::kSampleBytes), a dictionary is trained on them and written as an object before any
+// chunk compressed with it, and the held chunks are then queued; when the ratio measured over
+// dictionary::kDriftWindowBytes drifts beyond dictionary::kDriftTolerance of the trained one, the
+// next chunks train a new dictionary. Dictionaries are never rewritten.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -21,6 +29,7 @@
 
 #include "certvault/catalog/catalog.h"
 #include "certvault/repository/object_store.h"
+#include "dictionary.h"
 #include "keyed_hash.h"
 #include "pack.h"
 
@@ -28,37 +37,64 @@ namespace certvault {
 
 class ChunkStore {
  public:
-  ChunkStore(ObjectStore& objects, int zstd_level, uint64_t pack_target_bytes, unsigned workers);
+  // `pack_version` 2 with a `catalog` (to find each role's current dictionary) enables dictionaries.
+  ChunkStore(ObjectStore& objects, int zstd_level, uint64_t pack_target_bytes, unsigned workers,
+             uint32_t pack_version = pack::kVersion1, const catalog::Catalog* catalog = nullptr);
   ~ChunkStore();
   ChunkStore(const ChunkStore&) = delete;
   ChunkStore& operator=(const ChunkStore&) = delete;
 
-  void add(const Hash128& id, std::span<const uint8_t> raw);
+  void add(const Hash128& id, std::span<const uint8_t> raw, const std::string& dictionary_role = {});
   void flush();
 
   // Valid after flush(): the packs written and where each chunk went
   // (ChunkLocation::pack_id is an index into packs()).
   const std::vector<catalog::PackRecord>& packs() const { return packs_; }
   const std::vector<catalog::ChunkLocation>& chunks() const { return chunks_; }
+  // Dictionaries trained by this store (their objects are written).
+  const std::vector<catalog::DictionaryRecord>& new_dictionaries() const { return new_dictionaries_; }
   uint64_t stored_bytes() const;  // entry bytes appended so far (headers included)
 
  private:
+  struct Role;
   struct Job {
     Hash128 id;
     std::vector<uint8_t> raw;
+    std::shared_ptr<const dictionary::CompressionDictionary> dictionary;
+    Role* role = nullptr;  // for the ratio measured with `dictionary`
   };
+  struct Role {
+    std::string name;
+    bool loaded = false;    // the catalog's current dictionary was looked up
+    bool sampling = false;  // holding chunks back to train on
+    bool gave_up = false;   // training did not pay off in this store: no more attempts
+    std::shared_ptr<const dictionary::CompressionDictionary> current;
+    std::vector<Job> held;
+    uint64_t held_bytes = 0;
+    uint64_t window_raw = 0, window_stored = 0;  // guarded by stats_mutex_
+  };
+  void enqueue(Job job);
+  Role& role(const std::string& name);
+  void train(Role& role);  // from role.held; then queues the held chunks
   void worker_loop();
-  void append_to_pack(const Hash128& id, uint32_t raw_size, uint16_t flags, std::span<const uint8_t> stored);
+  void append_to_pack(const Hash128& id, uint32_t raw_size, uint16_t flags, std::span<const uint8_t> stored,
+                      uint32_t dictionary);
   void finish_open_pack();  // caller holds pack_mutex_
   void rethrow_worker_error();
 
   ObjectStore& objects_;
   const int zstd_level_;
   const uint64_t pack_target_bytes_;
+  const uint32_t pack_version_;
+  const catalog::Catalog* catalog_;
+  std::map<std::string, Role> roles_;  // used by add()'s thread only, but for the window counters
+  std::mutex stats_mutex_;
+  std::vector<catalog::DictionaryRecord> new_dictionaries_;
 
   std::mutex queue_mutex_;
   std::condition_variable queue_not_full_, queue_not_empty_, queue_idle_;
   std::deque<Job> queue_;
+  uint64_t queued_bytes_ = 0;
   size_t busy_workers_ = 0;
   bool stopping_ = false;
   std::exception_ptr worker_error_;

@@ -22,7 +22,19 @@ void decode_entry(std::span<const uint8_t> entry_bytes, const std::string& pack_
                                                    raw.size(), expected.raw_size));
   }
   if ((expected.flags & pack::kFlagCompressed) != 0) {
-    const size_t n = ZSTD_decompressDCtx(decompression.context, raw.data(), raw.size(), stored.data(), stored.size());
+    size_t n = 0;
+    if (expected.dictionary != 0) {
+      if (decompression.dictionaries == nullptr) {
+        throw Error(ErrorKind::kIntegrity,
+                    fmt::format("in pack {} needs dictionary {:08x}, which this reader has not got", pack_name,
+                                expected.dictionary));
+      }
+      const ZSTD_DDict* dictionary = decompression.dictionaries->get(expected.dictionary);
+      n = ZSTD_decompress_usingDDict(decompression.context, raw.data(), raw.size(), stored.data(), stored.size(),
+                                     dictionary);
+    } else {
+      n = ZSTD_decompressDCtx(decompression.context, raw.data(), raw.size(), stored.data(), stored.size());
+    }
     if (ZSTD_isError(n) || n != expected.raw_size) {
       throw Error(ErrorKind::kIntegrity,
                   fmt::format("in pack {} does not decompress to {} bytes: {}", pack_name, expected.raw_size,

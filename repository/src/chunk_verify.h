@@ -7,16 +7,21 @@
 #include <span>
 #include <string>
 
+#include "dictionary.h"
 #include "pack.h"
 
 namespace certvault::chunk_verify {
 
 struct DecompressionContext {
-  DecompressionContext() : context(ZSTD_createDCtx()) {}
+  // `dictionaries`: where entries compressed with a dictionary find it (none: such an entry is an
+  // integrity error).
+  explicit DecompressionContext(dictionary::DictionaryCache* dictionaries = nullptr)
+      : context(ZSTD_createDCtx()), dictionaries(dictionaries) {}
   ~DecompressionContext() { ZSTD_freeDCtx(context); }
   DecompressionContext(const DecompressionContext&) = delete;
   DecompressionContext& operator=(const DecompressionContext&) = delete;
   ZSTD_DCtx* context;
+  dictionary::DictionaryCache* dictionaries;
 };
 
 // Verifies the entry `entry_bytes` (header, envelope and stored bytes, as at

@@ -24,7 +24,8 @@ inline constexpr size_t kBodyXxh64At = 16;   // u64
 inline constexpr std::string_view kRecipeMagic = "CVRECIPE";      // §4.1
 inline constexpr std::string_view kManifestMagic = "CVSNAPSH";    // §4.2
 inline constexpr std::string_view kTruncationMagic = "CVTRUNCT";  // §4.3
+inline constexpr std::string_view kDictionaryMagic = "CVZSDICT";  // §4.4
 static_assert(kRecipeMagic.size() == kMagicSize && kManifestMagic.size() == kMagicSize &&
-              kTruncationMagic.size() == kMagicSize);
+              kTruncationMagic.size() == kMagicSize && kDictionaryMagic.size() == kMagicSize);
 
 }  // namespace certvault::framed

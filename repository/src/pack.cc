@@ -21,7 +21,7 @@ uint64_t xxh64(std::span<const uint8_t> bytes) { return XXH64(bytes.data(), byte
 
 std::array<uint8_t, kEntryHeaderSize> encode_entry_header(const ChunkId& id, uint16_t flags, uint16_t envelope_size,
                                                           uint32_t raw_size, uint32_t stored_size,
-                                                          uint64_t stored_xxh64) {
+                                                          uint64_t stored_xxh64, uint32_t dictionary) {
   std::array<uint8_t, kEntryHeaderSize> header{};
   std::memcpy(header.data(), kEntryMagic, sizeof kEntryMagic);
   le::store<uint16_t>(header, kEntryFlagsAt, flags);
@@ -32,6 +32,7 @@ std::array<uint8_t, kEntryHeaderSize> encode_entry_header(const ChunkId& id, uin
   le::store<uint64_t>(header, kEntryStoredXxh64At, stored_xxh64);
   le::store<uint32_t>(header, kEntryHeaderCheckAt,
                       static_cast<uint32_t>(xxh64(std::span(header.data(), kEntryHeaderCheckAt))));
+  le::store<uint32_t>(header, kEntryDictionaryAt, dictionary);  // 0 in version 1 (reserved there)
   return header;
 }
 
@@ -43,19 +44,29 @@ bool entry_fits(uint64_t offset, uint64_t envelope_size, uint64_t stored_size, u
 
 }  // namespace
 
-PackWriter::PackWriter(ObjectStore& store, std::string name) : name_(std::move(name)) {
+PackWriter::PackWriter(ObjectStore& store, std::string name, uint32_t version)
+    : name_(std::move(name)), version_(version) {
+  if (version_ != kVersion1 && version_ != kVersion2) {
+    throw Error(ErrorKind::kInternal, fmt::format("pack {}: cannot write version {}", name_, version_));
+  }
   writer_ = store.create(name_);
   uint8_t header[kHeaderSize] = {};
   std::memcpy(header, kPackMagic, sizeof kPackMagic);
-  le::store<uint16_t>(header, kHeaderVersionAt, static_cast<uint16_t>(kVersion));
+  le::store<uint16_t>(header, kHeaderVersionAt, static_cast<uint16_t>(version_));
   writer_->append(header);
 }
 
-EntryInfo PackWriter::add(const ChunkId& id, uint32_t raw_size, uint16_t flags, std::span<const uint8_t> stored) {
+EntryInfo PackWriter::add(const ChunkId& id, uint32_t raw_size, uint16_t flags, std::span<const uint8_t> stored,
+                          uint32_t dictionary) {
   if ((flags & ~kKnownFlags) != 0) {
     throw Error(ErrorKind::kInternal,
                 fmt::format("pack {}: cannot add a chunk with flags 0x{:04x} (version {} knows 0x{:04x})", name_, flags,
-                            kVersion, kKnownFlags));
+                            version_, kKnownFlags));
+  }
+  if (dictionary != 0 && (version_ < kVersion2 || (flags & kFlagCompressed) == 0)) {
+    throw Error(ErrorKind::kInternal, fmt::format("pack {}: dictionary {} for an entry of a version-{} pack with "
+                                                  "flags 0x{:04x}",
+                                                  name_, dictionary, version_, flags));
   }
   if (stored.size() > std::numeric_limits<uint32_t>::max()) {
     throw Error(ErrorKind::kInternal,
@@ -75,7 +86,8 @@ EntryInfo PackWriter::add(const ChunkId& id, uint32_t raw_size, uint16_t flags, 
   info.stored_size = static_cast<uint32_t>(stored.size());
   info.flags = flags;
   info.envelope_size = 0;
-  const auto header = encode_entry_header(id, flags, 0, raw_size, info.stored_size, xxh64(stored));
+  info.dictionary = dictionary;
+  const auto header = encode_entry_header(id, flags, 0, raw_size, info.stored_size, xxh64(stored), dictionary);
   writer_->append(header);
   writer_->append(stored);
   entries_.push_back(info);
@@ -96,11 +108,12 @@ const std::vector<EntryInfo>& PackWriter::finish() {
     le::store<uint32_t>(record, kRecordStoredSizeAt, entry.stored_size);
     le::store<uint16_t>(record, kRecordFlagsAt, entry.flags);
     le::store<uint16_t>(record, kRecordEnvelopeSizeAt, entry.envelope_size);
+    le::store<uint32_t>(record, kRecordDictionaryAt, entry.dictionary);
   }
   uint8_t footer[kFooterSize] = {};
   le::store<uint64_t>(footer, kFooterIndexOffsetAt, index_offset);
   le::store<uint32_t>(footer, kFooterEntryCountAt, static_cast<uint32_t>(entries_.size()));
-  le::store<uint32_t>(footer, kFooterVersionAt, kVersion);
+  le::store<uint32_t>(footer, kFooterVersionAt, version_);
   le::store<uint64_t>(footer, kFooterIndexXxh64At, xxh64(index));
   std::memcpy(&footer[kFooterMagicAt], kFooterMagic, sizeof kFooterMagic);
   writer_->append(index);
@@ -121,9 +134,9 @@ std::vector<EntryInfo> parse_index(std::span<const uint8_t> tail, uint64_t pack_
     corrupt(name, footer_offset + kFooterMagicAt, "footer magic", "not \"CVPKEND\" (truncated or not a pack)");
   }
   const uint32_t version = le::load<uint32_t>(footer, kFooterVersionAt);
-  if (version != kVersion) {
+  if (version != kVersion1 && version != kVersion2) {
     corrupt(name, footer_offset + kFooterVersionAt, "footer version",
-            fmt::format("{} (this program reads version {})", version, kVersion));
+            fmt::format("{} (this program reads versions 1 and 2)", version));
   }
   const uint64_t index_offset = le::load<uint64_t>(footer, kFooterIndexOffsetAt);
   const uint32_t entry_count = le::load<uint32_t>(footer, kFooterEntryCountAt);
@@ -174,10 +187,18 @@ std::vector<EntryInfo> parse_index(std::span<const uint8_t> tail, uint64_t pack_
     }
     if (entry.envelope_size != 0) {  // bytes no checksum covers: none may exist in version 1
       corrupt(name, record_offset + kRecordEnvelopeSizeAt, fmt::format("index record {} envelope_size", i),
-              fmt::format("{}, but version {} entries have no envelope", entry.envelope_size, kVersion));
+              fmt::format("{}, but version {} entries have no envelope", entry.envelope_size, version));
     }
-    if (le::load<uint32_t>(record, kRecordReservedAt) != 0) {
-      corrupt(name, record_offset + kRecordReservedAt, fmt::format("index record {} reserved field", i), "not zero");
+    if (version == kVersion1) {
+      if (le::load<uint32_t>(record, kRecordReservedAt) != 0) {
+        corrupt(name, record_offset + kRecordReservedAt, fmt::format("index record {} reserved field", i), "not zero");
+      }
+    } else {
+      entry.dictionary = le::load<uint32_t>(record, kRecordDictionaryAt);
+      if (entry.dictionary != 0 && (entry.flags & kFlagCompressed) == 0) {
+        corrupt(name, record_offset + kRecordDictionaryAt, fmt::format("index record {} dictionary", i),
+                fmt::format("{} names a dictionary for an entry that is not compressed", entry.dictionary));
+      }
     }
     if (!entry_fits(entry.offset, entry.envelope_size, entry.stored_size, index_offset)) {
       corrupt(name, record_offset + kRecordStoredSizeAt, fmt::format("index record {} stored size", i),
@@ -194,25 +215,25 @@ std::vector<EntryInfo> parse_index(std::span<const uint8_t> tail, uint64_t pack_
   return entries;
 }
 
-void verify_header(std::span<const uint8_t> header, const std::string& name) {
+uint32_t verify_header(std::span<const uint8_t> header, const std::string& name) {
   if (header.size() != kHeaderSize) {
     corrupt(name, 0, "pack header", fmt::format("{} bytes, not {}", header.size(), kHeaderSize));
   }
   if (std::memcmp(header.data(), kPackMagic, sizeof kPackMagic) != 0) corrupt(name, 0, "pack magic", "not \"CVPK\"");
   const uint16_t version = le::load<uint16_t>(header, kHeaderVersionAt);
-  if (version != kVersion) {
-    corrupt(name, kHeaderVersionAt, "pack version",
-            fmt::format("{} (this program reads version {})", version, kVersion));
+  if (version != kVersion1 && version != kVersion2) {
+    corrupt(name, kHeaderVersionAt, "pack version", fmt::format("{} (this program reads versions 1 and 2)", version));
   }
   const uint16_t flags = le::load<uint16_t>(header, kHeaderFlagsAt);
   if (flags != 0) {
     corrupt(name, kHeaderFlagsAt, "pack header flags",
-            fmt::format("0x{:04x}, but version {} defines none", flags, kVersion));
+            fmt::format("0x{:04x}, but version {} defines none", flags, version));
   }
   const uint64_t reserved = le::load<uint64_t>(header, kHeaderReservedAt);
   if (reserved != 0) {
     corrupt(name, kHeaderReservedAt, "pack header reserved field", fmt::format("0x{:016x}, not zero", reserved));
   }
+  return version;
 }
 
 std::vector<EntryInfo> read_index(const ObjectStore& store, const std::string& name) {
@@ -221,8 +242,13 @@ std::vector<EntryInfo> read_index(const ObjectStore& store, const std::string& n
     corrupt(name, 0, "pack size",
             fmt::format("{} bytes is shorter than header and footer ({} bytes)", pack_size, kHeaderSize + kFooterSize));
   }
-  verify_header(store.read(name, 0, kHeaderSize), name);
+  const uint32_t header_version = verify_header(store.read(name, 0, kHeaderSize), name);
   const auto footer = store.read(name, pack_size - kFooterSize, kFooterSize);
+  const uint32_t footer_version = le::load<uint32_t>(footer, kFooterVersionAt);
+  if (footer_version != header_version) {
+    corrupt(name, pack_size - kFooterSize + kFooterVersionAt, "footer version",
+            fmt::format("{}, but the pack header says version {}", footer_version, header_version));
+  }
   const uint64_t index_offset = le::load<uint64_t>(footer, kFooterIndexOffsetAt);
   // Bound the index by the pack size before reading it: the footer may lie.
   if (index_offset < kHeaderSize || index_offset > pack_size - kFooterSize) {
@@ -260,10 +286,13 @@ std::span<const uint8_t> verify_entry(std::span<const uint8_t> entry, const std:
   if (static_cast<uint32_t>(xxh64(header.first(kEntryHeaderCheckAt))) != header_check) {
     corrupt(name, at + kEntryHeaderCheckAt, "entry header_check", "the entry header's checksum does not match");
   }
-  // Not covered by header_check (bytes 0..39): checked on its own.
-  const uint32_t reserved = le::load<uint32_t>(header, kEntryReservedAt);
-  if (reserved != 0) {
-    corrupt(name, at + kEntryReservedAt, "entry reserved field", fmt::format("0x{:08x}, not zero", reserved));
+  // Not covered by header_check (bytes 0..39): checked on its own. Zero in a version-1 pack (its
+  // index and the catalog say dictionary 0); a version-2 pack's dictionary id, which must agree
+  // with the index record (covered by the index checksum) or the catalog.
+  const uint32_t dictionary = le::load<uint32_t>(header, kEntryDictionaryAt);
+  if (dictionary != expected.dictionary) {
+    corrupt(name, at + kEntryDictionaryAt, expected.dictionary == 0 ? "entry reserved field" : "entry dictionary",
+            fmt::format("0x{:08x} on disk but the index says 0x{:08x}", dictionary, expected.dictionary));
   }
   const auto disagree = [&](size_t field_offset, const char* field, uint64_t on_disk, uint64_t wanted) {
     if (on_disk != wanted) {

@@ -24,14 +24,18 @@ struct EntryInfo {
   uint32_t stored_size = 0;
   uint16_t flags = 0;
   uint16_t envelope_size = 0;
+  uint32_t dictionary = 0;  // version-2 packs: the zstd dictionary of the stored bytes (0: none)
 };
 
 // Writes one pack object. Not thread-safe: callers serialise add().
 class PackWriter {
  public:
-  PackWriter(ObjectStore& store, std::string name);
-  // `stored` is what goes to disk (compressed or raw, as `flags` says).
-  EntryInfo add(const ChunkId& id, uint32_t raw_size, uint16_t flags, std::span<const uint8_t> stored);
+  // `version`: kVersion1 in a repository of format 1, kVersion2 in format 2.
+  PackWriter(ObjectStore& store, std::string name, uint32_t version);
+  // `stored` is what goes to disk (compressed or raw, as `flags` says); `dictionary` names the zstd
+  // dictionary it was compressed with (version 2 only, compressed entries only; 0: none).
+  EntryInfo add(const ChunkId& id, uint32_t raw_size, uint16_t flags, std::span<const uint8_t> stored,
+                uint32_t dictionary = 0);
   uint64_t size() const;
   size_t entry_count() const { return entries_.size(); }
   const std::string& name() const { return name_; }
@@ -40,15 +44,16 @@ class PackWriter {
 
  private:
   std::string name_;
+  uint32_t version_;
   std::unique_ptr<ObjectWriter> writer_;
   std::vector<EntryInfo> entries_;
 };
 
-// Verifies the 16-byte pack header (§5.2): magic, version, and the flags and
-// reserved field, which must be zero. Throws Error(kIntegrity) naming the pack,
+// Verifies the 16-byte pack header (§5.2): magic, version (1 or 2), and the flags and
+// reserved field, which must be zero. Returns the version. Throws Error(kIntegrity) naming the pack,
 // the offset and the field. The one check of this structure: read_index() and
 // the snapshot reader use it.
-void verify_header(std::span<const uint8_t> header, const std::string& name);
+uint32_t verify_header(std::span<const uint8_t> header, const std::string& name);
 
 // Reads the index of a committed pack from its footer, verifying the pack
 // header (verify_header), the footer's magic, version and checksum and every

@@ -12,6 +12,7 @@
 #include "certvault/base/hex.h"
 #include "certvault/base/os_file.h"
 #include "certvault/repository/repository.h"
+#include "dictionary.h"
 #include "maintenance_support.h"
 #include "pack.h"
 #include "recipe_store.h"
@@ -78,6 +79,7 @@ class Pruner {
     }
     remove_dead_packs(usage);
     repack(usage);
+    remove_unused_dictionaries();
     finish_totals(usage);
     return report_;
   }
@@ -205,7 +207,8 @@ class Pruner {
       if (!writer_) {
         space_budget_ = os::file_system().free_space(repository_.root());
         if (space_budget_ && *space_budget_ < space_needed(pack)) stop_for_space(pack);
-        writer_ = std::make_unique<pack::PackWriter>(objects_, pack::new_pack_name());
+        writer_ = std::make_unique<pack::PackWriter>(
+            objects_, pack::new_pack_name(), repository_.uses_dictionaries() ? pack::kVersion2 : pack::kVersion1);
         progress(fmt::format("repacking into {}", writer_->name()));
       }
       copy_live_chunks(pack.pack);
@@ -275,6 +278,7 @@ class Pruner {
         expected.raw_size = chunk.raw_size;
         expected.stored_size = chunk.stored_size;
         expected.flags = chunk.flags;
+        expected.dictionary = chunk.dictionary;
         const auto entry = std::span(bytes).subspan(chunk.offset - chunks[first].offset, pack::entry_span(expected));
         std::span<const uint8_t> stored;
         try {
@@ -285,10 +289,38 @@ class Pruner {
                                   "deleted; run `certvault check --read-data`",
                                   to_hex(chunk.id), old_pack.name, e.what()));
         }
-        const auto info = writer_->add(chunk.id, chunk.raw_size, chunk.flags, stored);
-        moved_.push_back({chunk.id, 0, info.offset, info.stored_size, info.raw_size, info.flags});
+        const auto info = writer_->add(chunk.id, chunk.raw_size, chunk.flags, stored, chunk.dictionary);
+        moved_.push_back({chunk.id, 0, info.offset, info.stored_size, info.raw_size, info.flags, info.dictionary});
       }
       first = last + 1;
+    }
+  }
+
+  // After the packs: a dictionary is live while a chunk row names it (dead and repacked chunks are
+  // gone by now). Rows first, objects second, as for recipes; dictionary objects the catalog does
+  // not know (a crashed backup trained them) go too. A dry run counts the ones unused already.
+  void remove_unused_dictionaries() {
+    progress("looking for dictionaries no chunk uses");
+    const auto used = catalog_.dictionaries_in_use();
+    const std::set<uint32_t> live(used.begin(), used.end());
+    std::set<std::string> known;
+    for (const auto& dictionary : catalog_.dictionaries()) {
+      if (live.contains(dictionary.id)) {
+        known.insert(dictionary.name);
+        continue;
+      }
+      ++report_.dictionaries_removed;
+      if (dry_) continue;
+      catalog_.delete_dictionary(dictionary.id);
+      if (objects_.exists(dictionary.name)) objects_.remove(dictionary.name);
+    }
+    for (const auto& name : objects_.list("dicts/")) {
+      if (known.contains(name) || dry_) continue;
+      bool in_catalog = false;
+      for (const auto id : live) in_catalog = in_catalog || dictionary::object_name(id) == name;
+      if (in_catalog) continue;  // used but without a row: check reports it, repair restores the row
+      ++report_.dictionaries_removed;
+      objects_.remove(name);
     }
   }
 

@@ -15,6 +15,7 @@
 #include "certvault/repository/truncation_log.h"
 #include "config_format.h"
 #include "config_settings.h"
+#include "dictionary.h"
 #include "keyed_hash.h"
 #include "local_object_store_files.h"
 #include "manifest.h"
@@ -107,13 +108,25 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
       std::vector<catalog::ChunkLocation> chunks;
       chunks.reserve(entries.size());
       for (const auto& entry : entries) {
-        chunks.push_back({entry.id, 0, entry.offset, entry.stored_size, entry.raw_size, entry.flags});
+        chunks.push_back({entry.id, 0, entry.offset, entry.stored_size, entry.raw_size, entry.flags, entry.dictionary});
       }
       report.chunks += chunks.size();
       catalog->add_pack_with_chunks(std::move(pack), std::move(chunks));
       ++report.packs;
     } catch (const Error& e) {
       report.problems.push_back(fmt::format("pack {} skipped: {}", name, e.what()));
+    }
+  }
+
+  // Dictionaries: each object as it is (content-named, immutable); a damaged one is skipped and the
+  // chunks compressed with it are reported by check.
+  for (const auto& name : objects->list("dicts/")) {
+    try {
+      const auto dictionary = dictionary::decode_object(objects->read_all(name), name);
+      catalog->add_dictionary(dictionary::record_of(dictionary));
+      ++report.dictionaries;
+    } catch (const Error& e) {
+      report.problems.push_back(fmt::format("dictionary {} skipped: {}", name, e.what()));
     }
   }
 

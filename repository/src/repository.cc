@@ -12,6 +12,7 @@
 #include "certvault/repository/snapshot_writer.h"
 #include "config_format.h"
 #include "config_settings.h"
+#include "dictionary.h"
 
 namespace certvault {
 namespace {
@@ -103,6 +104,11 @@ void Repository::init(const std::filesystem::path& dir, const InitOptions& optio
   }
   config.zstd_level = options.zstd_level;
   config.pack_target_bytes = options.pack_target_bytes;
+  if (options.format_version < kOldestRepositoryFormatVersion || options.format_version > kRepositoryFormatVersion) {
+    throw Error(ErrorKind::kInternal,
+                fmt::format("repository format version {} cannot be created", options.format_version));
+  }
+  config.format_version = options.format_version;
 
   // The catalog first, the config object last: a folder with a config is a
   // complete repository, so an interrupted init leaves no half repository.
@@ -156,6 +162,7 @@ std::unique_ptr<Repository> Repository::open(const std::filesystem::path& dir, L
                             repository->config_.repository_id, dir.string()));
   }
   require_catalog_agrees_with_config(repository->config_, *repository->catalog_, dir / kConfigObject);
+  repository->dictionaries_ = std::make_unique<dictionary::DictionaryCache>(*repository->objects_);
   return repository;
 }
 

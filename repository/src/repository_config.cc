@@ -123,10 +123,11 @@ RepositoryConfig RepositoryConfig::parse(std::string_view text, const std::strin
   }
 
   config.format_version = parse_int<uint32_t>(fields, kFormatVersion, origin);
-  if (config.format_version != kRepositoryFormatVersion) {
-    throw Error(ErrorKind::kRefused, fmt::format("{}: repository format version {} is not supported by this build "
-                                                 "(it reads version {})",
-                                                 origin, config.format_version, kRepositoryFormatVersion));
+  if (config.format_version < kOldestRepositoryFormatVersion || config.format_version > kRepositoryFormatVersion) {
+    throw Error(ErrorKind::kRefused,
+                fmt::format("{}: repository format version {} is not supported by this build "
+                            "(it reads versions {} to {})",
+                            origin, config.format_version, kOldestRepositoryFormatVersion, kRepositoryFormatVersion));
   }
   config.repository_id = field(fields, kRepositoryId, origin);
   if (config.repository_id.size() != 32 ||

@@ -30,11 +30,12 @@ struct Batch {
 constexpr uint64_t kBatchBytes = 4u << 20;
 
 // Reads, verifies and decompresses one batch (runs on a worker thread: no catalog access).
-std::vector<uint8_t> decode_batch(const ObjectStore& objects, std::span<const uint8_t> secret, const Batch& batch,
-                                  const std::string& snapshot_id, const catalog::FileRecord& file) {
+std::vector<uint8_t> decode_batch(const ObjectStore& objects, dictionary::DictionaryCache& dictionaries,
+                                  std::span<const uint8_t> secret, const Batch& batch, const std::string& snapshot_id,
+                                  const catalog::FileRecord& file) {
   const auto bytes = objects.read(batch.pack_name, batch.pack_offset, batch.bytes);
   std::vector<uint8_t> out;
-  chunk_verify::DecompressionContext decompression;
+  chunk_verify::DecompressionContext decompression(&dictionaries);
   uint64_t position = 0;
   uint64_t file_offset = batch.file_offset;
   for (const auto& entry : batch.entries) {
@@ -80,7 +81,7 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
     while (in_flight.size() >= workers) drain_one();
     in_flight.push_back(
         std::async(std::launch::async, [&repository, secret, batch = std::move(batch), &snapshot_id, &file] {
-          return decode_batch(repository.objects(), secret, batch, snapshot_id, file);
+          return decode_batch(repository.objects(), repository.dictionaries(), secret, batch, snapshot_id, file);
         }));
   };
 
@@ -118,6 +119,7 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
       entry.raw_size = location->raw_size;
       entry.stored_size = location->stored_size;
       entry.flags = location->flags;
+      entry.dictionary = location->dictionary;
       const bool continues = !batch.entries.empty() && batch.pack_name == name_it->second &&
                              batch.pack_offset + batch.bytes == entry.offset && batch.bytes < kBatchBytes;
       if (!continues) {

@@ -16,6 +16,9 @@
 #include "recipe_store.h"
 
 namespace certvault {
+namespace {
+constexpr uint32_t kSmallestFixedBlock = 64 * 1024;  // smaller blocks belong to page-aligned chunking
+}  // namespace
 
 struct SnapshotWriter::State {
   Repository& repository;
@@ -55,7 +58,8 @@ struct SnapshotWriter::State {
         id(std::move(snapshot_id)),
         secret(repo.config().chunk_id_secret),
         store(repo.objects(), repo.config().zstd_level, repo.config().pack_target_bytes,
-              std::max(1u, std::thread::hardware_concurrency())),
+              std::max(1u, std::thread::hardware_concurrency()),
+              repo.uses_dictionaries() ? pack::kVersion2 : pack::kVersion1, &repo.catalog()),
         chunker(repo.config().chunk_params, repo.config().chunker_key),
         digest(secret) {}
 
@@ -72,10 +76,17 @@ struct SnapshotWriter::State {
     const Hash128 chunk_id = keyed_hash128(chunk, secret);
     ids.push_back(chunk_id);
     if (is_known(chunk_id)) return;
-    store.add(chunk_id, chunk);
+    store.add(chunk_id, chunk, dictionary_role());
     known.insert(chunk_id);
     ++file_new_chunks;
     file_new_raw_bytes += chunk.size();
+  }
+
+  // Small chunks of one kind share a dictionary: database pages do (docs/design.md, "Dictionaries").
+  // Large blocks (logs) and content-defined chunks of other files compress alone.
+  const std::string& dictionary_role() const {
+    static const std::string kDatabase = "database", kNone;
+    return file.chunking.is_page_aligned() ? kDatabase : kNone;
   }
 
   catalog::Digest finish_recipe() {
@@ -145,6 +156,12 @@ void SnapshotWriter::begin_file(const FileHeader& header) {
     throw Error(ErrorKind::kInternal,
                 fmt::format("page size {} for {} is outside {}..{}", page_size, header.path,
                             chunker::PageChunker::kSmallestPageSize, s.repository.config().chunk_params.max_size));
+  }
+  if (header.chunking.is_fixed_blocks() &&
+      (page_size < kSmallestFixedBlock || page_size > chunker::Params::kLargestMaxSize)) {
+    s.in_file = false;
+    throw Error(ErrorKind::kInternal, fmt::format("block size {} for {} is outside {}..{}", page_size, header.path,
+                                                  kSmallestFixedBlock, chunker::Params::kLargestMaxSize));
   }
   s.digest.reset();
   s.chunker.start(header.chunking);
@@ -263,6 +280,7 @@ CommittedSnapshot SnapshotWriter::commit() {
   commit.new_packs = s.store.packs();
   commit.new_chunks = s.store.chunks();
   commit.new_recipes = s.new_recipes;
+  commit.new_dictionaries = s.store.new_dictionaries();
   s.repository.catalog().commit_snapshot(commit);
   s.committed = true;
   return CommittedSnapshot(s.id);

@@ -87,7 +87,7 @@ TEST_CASE("log generations from ESE file names") {
   }
 }
 
-TEST_CASE("choose_chunking: a database is cut on its pages, every other file content-defined") {
+TEST_CASE("choose_chunking: a database is cut on its pages, a log in fixed blocks, every other file content-defined") {
   using certvault::chunker::Chunking;
   auto database = header_of_type(ese::FileType::kDatabase);
   put_u32(database, ese::kPageSizeOffset, 16384);
@@ -96,13 +96,17 @@ TEST_CASE("choose_chunking: a database is cut on its pages, every other file con
   CHECK(choose_chunking("file", database) == Chunking::page_aligned(16384));
   // Only the head counts: what follows it does not change the choice.
   CHECK(choose_chunking("file", std::span(database).first(kChunkingHeadBytes)) == Chunking::page_aligned(16384));
-  for (const char* role : {"log", "checkpoint", "patch", "dynamic"}) {
+  CHECK(choose_chunking("log", database) == Chunking::fixed_blocks(certvault::kLogBlockBytes));
+  for (const char* role : {"checkpoint", "patch", "dynamic"}) {
     INFO(role);
     CHECK(choose_chunking(role, database) == Chunking::content_defined());
   }
   // A head too short to hold the header, another file type, a page size that is no power of two.
   CHECK(choose_chunking("database", std::span(database).first(kChunkingHeadBytes - 1)) == Chunking::content_defined());
-  CHECK(choose_chunking("file", header_of_type(ese::FileType::kLog)) == Chunking::content_defined());
+  // A folder backup's log is recognised by its header.
+  CHECK(choose_chunking("file", header_of_type(ese::FileType::kLog)) ==
+        Chunking::fixed_blocks(certvault::kLogBlockBytes));
+  CHECK(choose_chunking("file", header_of_type(ese::FileType::kCheckpoint)) == Chunking::content_defined());
   put_u32(database, ese::kPageSizeOffset, 5000);
   CHECK(choose_chunking("database", database) == Chunking::content_defined());
 }

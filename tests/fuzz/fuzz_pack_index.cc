@@ -29,7 +29,7 @@ std::vector<uint8_t> valid_tail() {
   const size_t footer = 2 * pack::kIndexRecordSize;
   put(footer, index_offset, 8);
   put(footer + 8, 2, 4);
-  put(footer + 12, pack::kVersion, 4);
+  put(footer + 12, pack::kVersion1, 4);
   std::memcpy(&tail[footer + 24], "CVPKEND", 8);
   put(footer + 16, XXH64(tail.data(), footer, 0), 8);
   return tail;

@@ -349,7 +349,12 @@ TEST_CASE("golden: a damaged config stops check and export with exit 4 naming th
         auto& digit = *(at + static_cast<std::ptrdiff_t>(key.size()) + 10);
         digit = digit == '0' ? '1' : '0';
         write_bytes(config, text);
-        names = "config " + config.string() + " disagrees with the catalog's copy of it: chunk-id-secret";
+        // A config with its checksum line (written since issue 15, so v2 on) fails that first.
+        const std::string checksum_key = "\nconfig-xxh64 = ";
+        const bool checksummed =
+            std::search(text.begin(), text.end(), checksum_key.begin(), checksum_key.end()) != text.end();
+        names = checksummed ? config.string() + ": checksum mismatch"
+                            : "config " + config.string() + " disagrees with the catalog's copy of it: chunk-id-secret";
       }
       require_integrity_failure(copy.cv("check --read-data"), names);
       require_integrity_failure(copy.cv("export " + golden.snapshots.front().first + " --to " +
@@ -357,4 +362,26 @@ TEST_CASE("golden: a damaged config stops check and export with exit 4 naming th
                                 names);
     }
   }
+}
+
+// Repository format 2 (issue 16): database pages compressed with a zstd dictionary, named in the
+// version-2 pack entries; the dictionary is an object of its own that check verifies.
+TEST_CASE("golden: v2/ca is format 2 with a dictionary its pages use, and a damaged dictionary fails with exit 4") {
+  const auto goldens = all_goldens();
+  const auto v2 = std::find_if(goldens.begin(), goldens.end(), [](const Golden& g) { return g.name == "v2/ca"; });
+  REQUIRE(v2 != goldens.end());
+  GoldenCopy copy(*v2);
+  const auto dictionaries = copy.objects("dicts/");
+  REQUIRE(dictionaries.size() == 1);
+  // Every pack is version 2 (u16 at offset 4 of its header, docs/format.md §5.2).
+  for (const auto& pack : copy.objects("packs/")) {
+    const auto bytes = read_bytes(copy.file(pack));
+    CHECK(read_le(bytes, 4, 2) == 2);
+  }
+  // A flipped byte inside the dictionary: its frame checksum fails, so check names it and exports
+  // of snapshots whose pages need it fail rather than write wrong bytes.
+  copy.flip_byte(dictionaries.front(), read_bytes(copy.file(dictionaries.front())).size() - 100);
+  require_integrity_failure(copy.cv("check --read-data"), dictionaries.front());
+  const auto failures = exports_never_wrong(copy);
+  CHECK(failures.size() == copy.golden().snapshots.size());
 }

@@ -55,7 +55,7 @@ struct WrittenPack {
 WrittenPack write_sample_pack(ObjectStore& store) {
   WrittenPack written;
   written.name = pack::new_pack_name();
-  pack::PackWriter writer(store, written.name);
+  pack::PackWriter writer(store, written.name, pack::kVersion1);
   for (uint8_t i = 0; i < 6; ++i) {
     const bool compressed = i % 2 == 0;
     auto raw = sample_chunk(1000 + i * 517u, i, compressed);
@@ -121,7 +121,7 @@ TEST_CASE("pack: an empty pack has a valid empty index") {
   TempFolder folder;
   auto store = open_local_object_store(folder.path());
   const std::string name = pack::new_pack_name();
-  pack::PackWriter writer(*store, name);
+  pack::PackWriter writer(*store, name, pack::kVersion1);
   CHECK(writer.finish().empty());
   CHECK(store->size(name) == pack::kHeaderSize + pack::kFooterSize);
   CHECK(pack::read_index(*store, name).empty());
@@ -248,7 +248,7 @@ TEST_CASE("pack: huge sizes in the footer or an expectation are refused before a
 TEST_CASE("pack: adding a chunk with unknown flags or inconsistent sizes is refused") {
   TempFolder folder;
   auto store = open_local_object_store(folder.path());
-  pack::PackWriter writer(*store, pack::new_pack_name());
+  pack::PackWriter writer(*store, pack::new_pack_name(), pack::kVersion1);
   const std::vector<uint8_t> stored(10, 1);
   CHECK_THROWS_AS(writer.add(id_of(1), 10, pack::kFlagEncrypted, stored), Error);
   CHECK_THROWS_AS(writer.add(id_of(1), 11, 0, stored), Error);

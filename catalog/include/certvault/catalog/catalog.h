@@ -57,6 +57,19 @@ struct ChunkLocation {
   uint32_t stored_size = 0;  // bytes after the entry header
   uint32_t raw_size = 0;
   uint16_t flags = 0;
+  // The zstd dictionary the stored bytes were compressed with (0: none; docs/format.md §5.2).
+  // Stored in the `flags` column's bits 16..47 (schema 3): no column of its own.
+  uint32_t dictionary = 0;
+};
+
+// A zstd dictionary object (docs/format.md §4.4), indexed by its id.
+struct DictionaryRecord {
+  uint32_t id = 0;         // the zstd dictionary id, also in the object name
+  std::string role;        // what it was trained on: "database" (pages), "log", ...
+  std::string name;        // object name "dicts/<8 hex>.dict"
+  uint64_t size = 0;       // bytes of the dictionary itself
+  uint32_t ratio_ppm = 0;  // stored/raw of its training sample compressed with it, in millionths
+  int64_t created_unix = 0;
 };
 
 struct PackRecord {
@@ -160,6 +173,7 @@ struct SnapshotCommit {
   // translated to the assigned packs.id inside the transaction.
   std::vector<ChunkLocation> new_chunks;
   std::vector<RecipeRecord> new_recipes;
+  std::vector<DictionaryRecord> new_dictionaries;  // INSERT OR IGNORE: an id present keeps its row
 };
 
 class Catalog {
@@ -191,6 +205,15 @@ class Catalog {
   std::optional<PackRecord> pack(int64_t pack_id) const;
   std::vector<PackRecord> packs() const;
   void for_each_chunk(const std::function<void(const ChunkLocation&)>& visit) const;  // streams
+
+  // Dictionaries (schema 3): every row, by creation then id; the newest of a role.
+  std::vector<DictionaryRecord> dictionaries() const;
+  std::optional<DictionaryRecord> latest_dictionary(const std::string& role) const;
+  // Ids of the dictionaries that some chunk row names.
+  std::vector<uint32_t> dictionaries_in_use() const;
+  void delete_dictionary(uint32_t id);
+  // For repair catalog (inside a rebuild) or a lone insert; INSERT OR IGNORE.
+  void add_dictionary(const DictionaryRecord& dictionary);
 
   // Recipes.
   std::optional<RecipeRecord> recipe(const Digest& id) const;

@@ -2,8 +2,9 @@
 // kind it has.
 //
 // Contract:
-// - Chunking names one of the two chunkers: content-defined (StreamChunker, with the repository's
-//   Params and Key) or page-aligned (PageChunker with the file's page size). Who decides which a
+// - Chunking names one of the chunkers: content-defined (StreamChunker, with the repository's
+//   Params and Key), page-aligned (PageChunker with the file's page size) or fixed blocks (the same
+//   cuts at every multiple of a large block size, for logs: docs/design.md, "Chunking"). Who decides which a
 //   file gets is not this module's business (certvault/operations/file_chunking.h decides).
 // - FileChunker keeps the streaming contract of both: between start() and finish(), any split of
 //   the file's bytes into feed() calls gives the same chunks; finish() emits the short last chunk.
@@ -23,13 +24,17 @@
 namespace certvault::chunker {
 
 struct Chunking {
-  enum class Kind : uint8_t { kContentDefined, kPageAligned };
+  enum class Kind : uint8_t { kContentDefined, kPageAligned, kFixedBlocks };
   Kind kind = Kind::kContentDefined;
-  uint32_t page_size = 0;  // kPageAligned only
+  uint32_t page_size = 0;  // kPageAligned: the page size; kFixedBlocks: the block size
 
   static Chunking content_defined() { return {}; }
   static Chunking page_aligned(uint32_t page_size) { return {Kind::kPageAligned, page_size}; }
+  static Chunking fixed_blocks(uint32_t block_size) { return {Kind::kFixedBlocks, block_size}; }
   bool is_page_aligned() const { return kind == Kind::kPageAligned; }
+  bool is_fixed_blocks() const { return kind == Kind::kFixedBlocks; }
+  // Cut at every multiple of page_size (pages or blocks): PageChunker.
+  bool cuts_at_multiples() const { return kind != Kind::kContentDefined; }
   friend bool operator==(const Chunking&, const Chunking&) = default;
 };
 

@@ -4,9 +4,11 @@
 // Contract:
 // - A file that may be an ESE database (role "database" from the Certadm API, or "file" from a
 //   folder backup, where any file may be a copied database) and whose head parses as a database
-//   header is cut page-aligned with the header's page size (docs/design.md, "Chunking"). Every
-//   other file — logs, checkpoints, patch and dynamic files, anything whose head does not parse —
-//   is cut content-defined.
+//   header is cut page-aligned with the header's page size (docs/design.md, "Chunking"). A log
+//   (role "log", or a folder backup's file whose head is an ESE log header) is cut into fixed
+//   blocks of kLogBlockBytes at deterministic offsets: a log shares no content with other files,
+//   and the same log read by two backups gives the same blocks. Every other file — checkpoints,
+//   patch and dynamic files, anything whose head does not parse — is cut content-defined.
 // - The decision reads kChunkingHeadBytes of the head (ese::kHeaderPrefixBytes), or the whole file
 //   when it is shorter. BackupFileStream buffers that much before it begins the file in the
 //   snapshot, so the choice never depends on how the caller's reads split the bytes.
@@ -28,6 +30,8 @@ namespace certvault {
 
 inline constexpr size_t kChunkingHeadBytes = ese::kHeaderPrefixBytes;
 inline constexpr size_t kKeptHeadBytes = ese::kMaxPageBytes;
+// Block size of logs (docs/benchmarks.md, "Log blocks": ratio against block size).
+inline constexpr uint32_t kLogBlockBytes = 1u << 20;
 
 // `head`: the file's first kChunkingHeadBytes bytes, or all of a shorter file.
 chunker::Chunking choose_chunking(std::string_view role, std::span<const uint8_t> head);

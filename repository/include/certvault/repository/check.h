@@ -46,7 +46,7 @@ struct CheckReport {
   std::vector<std::string> problems;
   std::vector<std::string> warnings;
   std::vector<std::string> orphan_packs;  // object names
-  uint64_t snapshots = 0, files = 0, recipes = 0, packs = 0, chunks = 0;
+  uint64_t snapshots = 0, files = 0, recipes = 0, packs = 0, chunks = 0, dictionaries = 0;
   uint64_t packs_read = 0, chunks_read = 0, bytes_read = 0, files_verified = 0;
   uint64_t permissions_fixed = 0;  // with fix_permissions: files and folders made private
   bool ok() const { return problems.empty(); }

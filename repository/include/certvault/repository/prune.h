@@ -11,7 +11,8 @@
 //   stays bounded by one pack's index, not by the repository's chunk count.
 // - Removes: leftover temp files; manifests with no snapshot row; recipes no
 //   file needs (rows, then objects, plus recipe objects not in the catalog);
-//   packs with no live chunk; packs not in the catalog. Repacks packs whose
+//   packs with no live chunk; packs not in the catalog; dictionaries no remaining
+//   chunk row names, and dictionary objects not in the catalog. Repacks packs whose
 //   unused share (bytes of chunks nothing needs / pack size) exceeds
 //   `max_unused_percent`: their live chunks are copied, still compressed and
 //   re-verified, into new packs.
@@ -60,6 +61,7 @@ struct PruneReport {
   uint64_t packs_written = 0;   // new packs the repack wrote
   uint64_t chunks_removed = 0;  // index rows of chunks nothing needs, in deleted or repacked packs
   uint64_t recipes_removed = 0;
+  uint64_t dictionaries_removed = 0;  // dictionaries no live chunk uses (rows and objects)
   uint64_t orphan_packs_removed = 0, orphan_manifests_removed = 0, orphan_recipes_removed = 0;
   uint64_t temporaries_removed = 0;
   uint64_t bytes_freed = 0;  // pack bytes before - after (a dry run's estimate)

@@ -20,6 +20,7 @@ namespace certvault {
 
 struct RepairReport {
   uint32_t packs = 0;
+  uint32_t dictionaries = 0;
   uint64_t chunks = 0;
   uint32_t recipes = 0;
   uint32_t snapshots = 0;

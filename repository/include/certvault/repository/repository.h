@@ -31,16 +31,24 @@
 
 namespace certvault {
 
+namespace dictionary {
+class DictionaryCache;
+}
 class SnapshotWriter;
 struct SnapshotHeader;
 
-inline constexpr uint32_t kRepositoryFormatVersion = 1;
+// Format 2 (issue 16) adds zstd dictionaries: version-2 packs whose entries name one, `dicts/`
+// objects. `init` creates format 2; a format-1 repository is read and written as format 1 (no
+// dictionaries, version-1 packs), so builds before issue 16 can still read it.
+inline constexpr uint32_t kRepositoryFormatVersion = 2;
+inline constexpr uint32_t kOldestRepositoryFormatVersion = 1;
 inline constexpr size_t kChunkIdSecretSize = 192;
 
 struct InitOptions {
   uint32_t chunk_avg = 8192;  // see docs/benchmarks.md for why
   int zstd_level = 3;
   uint64_t pack_target_bytes = 32ull << 20;
+  uint32_t format_version = kRepositoryFormatVersion;  // 1 only for tests of format-1 repositories
 };
 
 struct RepositoryConfig {
@@ -74,6 +82,10 @@ class Repository {
   catalog::Catalog& catalog() { return *catalog_; }
   const catalog::Catalog& catalog() const { return *catalog_; }
   ObjectStore& objects() { return *objects_; }
+  // Whether new chunks may be compressed with dictionaries (format 2 and later).
+  bool uses_dictionaries() const { return config_.format_version >= 2; }
+  // The dictionaries readers decompress with, loaded on first use (thread-safe).
+  dictionary::DictionaryCache& dictionaries() const { return *dictionaries_; }
   LockMode lock_mode() const { return lock_->mode(); }
   // Throws Error(kLocked) unless REPO/lock still names the file whose lock this repository holds
   // (RepositoryLock::check_held); called before each commit. Removals of objects check it
@@ -95,6 +107,7 @@ class Repository {
   std::unique_ptr<RepositoryLock> lock_;
   std::unique_ptr<ObjectStore> objects_;
   std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<dictionary::DictionaryCache> dictionaries_;
 };
 
 }  // namespace certvault

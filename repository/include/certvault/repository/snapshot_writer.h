@@ -56,7 +56,7 @@ struct FileHeader {
   // How the file is cut: content-defined, or page-aligned for an ESE database (whose pages
   // change in place, so each changed page is exactly one new chunk; see docs/design.md). The
   // caller decides (certvault/operations/file_chunking.h); begin_file() refuses a page size
-  // outside 512..the repository's largest chunk.
+  // outside 512..the repository's largest chunk, and a fixed block size outside 64 KiB..16 MiB.
   chunker::Chunking chunking;
 };
 

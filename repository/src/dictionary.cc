@@ -1,0 +1,172 @@
+#include "dictionary.h"
+
+#include <fmt/format.h>
+#include <zdict.h>
+
+#include <algorithm>
+
+#include "certvault/base/error.h"
+#include "certvault/base/little_endian.h"
+#include "framed_object.h"
+
+namespace certvault::dictionary {
+namespace {
+
+// The body after the frame (docs/format.md §4.4).
+constexpr size_t kIdAt = 0;           // u32
+constexpr size_t kRatioAt = 4;        // u32, millionths
+constexpr size_t kCreatedAt = 8;      // i64, Unix seconds
+constexpr size_t kRoleLengthAt = 16;  // u16, then the role (UTF-8), then the zstd dictionary
+constexpr size_t kFixedBodySize = 18;
+
+struct CompressionContext {
+  ZSTD_CCtx* context = ZSTD_createCCtx();
+  ~CompressionContext() { ZSTD_freeCCtx(context); }
+};
+
+size_t compressed_size(ZSTD_CCtx* context, std::span<const uint8_t> raw, int level, std::vector<uint8_t>& out) {
+  out.resize(ZSTD_compressBound(raw.size()));
+  const size_t n = ZSTD_compressCCtx(context, out.data(), out.size(), raw.data(), raw.size(), level);
+  if (ZSTD_isError(n))
+    throw Error(ErrorKind::kFailure, fmt::format("zstd compression failed: {}", ZSTD_getErrorName(n)));
+  return std::min(n, raw.size());
+}
+
+}  // namespace
+
+std::string object_name(uint32_t id) { return fmt::format("dicts/{:08x}.dict", id); }
+
+std::vector<uint8_t> encode_object(const Dictionary& dictionary) {
+  std::vector<uint8_t> body;
+  le::append<uint32_t>(body, dictionary.id);
+  le::append<uint32_t>(body, dictionary.ratio_ppm);
+  le::append<uint64_t>(body, static_cast<uint64_t>(dictionary.created_unix));
+  le::append<uint16_t>(body, static_cast<uint16_t>(dictionary.role.size()));
+  body.insert(body.end(), dictionary.role.begin(), dictionary.role.end());
+  body.insert(body.end(), dictionary.bytes.begin(), dictionary.bytes.end());
+  return framed::wrap(framed::kDictionaryMagic, kObjectVersion, body);
+}
+
+Dictionary decode_object(std::span<const uint8_t> object, const std::string& name) {
+  const std::string what = "dictionary " + name;
+  const auto body = framed::unwrap(object, framed::kDictionaryMagic, kObjectVersion, what);
+  auto fail = [&](const std::string& why) { throw Error(ErrorKind::kIntegrity, fmt::format("{}: {}", what, why)); };
+  if (body.size() < kFixedBodySize) fail(fmt::format("body of {} bytes is too short", body.size()));
+  Dictionary dictionary;
+  dictionary.id = le::load<uint32_t>(body, kIdAt);
+  dictionary.ratio_ppm = le::load<uint32_t>(body, kRatioAt);
+  dictionary.created_unix = static_cast<int64_t>(le::load<uint64_t>(body, kCreatedAt));
+  const size_t role_length = le::load<uint16_t>(body, kRoleLengthAt);
+  if (body.size() < kFixedBodySize + role_length) fail("the role runs past the body");
+  dictionary.role.assign(reinterpret_cast<const char*>(body.data() + kFixedBodySize), role_length);
+  const auto bytes = body.subspan(kFixedBodySize + role_length);
+  dictionary.bytes.assign(bytes.begin(), bytes.end());
+  const unsigned zstd_id = ZDICT_getDictID(dictionary.bytes.data(), dictionary.bytes.size());
+  if (zstd_id == 0) fail("not a zstd dictionary");
+  if (zstd_id != dictionary.id)
+    fail(fmt::format("body names id {} but the zstd dictionary's id is {}", dictionary.id, zstd_id));
+  if (object_name(dictionary.id) != name)
+    fail(fmt::format("holds dictionary {:08x}, which its name does not", dictionary.id));
+  return dictionary;
+}
+
+catalog::DictionaryRecord record_of(const Dictionary& dictionary) {
+  catalog::DictionaryRecord record;
+  record.id = dictionary.id;
+  record.role = dictionary.role;
+  record.name = object_name(dictionary.id);
+  record.size = dictionary.bytes.size();
+  record.ratio_ppm = dictionary.ratio_ppm;
+  record.created_unix = dictionary.created_unix;
+  return record;
+}
+
+std::optional<Dictionary> train(const std::string& role, const std::vector<std::span<const uint8_t>>& samples,
+                                int level) {
+  // Every eighth chunk is held out: the ratio is measured on chunks the dictionary was not trained on.
+  std::vector<uint8_t> training;
+  std::vector<size_t> sizes;
+  std::vector<std::span<const uint8_t>> held_out;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (i % 8 == 7) {
+      held_out.push_back(samples[i]);
+      continue;
+    }
+    training.insert(training.end(), samples[i].begin(), samples[i].end());
+    sizes.push_back(samples[i].size());
+  }
+  if (training.size() < kMinimumSampleBytes || held_out.empty() || sizes.size() < 8) return std::nullopt;
+  Dictionary dictionary;
+  dictionary.role = role;
+  // ZDICT's fastCover needs samples of many times the dictionary's size: given 1/8 it returned a
+  // 217-byte dictionary for 1 MiB of pages, given 1/56 a useful one (docs/benchmarks.md).
+  dictionary.bytes.resize(std::clamp(training.size() / 56, kSmallestCapacity, kCapacity));
+  const size_t size = ZDICT_trainFromBuffer(dictionary.bytes.data(), dictionary.bytes.size(), training.data(),
+                                            sizes.data(), static_cast<unsigned>(sizes.size()));
+  if (ZDICT_isError(size)) return std::nullopt;  // too few or too uniform samples: no dictionary
+  dictionary.bytes.resize(size);
+  dictionary.id = ZDICT_getDictID(dictionary.bytes.data(), dictionary.bytes.size());
+  if (dictionary.id == 0) return std::nullopt;
+
+  CompressionDictionary compression(dictionary, level);
+  CompressionContext context;
+  std::vector<uint8_t> out;
+  uint64_t raw = 0, plain = 0, with_dictionary = 0;
+  for (const auto sample : held_out) {
+    raw += sample.size();
+    plain += compressed_size(context.context, sample, level, out);
+    with_dictionary += std::min(compression.compress(context.context, sample, out), sample.size());
+  }
+  if (static_cast<double>(with_dictionary) > static_cast<double>(plain) * (1.0 - kMinimumSaving)) return std::nullopt;
+  dictionary.ratio_ppm = static_cast<uint32_t>(with_dictionary * 1000000 / std::max<uint64_t>(raw, 1));
+  return dictionary;
+}
+
+CompressionDictionary::CompressionDictionary(const Dictionary& dictionary, int level)
+    : id_(dictionary.id),
+      ratio_ppm_(dictionary.ratio_ppm),
+      cdict_(ZSTD_createCDict(dictionary.bytes.data(), dictionary.bytes.size(), level)) {
+  if (cdict_ == nullptr) {
+    throw Error(ErrorKind::kIntegrity, fmt::format("zstd cannot load dictionary {:08x}", dictionary.id));
+  }
+}
+
+CompressionDictionary::~CompressionDictionary() { ZSTD_freeCDict(cdict_); }
+
+size_t CompressionDictionary::compress(ZSTD_CCtx* context, std::span<const uint8_t> raw,
+                                       std::vector<uint8_t>& out) const {
+  out.resize(ZSTD_compressBound(raw.size()));
+  // Neither dictionary id nor content size in the frame: the pack entry holds both (up to 6 bytes
+  // saved per chunk).
+  ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters);
+  ZSTD_CCtx_setParameter(context, ZSTD_c_dictIDFlag, 0);
+  ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 0);  // the entry holds raw_size
+  ZSTD_CCtx_refCDict(context, cdict_);
+  const size_t n = ZSTD_compress2(context, out.data(), out.size(), raw.data(), raw.size());
+  ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters);  // the plain path compresses without it
+  if (ZSTD_isError(n)) {
+    throw Error(ErrorKind::kFailure,
+                fmt::format("zstd compression with dictionary {:08x} failed: {}", id_, ZSTD_getErrorName(n)));
+  }
+  return n;
+}
+
+DictionaryCache::~DictionaryCache() {
+  for (auto& [id, ddict] : loaded_) ZSTD_freeDDict(ddict);
+}
+
+const ZSTD_DDict* DictionaryCache::get(uint32_t id) {
+  std::lock_guard lock(mutex_);
+  if (auto it = loaded_.find(id); it != loaded_.end()) return it->second;
+  const std::string name = object_name(id);
+  if (!objects_.exists(name)) {
+    throw Error(ErrorKind::kIntegrity, fmt::format("dictionary {} is missing", name));
+  }
+  const auto dictionary = decode_object(objects_.read_all(name), name);
+  ZSTD_DDict* ddict = ZSTD_createDDict(dictionary.bytes.data(), dictionary.bytes.size());
+  if (ddict == nullptr) throw Error(ErrorKind::kIntegrity, fmt::format("dictionary {}: zstd cannot load it", name));
+  loaded_.emplace(id, ddict);
+  return ddict;
+}
+
+}  // namespace certvault::dictionary
