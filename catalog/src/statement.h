@@ -145,12 +145,14 @@ class ResetOnExit {
   Statement& statement_;
 };
 
-// BEGIN IMMEDIATE on construction; ROLLBACK unless commit() was called.
+// BEGIN IMMEDIATE on construction (or adopts one already begun); ROLLBACK unless commit() was called.
 class Transaction {
  public:
+  enum AlreadyBegun { kAlreadyBegun };
   Transaction(sqlite3* db, std::string operation) : db_(db), operation_(std::move(operation)) {
     execute(db_, "BEGIN IMMEDIATE", operation_ + ": begin");
   }
+  Transaction(sqlite3* db, std::string operation, AlreadyBegun) : db_(db), operation_(std::move(operation)) {}
   ~Transaction() {
     if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }

@@ -19,9 +19,18 @@ double ratio(uint64_t numerator, uint64_t denominator) {
 
 // Marks the recipe's chunk ids under `owner`; a delta's ids include its base's, so a base shared
 // with another snapshot makes the copied chunks shared too.
-void tally_recipe(catalog::Catalog& catalog, std::span<const uint8_t> secret, const catalog::Catalog::RecipeUse& use,
-                  int64_t owner, bool in_focus) {
-  catalog.tally_chunks(recipe::load_ids(catalog, use.recipe, secret), owner, in_focus);
+// In batches, read from the recipe as they are needed (recipe::StreamedIds), so memory does not
+// grow with the database (the tally is an upsert: batches add up to the whole list).
+void tally_recipe(catalog::Catalog& catalog, const ObjectStore& objects, std::span<const uint8_t> secret,
+                  const catalog::Catalog::RecipeUse& use, int64_t owner, bool in_focus) {
+  recipe::StreamedIds ids(catalog, objects, use.recipe, secret);
+  constexpr uint64_t kBatch = 1u << 16;
+  std::vector<catalog::ChunkId> batch;
+  for (uint64_t index = 0; index < ids.size(); index += kBatch) {
+    batch.clear();
+    for (uint64_t i = index; i < std::min(ids.size(), index + kBatch); ++i) batch.push_back(ids.at(i));
+    catalog.tally_chunks(batch, owner, in_focus);
+  }
 }
 
 }  // namespace
@@ -56,7 +65,7 @@ RepositoryStats compute_stats(Repository& repository, const std::optional<std::s
         const auto found = owner_of.find(use.only_snapshot);
         if (found != owner_of.end()) owner = found->second;
       }
-      tally_recipe(catalog, repository.config().chunk_id_secret, use, owner,
+      tally_recipe(catalog, repository.objects(), repository.config().chunk_id_secret, use, owner,
                    !focused || focus_recipes.count(use.recipe) > 0);
     }
     stats.referenced = catalog.chunk_tally_focus_totals();
