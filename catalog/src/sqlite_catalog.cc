@@ -208,8 +208,9 @@ void Catalog::insert_recipe_row(const RecipeRecord& recipe) {
   statement.bind_int64(3, recipe.depth)
       .bind_int64(4, static_cast<int64_t>(recipe.chunk_count))
       .bind_int64(5, static_cast<int64_t>(recipe.logical_size))
-      .bind_blob(6, recipe.body);
+      .bind_blob_no_copy(6, recipe.body);
   statement.run();
+  statement.reset();  // before `recipe.body` can go
 }
 
 void Catalog::insert_snapshot_rows(const SnapshotRecord& s, const std::vector<FileRecord>& files,

@@ -89,6 +89,15 @@ class Statement {
     check(sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT), "bind");
     return *this;
   }
+  // Without SQLite's own copy: `value` must stay valid and unchanged until the statement is
+  // reset (for a recipe's body, 16 bytes a chunk, so a large one is not held twice).
+  Statement& bind_blob_no_copy(int index, std::span<const uint8_t> value) {
+    static const uint8_t kEmpty = 0;
+    check(sqlite3_bind_blob(statement_, index, value.empty() ? &kEmpty : value.data(), static_cast<int>(value.size()),
+                            SQLITE_STATIC),
+          "bind");
+    return *this;
+  }
   Statement& bind_blob(int index, std::span<const uint8_t> value) {
     // A zero-length blob must still be a blob, not NULL.
     static const uint8_t kEmpty = 0;
