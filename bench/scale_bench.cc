@@ -158,7 +158,8 @@ int run_scale_bench(int argc, char** argv) {
   std::string sizes = "1,8";
   bool no_folder = false;
   int cat_runs = 3;
-  app.add_option("--db-gib", sizes, "database sizes in GiB, comma-separated (the first is the baseline)")
+  app.add_option("--db-gib", sizes,
+                 "database sizes in GiB (or with a unit: 64MiB), comma-separated; the first is the baseline")
       ->capture_default_str();
   app.add_flag("--no-folder", no_folder, "skip the two backup --folder steps");
   app.add_option("--cat-runs", cat_runs, "runs of cat (the median is the baseline)")->capture_default_str();
@@ -171,7 +172,8 @@ int run_scale_bench(int argc, char** argv) {
   std::string first;
   for (const auto& gib : split(sizes)) {
     ScratchFolder scratch;
-    const std::string size = gib + "GiB";
+    // A bare number is GiB; "64MiB" and the like pass through (for quick runs).
+    const std::string size = gib.ends_with("iB") ? gib : gib + "GiB";
     results[size] = run_size(size, scratch.path(), !no_folder, cat_runs);
     if (first.empty()) first = size;
   }
