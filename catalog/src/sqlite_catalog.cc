@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <system_error>
 
 #include "catalog_schema.h"
@@ -207,8 +208,9 @@ void Catalog::insert_recipe_row(const RecipeRecord& recipe) {
   statement.bind_int64(3, recipe.depth)
       .bind_int64(4, static_cast<int64_t>(recipe.chunk_count))
       .bind_int64(5, static_cast<int64_t>(recipe.logical_size))
-      .bind_blob(6, recipe.body);
+      .bind_blob_no_copy(6, recipe.body);
   statement.run();
+  statement.reset();  // before `recipe.body` can go
 }
 
 void Catalog::insert_snapshot_rows(const SnapshotRecord& s, const std::vector<FileRecord>& files,
@@ -281,8 +283,34 @@ void Catalog::insert_chunk_row(const ChunkLocation& chunk, int64_t pack_id) {
   statement.run();
 }
 
+void Catalog::stage_pack(const PackRecord& pack, const std::vector<ChunkLocation>& chunks) try {
+  if (rebuilding_) throw CatalogError(ErrorKind::kInternal, "catalog: stage a pack during a rebuild");
+  if (!staging_) {
+    execute(db_, "BEGIN IMMEDIATE", "stage pack " + pack.name + ": begin");
+    staging_ = true;
+  }
+  const int64_t pack_id = insert_pack_row(pack);
+  for (const auto& chunk : chunks) insert_chunk_row(chunk, pack_id);
+} catch (const CatalogError& error) {
+  abandon_staging();
+  rethrow_within("stage pack " + pack.name, error);
+}
+
+void Catalog::abandon_staging() {
+  if (!staging_) return;
+  staging_ = false;
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
 void Catalog::commit_snapshot(const SnapshotCommit& commit) try {
-  Transaction transaction(db_, "commit snapshot " + commit.snapshot.id);
+  // With staged rows the transaction is already open; it ends here, committed or rolled back.
+  std::optional<Transaction> transaction;
+  if (staging_) {
+    transaction.emplace(db_, "commit snapshot " + commit.snapshot.id, Transaction::kAlreadyBegun);
+    staging_ = false;
+  } else {
+    transaction.emplace(db_, "commit snapshot " + commit.snapshot.id);
+  }
   std::vector<int64_t> pack_ids;
   pack_ids.reserve(commit.new_packs.size());
   for (const auto& pack : commit.new_packs) pack_ids.push_back(insert_pack_row(pack));
@@ -301,7 +329,7 @@ void Catalog::commit_snapshot(const SnapshotCommit& commit) try {
   std::stable_sort(recipes.begin(), recipes.end(), [](auto* a, auto* b) { return a->depth < b->depth; });
   for (const auto* recipe : recipes) insert_recipe_row(*recipe);
   insert_snapshot_rows(commit.snapshot, commit.files, commit.missing_files);
-  transaction.commit();
+  transaction->commit();
 } catch (const CatalogError& error) {
   // The transaction has rolled back by now: nothing of the commit is visible.
   rethrow_within("commit snapshot " + commit.snapshot.id, error);

@@ -89,6 +89,15 @@ class Statement {
     check(sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT), "bind");
     return *this;
   }
+  // Without SQLite's own copy: `value` must stay valid and unchanged until the statement is
+  // reset (for a recipe's body, 16 bytes a chunk, so a large one is not held twice).
+  Statement& bind_blob_no_copy(int index, std::span<const uint8_t> value) {
+    static const uint8_t kEmpty = 0;
+    check(sqlite3_bind_blob(statement_, index, value.empty() ? &kEmpty : value.data(), static_cast<int>(value.size()),
+                            SQLITE_STATIC),
+          "bind");
+    return *this;
+  }
   Statement& bind_blob(int index, std::span<const uint8_t> value) {
     // A zero-length blob must still be a blob, not NULL.
     static const uint8_t kEmpty = 0;
@@ -145,12 +154,14 @@ class ResetOnExit {
   Statement& statement_;
 };
 
-// BEGIN IMMEDIATE on construction; ROLLBACK unless commit() was called.
+// BEGIN IMMEDIATE on construction (or adopts one already begun); ROLLBACK unless commit() was called.
 class Transaction {
  public:
+  enum AlreadyBegun { kAlreadyBegun };
   Transaction(sqlite3* db, std::string operation) : db_(db), operation_(std::move(operation)) {
     execute(db_, "BEGIN IMMEDIATE", operation_ + ": begin");
   }
+  Transaction(sqlite3* db, std::string operation, AlreadyBegun) : db_(db), operation_(std::move(operation)) {}
   ~Transaction() {
     if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }

@@ -320,23 +320,28 @@ class Checker {
         note_broken(recipe.id);
       }
     });
+    // Chunks already found good, so that the next full's copy of a page is not looked up again;
+    // bounded, so that memory does not grow with the repository (past the bound a chunk shared
+    // by several recipes is merely looked up once per recipe).
+    constexpr size_t kMaxRememberedGoodChunks = size_t{1} << 16;
     std::unordered_set<Hash128, Hash128Hasher> good_chunks;
     for (const auto& use : catalog_.recipe_uses()) {
-      recipe::ChunkList ids;
+      // Read as it is walked (recipe::StreamedIds), so memory does not grow with the database;
+      // the catalog's row of every recipe was compared with its object above.
       try {
-        ids = recipe::load_ids(catalog_, use.recipe, repository_.config().chunk_id_secret);
+        recipe::StreamedIds ids(catalog_, objects_, use.recipe, repository_.config().chunk_id_secret);
+        std::optional<catalog::ChunkLocation> location;
+        for (uint64_t index = 0; index < ids.size(); ++index) {
+          const Hash128 id = ids.at(index);
+          if (good_chunks.contains(id)) continue;
+          if (!chunk_problem(id, location).empty()) {
+            note_broken(use.recipe);
+            break;
+          }
+          if (good_chunks.size() < kMaxRememberedGoodChunks) good_chunks.insert(id);
+        }
       } catch (const Error&) {
         note_broken(use.recipe);
-        continue;
-      }
-      std::optional<catalog::ChunkLocation> location;
-      for (const auto& id : ids) {
-        if (good_chunks.contains(id)) continue;
-        if (!chunk_problem(id, location).empty()) {
-          note_broken(use.recipe);
-          break;
-        }
-        good_chunks.insert(id);
       }
     }
   }

@@ -4,6 +4,7 @@
 #include <zstd.h>
 
 #include <chrono>
+#include <utility>
 
 #include "certvault/base/error.h"
 
@@ -208,25 +209,25 @@ void ChunkStore::append_to_pack(const Hash128& id, uint32_t raw_size, uint16_t f
 void ChunkStore::finish_open_pack() {
   if (!open_pack_) return;
   open_pack_->finish();
-  const auto pack_index = static_cast<int64_t>(packs_.size());
-  catalog::PackRecord record;
-  record.name = open_pack_->name();
-  record.size = open_pack_->size();
-  record.entry_count = static_cast<uint32_t>(open_pack_entries_.size());
-  record.created_unix =
+  CommittedPack committed;
+  committed.pack.name = open_pack_->name();
+  committed.pack.size = open_pack_->size();
+  committed.pack.entry_count = static_cast<uint32_t>(open_pack_entries_.size());
+  committed.pack.created_unix =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  packs_.push_back(std::move(record));
+  committed.chunks.reserve(open_pack_entries_.size());
   for (const auto& entry : open_pack_entries_) {
     catalog::ChunkLocation location;
     location.id = entry.id;
-    location.pack_id = pack_index;
     location.offset = entry.offset;
     location.stored_size = entry.stored_size;
     location.raw_size = entry.raw_size;
     location.flags = entry.flags;
     location.dictionary = entry.dictionary;
-    chunks_.push_back(location);
+    committed.chunks.push_back(location);
   }
+  committed_.push_back(std::move(committed));
+  has_committed_ = true;
   open_pack_.reset();
   open_pack_entries_.clear();
 }
@@ -243,6 +244,13 @@ void ChunkStore::flush() {
   }
   std::lock_guard lock(pack_mutex_);
   finish_open_pack();
+}
+
+std::vector<ChunkStore::CommittedPack> ChunkStore::take_committed() {
+  if (!has_committed_) return {};
+  std::lock_guard lock(pack_mutex_);
+  has_committed_ = false;
+  return std::exchange(committed_, {});
 }
 
 uint64_t ChunkStore::stored_bytes() const {

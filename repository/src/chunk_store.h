@@ -4,7 +4,9 @@
 // file size) and returns at once; workers compress it (kept raw when zstd does
 // not shrink it) and append it to the open pack, which is committed when it
 // reaches the target size. flush() waits for the queue and commits the last
-// pack; only then are the chunks durable. A worker's error is rethrown by the
+// pack; only then are the chunks durable. Each committed pack, with where its
+// chunks went, waits in take_committed() for the caller, which hands it to the
+// catalog (so nothing here grows with the number of chunks). A worker's error is rethrown by the
 // next add() or flush(). Destroying the store without flush() abandons the
 // open pack (no object appears).
 //
@@ -16,6 +18,7 @@
 // next chunks train a new dictionary. Dictionaries are never rewritten.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -47,10 +50,12 @@ class ChunkStore {
   void add(const Hash128& id, std::span<const uint8_t> raw, const std::string& dictionary_role = {});
   void flush();
 
-  // Valid after flush(): the packs written and where each chunk went
-  // (ChunkLocation::pack_id is an index into packs()).
-  const std::vector<catalog::PackRecord>& packs() const { return packs_; }
-  const std::vector<catalog::ChunkLocation>& chunks() const { return chunks_; }
+  struct CommittedPack {
+    catalog::PackRecord pack;
+    std::vector<catalog::ChunkLocation> chunks;  // pack_id unset: the catalog assigns the pack's
+  };
+  // The packs committed (durable) since the last call, oldest first. Cheap when there are none.
+  std::vector<CommittedPack> take_committed();
   // Dictionaries trained by this store (their objects are written).
   const std::vector<catalog::DictionaryRecord>& new_dictionaries() const { return new_dictionaries_; }
   uint64_t stored_bytes() const;  // entry bytes appended so far (headers included)
@@ -102,8 +107,8 @@ class ChunkStore {
   mutable std::mutex pack_mutex_;
   std::unique_ptr<pack::PackWriter> open_pack_;
   std::vector<pack::EntryInfo> open_pack_entries_;
-  std::vector<catalog::PackRecord> packs_;
-  std::vector<catalog::ChunkLocation> chunks_;
+  std::vector<CommittedPack> committed_;
+  std::atomic<bool> has_committed_{false};
   uint64_t stored_bytes_ = 0;
 
   std::vector<std::thread> workers_;

@@ -11,11 +11,22 @@
 namespace certvault::framed {
 
 std::vector<uint8_t> wrap(std::string_view magic, uint32_t version, std::span<const uint8_t> body) {
-  std::vector<uint8_t> out(magic.begin(), magic.end());
+  return wrap(magic, version, {body});
+}
+
+std::vector<uint8_t> wrap(std::string_view magic, uint32_t version,
+                          std::initializer_list<std::span<const uint8_t>> body_parts) {
+  size_t body_size = 0;
+  for (const auto& part : body_parts) body_size += part.size();
+  std::vector<uint8_t> out;
+  out.reserve(kHeaderSize + body_size);
+  out.assign(magic.begin(), magic.end());
   le::append<uint32_t>(out, version);
-  le::append<uint32_t>(out, static_cast<uint32_t>(body.size()));
-  le::append<uint64_t>(out, XXH64(body.data(), body.size(), 0));
-  out.insert(out.end(), body.begin(), body.end());
+  le::append<uint32_t>(out, static_cast<uint32_t>(body_size));
+  le::append<uint64_t>(out, 0);  // the checksum, once the body is in place
+  for (const auto& part : body_parts) out.insert(out.end(), part.begin(), part.end());
+  const uint64_t checksum = XXH64(out.data() + kHeaderSize, body_size, 0);
+  le::store<uint64_t>(out, kBodyXxh64At, checksum);
   return out;
 }
 

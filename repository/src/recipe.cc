@@ -69,6 +69,15 @@ class Reader {
   size_t position_ = 0;
 };
 
+size_t varint_size(uint64_t value) {
+  size_t size = 1;
+  for (; value >= 0x80; value >>= 7) ++size;
+  return size;
+}
+
+// Room for the kind byte and the longest varint count in front of a full list being built.
+constexpr size_t kFullHeaderRoom = 11;
+
 }  // namespace
 
 std::vector<uint8_t> encode_full(const ChunkList& ids) {
@@ -133,6 +142,112 @@ std::vector<uint8_t> encode_delta(const Hash128& base_id, const ChunkList& base_
   return out;
 }
 
+Builder::Builder(IdSequence* base_ids) : base_(base_ids), base_size_(base_ids ? base_ids->size() : 0) {
+  if (base_ == nullptr) new_ids_.resize(kFullHeaderRoom);
+}
+
+void Builder::append_copy(uint64_t position) {
+  if (!ops_.empty() && ops_.back().copy && ops_.back().start + ops_.back().length == position) {
+    ++ops_.back().length;
+  } else {
+    ops_.push_back({true, position, 1});
+  }
+}
+
+std::optional<uint64_t> Builder::find_in_base(const Hash128& id) {
+  const bool sampled = base_size_ > kFullIndexIds;
+  if (sampled && id[0] % kIndexSampling != 0) return std::nullopt;
+  if (!index_built_) {
+    index_built_ = true;
+    for (uint64_t i = 0; i < base_size_; ++i) {
+      const Hash128 candidate = base_->at(i);
+      if (!sampled || candidate[0] % kIndexSampling == 0) first_position_.try_emplace(candidate, i);
+    }
+  }
+  if (auto it = first_position_.find(id); it != first_position_.end()) return it->second;
+  return std::nullopt;
+}
+
+void Builder::add(const Hash128& id, bool may_be_in_base) {
+  if (base_ == nullptr) {
+    put_id(new_ids_, id);
+    ++count_;
+    return;
+  }
+  const uint64_t base_size = base_size_;
+  if (expected_ < base_size && base_->at(expected_) == id) {
+    if (expected_ != count_) positional_ = false;
+    append_copy(expected_);
+    ++expected_;
+  } else if (const auto position = may_be_in_base ? find_in_base(id) : std::nullopt) {
+    positional_ = false;
+    append_copy(*position);
+    expected_ = *position + 1;
+  } else {
+    positional_ = false;
+    if (ops_.empty() || ops_.back().copy) ops_.push_back({false, (new_ids_.size()) / kIdSize, 0});
+    ++ops_.back().length;
+    put_id(new_ids_, id);
+    // A changed chunk usually replaces the base chunk at the same position.
+    if (expected_ < base_size) ++expected_;
+  }
+  ++count_;
+}
+
+bool Builder::same_as_base() const { return base_ != nullptr && positional_ && count_ == base_size_; }
+
+std::vector<uint8_t> Builder::finish(const Hash128& base_id, bool allow_delta) {
+  if (base_ == nullptr) {
+    // The ids are already encoded after kFullHeaderRoom bytes: write the header just before
+    // them and move the whole down in place (no second copy of the list).
+    std::vector<uint8_t> header{kKindFull};
+    put_varint(header, count_);
+    const size_t start = kFullHeaderRoom - header.size();
+    std::copy(header.begin(), header.end(), new_ids_.begin() + static_cast<std::ptrdiff_t>(start));
+    new_ids_.erase(new_ids_.begin(), new_ids_.begin() + static_cast<std::ptrdiff_t>(start));
+    return std::move(new_ids_);
+  }
+  if (allow_delta) {
+    std::vector<uint8_t> out;
+    out.push_back(kKindDelta);
+    put_id(out, base_id);
+    put_varint(out, ops_.size());
+    for (const auto& op : ops_) {
+      if (op.copy) {
+        put_varint(out, kOpCopy);
+        put_varint(out, op.start);
+        put_varint(out, op.length);
+      } else {
+        put_varint(out, kOpNew);
+        put_varint(out, op.length);
+        const auto from = new_ids_.begin() + static_cast<std::ptrdiff_t>(op.start * kIdSize);
+        const size_t at = out.size();
+        out.resize(at + op.length * kIdSize);
+        std::copy(from, from + static_cast<std::ptrdiff_t>(op.length * kIdSize),
+                  out.begin() + static_cast<std::ptrdiff_t>(at));
+      }
+    }
+    // A delta pays off only when much smaller than the full list (1 + 16 bytes per id).
+    if (out.size() * 2 < 1 + kIdSize * count_) return out;
+  }
+  std::vector<uint8_t> out;
+  out.reserve(1 + varint_size(count_) + kIdSize * count_);
+  out.push_back(kKindFull);
+  put_varint(out, count_);
+  for (const auto& op : ops_) {
+    if (op.copy) {
+      for (uint64_t i = 0; i < op.length; ++i) put_id(out, base_->at(op.start + i));
+    } else {
+      const auto from = new_ids_.begin() + static_cast<std::ptrdiff_t>(op.start * kIdSize);
+      const size_t at = out.size();
+      out.resize(at + op.length * kIdSize);
+      std::copy(from, from + static_cast<std::ptrdiff_t>(op.length * kIdSize),
+                out.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+  }
+  return out;
+}
+
 Decoded decode(std::span<const uint8_t> body, const std::string& what) {
   Reader reader(body, what);
   Decoded decoded;
@@ -172,6 +287,11 @@ ChunkList apply(const Decoded& recipe, const ChunkList* base_ids, const std::str
   if (!recipe.base) return recipe.ids;
   if (base_ids == nullptr) throw Error(ErrorKind::kIntegrity, what + ": delta recipe without its base");
   ChunkList ids;
+  // Reserved up front (no doubling copies of a large list), but never more than the ids the
+  // recipe and its base actually hold: the copy lengths are not checked yet.
+  uint64_t copied = 0, added = 0;
+  for (const auto& op : recipe.ops) (op.copy ? copied : added) += op.copy ? op.length : op.ids.size();
+  ids.reserve(std::min<uint64_t>(copied, base_ids->size()) + added);
   for (const auto& op : recipe.ops) {
     if (!op.copy) {
       ids.insert(ids.end(), op.ids.begin(), op.ids.end());

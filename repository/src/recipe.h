@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "keyed_hash.h"
@@ -38,6 +39,72 @@ std::vector<uint8_t> encode_full(const ChunkList& ids);
 // A delta of `ids` against `base_ids`; aligns runs greedily (in-place page
 // updates keep positions; insertions are resynchronised through an index).
 std::vector<uint8_t> encode_delta(const Hash128& base_id, const ChunkList& base_ids, const ChunkList& ids);
+
+// A file's effective id list, by position: a ChunkList in memory or one read on demand
+// (recipe_store.h's StreamedIds).
+class IdSequence {
+ public:
+  virtual ~IdSequence() = default;
+  virtual uint64_t size() const = 0;
+  virtual Hash128 at(uint64_t index) = 0;  // index < size()
+};
+
+class ChunkListIds : public IdSequence {
+ public:
+  explicit ChunkListIds(const ChunkList& ids) : ids_(ids) {}
+  uint64_t size() const override { return ids_.size(); }
+  Hash128 at(uint64_t index) override { return ids_[index]; }
+
+ private:
+  const ChunkList& ids_;
+};
+
+// Builds the encoded recipe of one file while its chunk ids arrive, walking beside the base
+// recipe (the same file in the previous snapshot) instead of holding the file's own list too:
+// an id equal to the base's at the same position extends a copy run, anything else is a new id
+// or, after an insertion, a copy from wherever the base holds it. Memory: the base's list (the
+// caller's), the ops of the changes, and for a file without a base the encoded full list. The
+// index that finds an id elsewhere in the base is built only on the first id that needs it, and
+// for a base of more than kFullIndexIds ids holds only the ids whose first byte is a multiple of
+// kIndexSampling (content-chosen, so after a shift the alignment is found again within about
+// that many chunks, and the index stays a small fraction of the list).
+class Builder {
+ public:
+  static constexpr size_t kFullIndexIds = 1u << 16;
+  static constexpr unsigned kIndexSampling = 32;
+
+  // `base_ids` (may be null: no base) must outlive the builder.
+  explicit Builder(IdSequence* base_ids);
+
+  // `may_be_in_base`: false when the caller knows the id is new to the repository (so it
+  // cannot be anywhere in the base) and no index lookup is needed.
+  void add(const Hash128& id, bool may_be_in_base = true);
+  uint64_t count() const { return count_; }
+  // Every id so far equals the base's at the same position and the counts agree.
+  bool same_as_base() const;
+  // The encoded recipe: a delta against `base_id` when `allow_delta` and it is less than half
+  // the full list, else the full list. Call once.
+  std::vector<uint8_t> finish(const Hash128& base_id, bool allow_delta);
+
+ private:
+  struct Op {
+    bool copy;
+    uint64_t start;   // copy: first base position
+    uint64_t length;  // copy: run length; new: ids in new_ids from `start`
+  };
+  std::optional<uint64_t> find_in_base(const Hash128& id);
+  void append_copy(uint64_t position);
+
+  IdSequence* base_;
+  uint64_t base_size_ = 0;
+  uint64_t count_ = 0;
+  bool positional_ = true;  // every id so far was a copy of the base at its own position
+  uint64_t expected_ = 0;   // the base position that would continue the current copy
+  std::vector<Op> ops_;
+  std::vector<uint8_t> new_ids_;  // ids of new ops (with a base) or the full list (without), encoded
+  bool index_built_ = false;
+  std::unordered_map<Hash128, uint64_t, Hash128Hasher> first_position_;
+};
 
 // Throws Error(kIntegrity) naming `what` on malformed input.
 Decoded decode(std::span<const uint8_t> body, const std::string& what);

@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
 #include "certvault/base/little_endian.h"
+#include "framed_format.h"
 #include "framed_object.h"
 #include "keyed_hash.h"
 
@@ -16,11 +19,32 @@ std::string object_name(const Hash128& id) {
 }
 
 std::vector<uint8_t> encode_object(const catalog::RecipeRecord& record) {
-  std::vector<uint8_t> body;
-  le::append<uint64_t>(body, record.logical_size);
-  le::append<uint64_t>(body, record.chunk_count);
-  body.insert(body.end(), record.body.begin(), record.body.end());
-  return framed::wrap(framed::kRecipeMagic, kObjectVersion, body);
+  std::vector<uint8_t> sizes;
+  le::append<uint64_t>(sizes, record.logical_size);
+  le::append<uint64_t>(sizes, record.chunk_count);
+  // Framed in one allocation: a database's full recipe is 16 bytes a page.
+  return framed::wrap(framed::kRecipeMagic, kObjectVersion, {sizes, record.body});
+}
+
+void put_object(ObjectStore& objects, const catalog::RecipeRecord& record) {
+  std::vector<uint8_t> sizes;
+  le::append<uint64_t>(sizes, record.logical_size);
+  le::append<uint64_t>(sizes, record.chunk_count);
+  // The frame's header for an empty body, then its length and checksum set for the real one.
+  auto header = framed::wrap(framed::kRecipeMagic, kObjectVersion, std::span<const uint8_t>());
+  le::store<uint32_t>(header, framed::kBodyLengthAt, static_cast<uint32_t>(sizes.size() + record.body.size()));
+  XXH64_state_t* state = XXH64_createState();
+  XXH64_reset(state, 0);
+  XXH64_update(state, sizes.data(), sizes.size());
+  XXH64_update(state, record.body.data(), record.body.size());
+  const uint64_t checksum = XXH64_digest(state);
+  XXH64_freeState(state);
+  le::store<uint64_t>(header, framed::kBodyXxh64At, checksum);
+  auto writer = objects.create(object_name(record.id));
+  writer->append(header);
+  writer->append(sizes);
+  writer->append(record.body);
+  writer->commit();
 }
 
 catalog::RecipeRecord decode_object(std::span<const uint8_t> object, const Hash128& expected_id,
@@ -65,7 +89,7 @@ ChunkList load_ids(const catalog::Catalog& catalog, const Hash128& id, std::span
     }
     current = *chain.back().base;
   }
-  ChunkList ids = chain.back().ids;
+  ChunkList ids = std::move(chain.back().ids);
   for (size_t i = chain.size() - 1; i-- > 0;) ids = apply(chain[i], &ids, names[i]);
   if (ids.size() != chunk_count) {
     throw Error(ErrorKind::kIntegrity,
@@ -74,6 +98,123 @@ ChunkList load_ids(const catalog::Catalog& catalog, const Hash128& id, std::span
                             to_hex(id), ids.size(), chunk_count));
   }
   return ids;
+}
+
+StreamedIds::StreamedIds(const catalog::Catalog& catalog, const ObjectStore& objects, const Hash128& id,
+                         std::span<const uint8_t> secret)
+    : objects_(objects) {
+  bool streamed = false;
+  try {
+    streamed = open_from_objects(id, secret);
+  } catch (const Error&) {
+    streamed = false;
+  }
+  if (!streamed) {
+    levels_.clear();
+    in_memory_ = load_ids(catalog, id, secret);
+    size_ = in_memory_->size();
+    const auto record = catalog.recipe(id);
+    depth_ = record ? record->depth : 0;
+  }
+}
+
+bool StreamedIds::open_from_objects(const Hash128& id, std::span<const uint8_t> secret) {
+  constexpr size_t kHeadBytes = framed::kHeaderSize + kEncodedRecipeAt + 1 + 10;  // + kind + varint count
+  std::vector<uint64_t> counts;  // each level's chunk count as its object records it, top first
+  Hash128 current = id;
+  while (true) {
+    const std::string name = object_name(current);
+    const std::string what = fmt::format("recipe {}", to_hex(current));
+    const uint64_t size = objects_.size(name);
+    if (size < framed::kHeaderSize + kEncodedRecipeAt + 1) throw Error(ErrorKind::kIntegrity, what + ": too short");
+    const auto head = objects_.read(name, 0, std::min<uint64_t>(size, kHeadBytes));
+    const uint8_t kind = head[framed::kHeaderSize + kEncodedRecipeAt];
+    if (kind != kKindFull) {
+      const auto record = decode_object(objects_.read_all(name), current, what);
+      if (keyed_hash128(record.body, secret) != current) throw Error(ErrorKind::kIntegrity, what + ": hash");
+      Level level;
+      level.decoded = decode(record.body, what);
+      if (!level.decoded.base) throw Error(ErrorKind::kIntegrity, what + ": no base");
+      uint64_t end = 0;
+      for (const auto& op : level.decoded.ops) {
+        end += op.copy ? op.length : op.ids.size();
+        level.op_end.push_back(end);
+      }
+      if (end != record.chunk_count) throw Error(ErrorKind::kIntegrity, what + ": chunk count");
+      counts.push_back(record.chunk_count);
+      current = *level.decoded.base;
+      levels_.push_back(std::move(level));
+      if (levels_.size() > kMaxDeltaDepth) throw Error(ErrorKind::kIntegrity, what + ": chain too deep");
+      continue;
+    }
+    // The full recipe at the bottom: frame, sizes and encoding checked from the head, then the
+    // encoded recipe hashed as it streams past once.
+    if (std::string_view(reinterpret_cast<const char*>(head.data()), framed::kMagicSize) != framed::kRecipeMagic ||
+        le::load<uint32_t>(head, framed::kVersionAt) == 0 ||
+        le::load<uint32_t>(head, framed::kVersionAt) > kObjectVersion ||
+        le::load<uint32_t>(head, framed::kBodyLengthAt) != size - framed::kHeaderSize) {
+      throw Error(ErrorKind::kIntegrity, what + ": frame");
+    }
+    const uint64_t count = le::load<uint64_t>(head, framed::kHeaderSize + kChunkCountAt);
+    uint64_t varint = 0;
+    size_t at = framed::kHeaderSize + kEncodedRecipeAt + 1;
+    for (int shift = 0;; shift += 7) {
+      if (at >= head.size() || shift >= 64) throw Error(ErrorKind::kIntegrity, what + ": count");
+      varint |= static_cast<uint64_t>(head[at] & 0x7F) << shift;
+      if ((head[at++] & 0x80) == 0) break;
+    }
+    if (varint != count || (size - at) / kIdSize != count || (size - at) % kIdSize != 0) {
+      throw Error(ErrorKind::kIntegrity, what + ": count");
+    }
+    if (count < kStreamedFromIds) return false;  // small: the catalog's rows, verified as before
+    StreamingDigest digest(secret);
+    constexpr uint64_t kReadBytes = 1u << 20;
+    for (uint64_t offset = framed::kHeaderSize + kEncodedRecipeAt; offset < size; offset += kReadBytes) {
+      digest.update(objects_.read(name, offset, std::min(kReadBytes, size - offset)));
+    }
+    if (digest.digest() != current) throw Error(ErrorKind::kIntegrity, what + ": hash");
+    bottom_name_ = name;
+    bottom_ids_at_ = at;
+    bottom_count_ = count;
+    break;
+  }
+  // Bottom up: every copy run inside its base's list.
+  uint64_t base_size = bottom_count_;
+  for (size_t i = levels_.size(); i-- > 0;) {
+    for (const auto& op : levels_[i].decoded.ops) {
+      if (op.copy && (op.base_start > base_size || op.length > base_size - op.base_start)) {
+        throw Error(ErrorKind::kIntegrity, "recipe copy run outside its base");
+      }
+    }
+    base_size = counts[i];
+  }
+  size_ = base_size;
+  depth_ = static_cast<uint32_t>(levels_.size());
+  return true;
+}
+
+Hash128 StreamedIds::at(uint64_t index) {
+  if (in_memory_) return (*in_memory_)[index];
+  uint64_t position = index;
+  for (const auto& level : levels_) {
+    const auto it = std::upper_bound(level.op_end.begin(), level.op_end.end(), position);
+    const size_t op_index = static_cast<size_t>(it - level.op_end.begin());
+    const uint64_t op_start = op_index == 0 ? 0 : level.op_end[op_index - 1];
+    const auto& op = level.decoded.ops[op_index];
+    if (!op.copy) return op.ids[position - op_start];
+    position = op.base_start + (position - op_start);
+  }
+  const uint64_t block = position / kBlockIds;
+  if (block != block_index_) {
+    const uint64_t first = block * kBlockIds;
+    const uint64_t n = std::min(kBlockIds, bottom_count_ - first);
+    const auto bytes = objects_.read(bottom_name_, bottom_ids_at_ + first * kIdSize, n * kIdSize);
+    block_.resize(n);
+    for (uint64_t i = 0; i < n; ++i)
+      std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(i * kIdSize), kIdSize, block_[i].begin());
+    block_index_ = block;
+  }
+  return block_[position % kBlockIds];
 }
 
 }  // namespace certvault::recipe

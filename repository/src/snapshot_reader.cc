@@ -63,7 +63,7 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
                         const std::function<void(std::span<const uint8_t>)>& sink) {
   const auto& catalog = repository.catalog();
   const auto secret = std::span<const uint8_t>(repository.config().chunk_id_secret);
-  const auto ids = recipe::load_ids(catalog, file.recipe, secret);
+  recipe::StreamedIds ids(catalog, repository.objects(), file.recipe, secret);
   std::unordered_map<int64_t, std::string> pack_names;
   StreamingDigest digest(secret);
   const unsigned workers = std::max(2u, std::thread::hardware_concurrency());
@@ -88,7 +88,8 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
   Batch batch;
   uint64_t planned = 0;  // file offset of the next chunk to plan
   try {
-    for (const auto& id : ids) {
+    for (uint64_t index = 0; index < ids.size(); ++index) {
+      const Hash128 id = ids.at(index);
       const auto location = catalog.find_chunk(id);
       if (!location) {
         throw Error(ErrorKind::kIntegrity, fmt::format("snapshot {} file '{}' at offset {}: chunk {} is not in the "

@@ -30,17 +30,25 @@ struct SnapshotWriter::State {
   StreamingDigest digest;
 
   std::unordered_map<std::string, catalog::FileRecord> reference_files;  // by path
-  std::unordered_set<Hash128, Hash128Hasher> known;                      // ids certainly stored
+  // Ids this snapshot stored whose pack the catalog has not staged yet (bounded by the store's
+  // queue and open pack). Every other id already stored is in the catalog's index (staged rows
+  // included), and most are found before that by walking beside the base recipe.
+  std::unordered_set<Hash128, Hash128Hasher> pending;
 
   // The file being written.
   bool in_file = false;
   FileHeader file;
-  recipe::ChunkList ids;
   uint64_t file_size = 0;
   uint64_t file_new_chunks = 0;
   uint64_t file_new_raw_bytes = 0;
-  std::optional<catalog::RecipeRecord> base_recipe;
-  recipe::ChunkList base_ids;
+  struct BaseRecipe {
+    Hash128 id;
+    uint32_t depth;
+  };
+  std::optional<BaseRecipe> base_recipe;
+  std::optional<recipe::StreamedIds> base_ids;  // the base's list, read on demand
+  std::optional<recipe::Builder> builder;
+  uint64_t index_lookups = 0;  // chunks that missed the base at their position
 
   std::vector<catalog::FileRecord> files;
   std::vector<catalog::MissingFile> missing;
@@ -63,21 +71,24 @@ struct SnapshotWriter::State {
         chunker(repo.config().chunk_params, repo.config().chunker_key),
         digest(secret) {}
 
-  bool is_known(const Hash128& chunk_id) {
-    if (known.contains(chunk_id)) return true;
-    if (repository.catalog().has_chunk(chunk_id)) {
-      known.insert(chunk_id);
-      return true;
-    }
-    return false;
-  }
-
   void on_chunk(std::span<const uint8_t> chunk) {
     const Hash128 chunk_id = keyed_hash128(chunk, secret);
-    ids.push_back(chunk_id);
-    if (is_known(chunk_id)) return;
+    // The parent's chunk at this position: the common case of a full after a full, where a
+    // database's pages change in place. Equal, it is stored and no index is consulted.
+    const uint64_t position = builder->count();
+    if (base_ids && position < base_ids->size() && base_ids->at(position) == chunk_id) {
+      builder->add(chunk_id);
+      return;
+    }
+    ++index_lookups;
+    if (pending.contains(chunk_id) || repository.catalog().has_chunk(chunk_id)) {
+      builder->add(chunk_id);
+      return;
+    }
+    builder->add(chunk_id, /*may_be_in_base=*/false);  // new to the repository, so not in the base
     store.add(chunk_id, chunk, dictionary_role());
-    known.insert(chunk_id);
+    pending.insert(chunk_id);
+    stage_committed_packs();
     ++file_new_chunks;
     file_new_raw_bytes += chunk.size();
   }
@@ -89,25 +100,31 @@ struct SnapshotWriter::State {
     return file.chunking.is_page_aligned() ? kDatabase : kNone;
   }
 
+  // Hands the packs the store committed to the catalog's staged rows (Catalog::stage_pack), so
+  // that where each new chunk went is kept on disk, not in memory, until the snapshot commits.
+  void stage_committed_packs() {
+    for (auto& committed : store.take_committed()) {
+      repository.catalog().stage_pack(committed.pack, committed.chunks);
+      for (const auto& chunk : committed.chunks) pending.erase(chunk.id);
+    }
+  }
+
   catalog::Digest finish_recipe() {
     catalog::RecipeRecord record;
-    record.chunk_count = ids.size();
+    record.chunk_count = builder->count();
     record.logical_size = file_size;
-    if (base_recipe && ids == base_ids) return base_recipe->id;
-    if (base_recipe && base_recipe->depth < recipe::kMaxDeltaDepth) {
-      auto delta = recipe::encode_delta(base_recipe->id, base_ids, ids);
-      // A delta pays off only when much smaller than the full list (1 + 16 bytes per id).
-      if (delta.size() * 2 < 1 + 16 * ids.size()) {
-        record.body = std::move(delta);
-        record.base = base_recipe->id;
-        record.depth = base_recipe->depth + 1;
-      }
+    if (base_recipe && builder->same_as_base()) return base_recipe->id;
+    const bool allow_delta = base_recipe && base_recipe->depth < recipe::kMaxDeltaDepth;
+    record.body = builder->finish(base_recipe ? base_recipe->id : Hash128{}, allow_delta);
+    if (!record.body.empty() && record.body[0] == recipe::kKindDelta) {
+      record.base = base_recipe->id;
+      record.depth = base_recipe->depth + 1;
     }
-    if (record.body.empty()) record.body = recipe::encode_full(ids);
     record.id = keyed_hash128(record.body, secret);
     if (!new_recipe_ids.contains(record.id) && !repository.catalog().has_recipe(record.id)) {
       new_recipe_ids.insert(record.id);
-      new_recipes.push_back(record);
+      new_recipes.push_back(std::move(record));
+      return new_recipes.back().id;
     }
     return record.id;
   }
@@ -115,7 +132,10 @@ struct SnapshotWriter::State {
 
 SnapshotWriter::SnapshotWriter(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
-SnapshotWriter::~SnapshotWriter() = default;
+SnapshotWriter::~SnapshotWriter() {
+  // Not committed: the staged chunk rows go (the packs stay as leftovers for prune).
+  if (state_ && !state_->committed) state_->repository.catalog().abandon_staging();
+}
 
 const std::string& SnapshotWriter::snapshot_id() const { return state_->id; }
 
@@ -145,7 +165,6 @@ void SnapshotWriter::begin_file(const FileHeader& header) {
     throw Error(ErrorKind::kInternal, fmt::format("begin_file({}) while {} is open", header.path, s.file.path));
   s.in_file = true;
   s.file = header;
-  s.ids.clear();
   s.file_size = 0;
   s.file_new_chunks = 0;
   s.file_new_raw_bytes = 0;
@@ -166,14 +185,15 @@ void SnapshotWriter::begin_file(const FileHeader& header) {
   s.digest.reset();
   s.chunker.start(header.chunking);
   s.base_recipe.reset();
-  s.base_ids.clear();
+  s.base_ids.reset();
   if (auto it = s.reference_files.find(header.path); it != s.reference_files.end()) {
-    s.base_recipe = s.repository.catalog().recipe(it->second.recipe);
-    if (s.base_recipe) {
-      s.base_ids = recipe::load_ids(s.repository.catalog(), s.base_recipe->id, s.repository.config().chunk_id_secret);
-      s.known.insert(s.base_ids.begin(), s.base_ids.end());
+    if (s.repository.catalog().has_recipe(it->second.recipe)) {
+      s.base_ids.emplace(s.repository.catalog(), s.repository.objects(), it->second.recipe,
+                         s.repository.config().chunk_id_secret);
+      s.base_recipe = State::BaseRecipe{it->second.recipe, s.base_ids->depth()};
     }
   }
+  s.builder.emplace(s.base_ids ? &*s.base_ids : nullptr);
 }
 
 void SnapshotWriter::write(std::span<const uint8_t> bytes) {
@@ -201,11 +221,14 @@ FileResult SnapshotWriter::end_file() {
   s.files.push_back(record);
   s.logical_bytes += s.file_size;
   s.in_file = false;
+  const uint64_t chunk_count = s.builder->count();
+  s.builder.reset();
+  s.base_ids.reset();
 
   FileResult result;
   result.size = s.file_size;
   result.digest = record.digest;
-  result.chunks = s.ids.size();
+  result.chunks = chunk_count;
   result.new_chunks = s.file_new_chunks;
   result.new_raw_bytes = s.file_new_raw_bytes;
   return result;
@@ -239,10 +262,11 @@ CommittedSnapshot SnapshotWriter::commit() {
 
   // (1) Packs: written, fsynced, renamed, folder fsynced.
   s.store.flush();
+  s.stage_committed_packs();
 
   // (2) Recipe objects, (3) the manifest: same protocol, through the object store.
   for (const auto& record : s.new_recipes) {
-    s.repository.objects().put(recipe::object_name(record.id), recipe::encode_object(record));
+    recipe::put_object(s.repository.objects(), record);
   }
   manifest::Manifest manifest;
   auto& snapshot = manifest.snapshot;
@@ -277,8 +301,7 @@ CommittedSnapshot SnapshotWriter::commit() {
   commit.snapshot = snapshot;
   commit.files = s.files;
   commit.missing_files = s.missing;
-  commit.new_packs = s.store.packs();
-  commit.new_chunks = s.store.chunks();
+  // new_packs and new_chunks stay empty: every pack and chunk row is staged already.
   commit.new_recipes = s.new_recipes;
   commit.new_dictionaries = s.store.new_dictionaries();
   s.repository.catalog().commit_snapshot(commit);

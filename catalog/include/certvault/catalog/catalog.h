@@ -221,6 +221,17 @@ class Catalog {
 
   // Snapshots. commit_snapshot() is atomic: all of it or nothing.
   void commit_snapshot(const SnapshotCommit& commit);
+
+  // Staged chunk rows, so that a snapshot writer's memory does not grow with the chunks it adds:
+  // stage_pack() inserts a committed pack's row and its chunks' rows inside the write transaction
+  // that the next commit_snapshot() ends (opened by the first stage_pack()). Staged rows are
+  // visible to this catalog's own lookups (has_chunk, find_chunk) at once and to nobody else;
+  // commit_snapshot() commits them with the snapshot (its `new_packs` and `new_chunks` then hold
+  // only what was not staged), and abandon_staging(), a failed commit or closing the catalog rolls
+  // them back. No other write may run while rows are staged (kInternal).
+  void stage_pack(const PackRecord& pack, const std::vector<ChunkLocation>& chunks);
+  void abandon_staging();
+  bool staging() const { return staging_; }
   std::vector<SnapshotRecord> snapshots(const SnapshotFilter& filter = {}) const;  // oldest first
   std::optional<SnapshotRecord> snapshot(const std::string& id) const;
   std::vector<std::string> snapshot_ids_with_prefix(const std::string& prefix) const;
@@ -337,6 +348,7 @@ class Catalog {
 
   struct Statements;
   bool rebuilding_ = false;
+  bool staging_ = false;
   sqlite3* db_;
   std::filesystem::path path_;
   std::unique_ptr<Statements> statements_;
