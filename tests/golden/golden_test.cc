@@ -96,8 +96,12 @@ class GoldenCopy {
  public:
   explicit GoldenCopy(const Golden& golden) : golden_(golden) {
     fs::copy(golden.folder / "repo", repo(), fs::copy_options::recursive);
+    // The modes certvault gives what it writes (0600/0700); git checks the goldens out 0644/0755,
+    // which check would rightly warn about (tested in tests/safety/permissions_test.cc).
+    fs::permissions(repo(), fs::perms::owner_all);
     for (const auto& entry : fs::recursive_directory_iterator(repo())) {
-      fs::permissions(entry.path(), fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add);
+      fs::permissions(entry.path(),
+                      entry.is_directory() ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write);
     }
   }
   const Golden& golden() const { return golden_; }

@@ -350,6 +350,7 @@ void PowerLossFileSystem::restore_durable_state(UnsyncedWrites unsynced) {
   off_ = true;
   restored_ = true;
   for (const auto& entry : fs::directory_iterator(root_)) fs::remove_all(entry.path());
+  fs::permissions(root_, fs::perms::owner_all);
   std::vector<NodeId> stack{0};
   write_durable(0, root_, stack, unsynced);
 }
@@ -379,6 +380,7 @@ void PowerLossFileSystem::write_durable(NodeId folder, const fs::path& on_disk, 
     const fs::path path = on_disk / fs::path(name);
     if (nodes_[id].folder) {
       fs::create_directory(path);
+      fs::permissions(path, fs::perms::owner_all);  // modes survive a cut: what the seam created private stays so
       stack.push_back(id);
       write_durable(id, path, stack, unsynced);
       stack.pop_back();
@@ -387,6 +389,8 @@ void PowerLossFileSystem::write_durable(NodeId folder, const fs::path& on_disk, 
       std::ofstream out(path, std::ios::binary | std::ios::trunc);
       out.write(reinterpret_cast<const char*>(content.data()), static_cast<std::streamsize>(content.size()));
       if (!out) throw std::runtime_error("cannot write " + path.string());
+      out.close();
+      fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
     }
   }
 }
