@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "certvault/base/error.h"
@@ -13,7 +14,9 @@ using namespace certvault;
 
 namespace {
 void put_u32(std::vector<uint8_t>& bytes, size_t offset, uint32_t value) {
-  for (int i = 0; i < 4; ++i) bytes[offset + static_cast<size_t>(i)] = static_cast<uint8_t>(value >> (8 * i));
+  // The bound, stated, also keeps GCC's -O3 -Wstringop-overflow from guessing the vector empty.
+  if (offset > bytes.size() || bytes.size() - offset < 4) throw std::out_of_range("put_u32 past the end");
+  for (size_t i = 0; i < 4; ++i) bytes[offset + i] = static_cast<uint8_t>(value >> (8 * i));
 }
 
 std::vector<uint8_t> header_of_type(ese::FileType type) {
