@@ -23,6 +23,8 @@ int exit_code_for(ErrorKind kind) {
       return kExitRefused;
     case ErrorKind::kInternal:
       return kExitInternal;
+    case ErrorKind::kKeyRejected:
+      return kExitKeyRejected;
   }
   return kExitFailure;
 }

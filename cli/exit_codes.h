@@ -14,10 +14,12 @@ enum ExitCode : int {
   kExitInternal = 7,    // an internal error: a bug in certvault (the message says what broke)
   kExitSessionEnd = 8,  // backup: the snapshot is committed, but the CA did not record the end of the
                         // backup (CertSrvBackupEnd failed)
+  kExitKeyRejected = 9,  // an encrypted repository's key slots all refused the passphrase or key file
 };
 
 inline constexpr const char* kExitCodeHelp =
     "Exit codes: 0 ok, 1 failure, 2 usage, 3 repository locked, 4 integrity problem,\n"
     "            5 Certadm API/CA failure, 6 refused by a safety rule, 7 internal error (a bug),\n"
-    "            8 backup committed but the CA did not record its end (CertSrvBackupEnd failed).";
+    "            8 backup committed but the CA did not record its end (CertSrvBackupEnd failed),\n"
+    "            9 wrong passphrase or key file (no key slot of the repository opened).";
 }  // namespace certvault::cli

@@ -21,6 +21,7 @@ enum class ErrorKind {
   kApi,        // the Certadm API / the CA reported a failure
   kRefused,    // a safety rule refused the operation
   kInternal,   // a broken internal contract (a call out of order, an impossible value): a bug
+  kKeyRejected,  // no key slot of an encrypted repository opened with the credential given (issue 17)
 };
 
 class Error : public std::runtime_error {
