@@ -36,7 +36,6 @@ ChunkStore::~ChunkStore() {
     std::lock_guard lock(queue_mutex_);
     stopping_ = true;
     queue_.clear();
-    queued_bytes_ = 0;
   }
   queue_not_empty_.notify_all();
   queue_not_full_.notify_all();
@@ -52,15 +51,17 @@ void ChunkStore::add(const Hash128& id, std::span<const uint8_t> raw, const std:
   Job job{id, std::vector<uint8_t>(raw.begin(), raw.end()), nullptr, nullptr};
   if (catalog_ == nullptr || dictionary_role.empty()) return enqueue(std::move(job));
   auto& r = role(dictionary_role);
-  if (!r.sampling && !r.gave_up && r.current) {
+  if (!r.sampling && !r.gave_up && r.current && r.window_added >= dictionary::kDriftWindowBytes) {
     // Drift: the ratio of the last window against the one measured when the dictionary was trained.
+    // Measured over exactly the window's chunks (all appended by now), whatever the workers' timing.
+    wait_until_all_appended();
     std::lock_guard lock(stats_mutex_);
-    if (r.window_raw >= dictionary::kDriftWindowBytes) {
-      const double measured = static_cast<double>(r.window_stored) / static_cast<double>(r.window_raw);
-      const double trained = r.current->ratio_ppm() / 1e6;
-      if (measured > trained * dictionary::kDriftTolerance) r.sampling = true;
-      r.window_raw = r.window_stored = 0;
-    }
+    const double measured =
+        static_cast<double>(r.window_stored) / static_cast<double>(std::max<uint64_t>(1, r.window_raw));
+    const double trained = r.current->ratio_ppm() / 1e6;
+    if (measured > trained * dictionary::kDriftTolerance) r.sampling = true;
+    r.window_raw = r.window_stored = 0;
+    r.window_added = 0;
   }
   if (r.sampling) {
     r.held_bytes += job.raw.size();
@@ -70,6 +71,7 @@ void ChunkStore::add(const Hash128& id, std::span<const uint8_t> raw, const std:
   }
   job.dictionary = r.current;
   job.role = &r;
+  r.window_added += job.raw.size();
   enqueue(std::move(job));
 }
 
@@ -118,10 +120,12 @@ void ChunkStore::train(Role& r) {
   } else if (!r.current) {
     r.gave_up = true;  // too little or too uniform data for a dictionary that pays off
   }
+  wait_until_all_appended();  // the new window counts only chunks compressed with the new dictionary
   {
     std::lock_guard lock(stats_mutex_);
     r.window_raw = r.window_stored = 0;
   }
+  r.window_added = 0;
   auto held = std::move(r.held);
   r.held.clear();
   r.held_bytes = 0;
@@ -135,10 +139,13 @@ void ChunkStore::train(Role& r) {
 void ChunkStore::enqueue(Job job) {
   std::unique_lock lock(queue_mutex_);
   queue_not_full_.wait(lock, [&] {
-    return (queue_.size() < kMaxQueuedJobs && (queue_.empty() || queued_bytes_ < kMaxQueuedBytes)) || worker_error_;
+    return (unappended_jobs_ < kMaxQueuedJobs && (unappended_jobs_ == 0 || unappended_bytes_ < kMaxQueuedBytes)) ||
+           worker_error_;
   });
   rethrow_worker_error();
-  queued_bytes_ += job.raw.size();
+  ++unappended_jobs_;
+  unappended_bytes_ += job.raw.size();
+  job.sequence = next_sequence_++;
   queue_.push_back(std::move(job));
   lock.unlock();
   queue_not_empty_.notify_one();
@@ -155,10 +162,7 @@ void ChunkStore::worker_loop() {
       if (stopping_) return;
       job = std::move(queue_.front());
       queue_.pop_front();
-      queued_bytes_ -= job.raw.size();
-      ++busy_workers_;
     }
-    queue_not_full_.notify_one();
     try {
       size_t size = 0;
       if (job.dictionary) {
@@ -171,37 +175,73 @@ void ChunkStore::worker_loop() {
           throw Error(ErrorKind::kFailure, fmt::format("zstd compression failed: {}", ZSTD_getErrorName(size)));
         }
       }
-      const auto raw_size = static_cast<uint32_t>(job.raw.size());
-      if (job.role != nullptr) {
-        std::lock_guard lock(stats_mutex_);
-        job.role->window_raw += job.raw.size();
-        job.role->window_stored += std::min(size, job.raw.size());
-      }
+      Compressed chunk;
+      chunk.id = job.id;
+      chunk.raw_size = static_cast<uint32_t>(job.raw.size());
+      chunk.role = job.role;
       if (size < job.raw.size()) {
-        append_to_pack(job.id, raw_size, pack::kFlagCompressed, std::span(compressed.data(), size),
-                       job.dictionary ? job.dictionary->id() : 0);
+        compressed.resize(size);
+        chunk.flags = pack::kFlagCompressed;
+        chunk.stored = std::exchange(compressed, {});
+        chunk.dictionary = job.dictionary ? job.dictionary->id() : 0;
       } else {
-        append_to_pack(job.id, raw_size, 0, job.raw, 0);
+        chunk.stored = std::move(job.raw);
       }
+      append_in_order(job.sequence, std::move(chunk));
     } catch (...) {
-      std::lock_guard lock(queue_mutex_);
-      if (!worker_error_) worker_error_ = std::current_exception();
+      {
+        std::lock_guard lock(queue_mutex_);
+        if (!worker_error_) worker_error_ = std::current_exception();
+      }
+      queue_idle_.notify_all();
+      queue_not_full_.notify_all();
     }
-    {
-      std::lock_guard lock(queue_mutex_);
-      --busy_workers_;
-    }
-    queue_idle_.notify_all();
-    queue_not_full_.notify_all();
   }
 }
 
-void ChunkStore::append_to_pack(const Hash128& id, uint32_t raw_size, uint16_t flags, std::span<const uint8_t> stored,
-                                uint32_t dictionary) {
-  std::lock_guard lock(pack_mutex_);
+void ChunkStore::append_in_order(uint64_t sequence, Compressed chunk) {
+  size_t appended_jobs = 0;
+  uint64_t appended_bytes = 0;
+  {
+    std::lock_guard lock(pack_mutex_);
+    if (sequence != next_to_append_) {
+      waiting_.emplace(sequence, std::move(chunk));
+      return;
+    }
+    while (true) {
+      append_to_pack(chunk);
+      ++appended_jobs;
+      appended_bytes += chunk.raw_size;
+      const auto next = waiting_.find(++next_to_append_);
+      if (next == waiting_.end()) break;
+      chunk = std::move(next->second);
+      waiting_.erase(next);
+    }
+  }
+  {
+    std::lock_guard lock(queue_mutex_);
+    unappended_jobs_ -= appended_jobs;
+    unappended_bytes_ -= appended_bytes;
+  }
+  queue_idle_.notify_all();
+  queue_not_full_.notify_all();
+}
+
+void ChunkStore::wait_until_all_appended() {
+  std::unique_lock lock(queue_mutex_);
+  queue_idle_.wait(lock, [&] { return unappended_jobs_ == 0 || worker_error_; });
+  rethrow_worker_error();
+}
+
+void ChunkStore::append_to_pack(const Compressed& chunk) {
+  if (chunk.role != nullptr) {
+    std::lock_guard lock(stats_mutex_);
+    chunk.role->window_raw += chunk.raw_size;
+    chunk.role->window_stored += chunk.stored.size();
+  }
   if (!open_pack_) open_pack_ = std::make_unique<pack::PackWriter>(objects_, pack::new_pack_name(), pack_version_);
   const uint64_t before = open_pack_->size();
-  open_pack_entries_.push_back(open_pack_->add(id, raw_size, flags, stored, dictionary));
+  open_pack_entries_.push_back(open_pack_->add(chunk.id, chunk.raw_size, chunk.flags, chunk.stored, chunk.dictionary));
   stored_bytes_ += open_pack_->size() - before;
   if (open_pack_->size() >= pack_target_bytes_) finish_open_pack();
 }
@@ -237,11 +277,7 @@ void ChunkStore::flush() {
   for (auto& [name, r] : roles_) {
     if (r.sampling) train(r);
   }
-  {
-    std::unique_lock lock(queue_mutex_);
-    queue_idle_.wait(lock, [&] { return (queue_.empty() && busy_workers_ == 0) || worker_error_; });
-    rethrow_worker_error();
-  }
+  wait_until_all_appended();
   std::lock_guard lock(pack_mutex_);
   finish_open_pack();
 }

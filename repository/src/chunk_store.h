@@ -3,7 +3,11 @@
 // add() copies the chunk into a bounded queue (memory stays flat whatever the
 // file size) and returns at once; workers compress it (kept raw when zstd does
 // not shrink it) and append it to the open pack, which is committed when it
-// reaches the target size. flush() waits for the queue and commits the last
+// reaches the target size. Appends happen in the order of add(), whichever
+// worker finishes first, so the same input always gives the same packs (and
+// the same sync points: the crash matrix depends on it); the bound on queued
+// work counts chunks until they are appended, compressed ones waiting for
+// their turn included. flush() waits for the queue and commits the last
 // pack; only then are the chunks durable. Each committed pack, with where its
 // chunks went, waits in take_committed() for the caller, which hands it to the
 // catalog (so nothing here grows with the number of chunks). A worker's error is rethrown by the
@@ -15,7 +19,9 @@
 // (dictionary::kSampleBytes), a dictionary is trained on them and written as an object before any
 // chunk compressed with it, and the held chunks are then queued; when the ratio measured over
 // dictionary::kDriftWindowBytes drifts beyond dictionary::kDriftTolerance of the trained one, the
-// next chunks train a new dictionary. Dictionaries are never rewritten.
+// next chunks train a new dictionary. Dictionaries are never rewritten. The ratio is checked once per
+// window of chunks given to add(), after every chunk of the window is appended, so whether a new
+// dictionary is trained does not depend on how the workers were scheduled.
 #pragma once
 
 #include <atomic>
@@ -66,7 +72,17 @@ class ChunkStore {
     Hash128 id;
     std::vector<uint8_t> raw;
     std::shared_ptr<const dictionary::CompressionDictionary> dictionary;
-    Role* role = nullptr;  // for the ratio measured with `dictionary`
+    Role* role = nullptr;   // for the ratio measured with `dictionary`
+    uint64_t sequence = 0;  // order of add(): the order of appends
+  };
+  // A compressed (or kept raw) chunk waiting for its turn to be appended.
+  struct Compressed {
+    Hash128 id;
+    uint32_t raw_size = 0;
+    uint16_t flags = 0;
+    std::vector<uint8_t> stored;
+    uint32_t dictionary = 0;
+    Role* role = nullptr;
   };
   struct Role {
     std::string name;
@@ -76,14 +92,17 @@ class ChunkStore {
     std::shared_ptr<const dictionary::CompressionDictionary> current;
     std::vector<Job> held;
     uint64_t held_bytes = 0;
-    uint64_t window_raw = 0, window_stored = 0;  // guarded by stats_mutex_
+    uint64_t window_raw = 0, window_stored = 0;  // of appended chunks; guarded by stats_mutex_
+    uint64_t window_added = 0;                   // raw bytes given to add() since the last check
   };
   void enqueue(Job job);
   Role& role(const std::string& name);
   void train(Role& role);  // from role.held; then queues the held chunks
   void worker_loop();
-  void append_to_pack(const Hash128& id, uint32_t raw_size, uint16_t flags, std::span<const uint8_t> stored,
-                      uint32_t dictionary);
+  // Appends `chunk` if its turn has come (and every chunk waiting after it), else keeps it waiting.
+  void append_in_order(uint64_t sequence, Compressed chunk);
+  void append_to_pack(const Compressed& chunk);  // caller holds pack_mutex_
+  void wait_until_all_appended();
   void finish_open_pack();  // caller holds pack_mutex_
   void rethrow_worker_error();
 
@@ -99,14 +118,18 @@ class ChunkStore {
   std::mutex queue_mutex_;
   std::condition_variable queue_not_full_, queue_not_empty_, queue_idle_;
   std::deque<Job> queue_;
-  uint64_t queued_bytes_ = 0;
-  size_t busy_workers_ = 0;
+  uint64_t next_sequence_ = 0;
+  // Chunks given to add() and not yet appended (queued, compressing or waiting for their turn).
+  size_t unappended_jobs_ = 0;
+  uint64_t unappended_bytes_ = 0;
   bool stopping_ = false;
   std::exception_ptr worker_error_;
 
   mutable std::mutex pack_mutex_;
   std::unique_ptr<pack::PackWriter> open_pack_;
   std::vector<pack::EntryInfo> open_pack_entries_;
+  uint64_t next_to_append_ = 0;
+  std::map<uint64_t, Compressed> waiting_;  // finished before their turn
   std::vector<CommittedPack> committed_;
   std::atomic<bool> has_committed_{false};
   uint64_t stored_bytes_ = 0;

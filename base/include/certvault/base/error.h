@@ -14,13 +14,13 @@
 namespace certvault {
 
 enum class ErrorKind {
-  kFailure,    // I/O or unexpected state
-  kUsage,      // the user's bad command line or argument value (and only that)
-  kLocked,     // repository lock held by someone else (or stale)
-  kIntegrity,  // corruption or verification failure
-  kApi,        // the Certadm API / the CA reported a failure
-  kRefused,    // a safety rule refused the operation
-  kInternal,   // a broken internal contract (a call out of order, an impossible value): a bug
+  kFailure,      // I/O or unexpected state
+  kUsage,        // the user's bad command line or argument value (and only that)
+  kLocked,       // repository lock held by someone else (or stale)
+  kIntegrity,    // corruption or verification failure
+  kApi,          // the Certadm API / the CA reported a failure
+  kRefused,      // a safety rule refused the operation
+  kInternal,     // a broken internal contract (a call out of order, an impossible value): a bug
   kKeyRejected,  // no key slot of an encrypted repository opened with the credential given (issue 17)
 };
 
