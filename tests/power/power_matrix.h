@@ -99,7 +99,12 @@ inline uint64_t cut_at_every_sync_point(const fs::path& scratch, const std::func
       if (!power_cut) {
         // The operation ran past its last sync point: the matrix is complete.
         REQUIRE(cut.returned);
-        REQUIRE(when == CutWhen::kBefore);
+        // Normally the matrix ends at "before point N" with N one past the last sync point. Ending at
+        // "just after N" means this run had fewer sync points than the one cut before N: the count
+        // may vary with scheduling (workers, the machine's core count). The disk is still that of
+        // a finished operation, so it is checked the same; the variance is reported, not failed.
+        if (when != CutWhen::kBefore)
+          WARN("the operation had " << point - 1 << " sync points in this run, more in an earlier one");
         verify(work, cut);
         fs::remove_all(work);
         return point - 1;
