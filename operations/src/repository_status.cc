@@ -223,10 +223,9 @@ RepositoryStatus compute_status(Repository& repository, const StatusOptions& opt
                      ? fmt::format("log truncation after snapshot {} has no recorded outcome (logs may have been "
                                    "truncated) and no good backup followed",
                                    short_id(record.snapshot_id))
-                     : fmt::format("log truncation after snapshot {} failed at {} (HRESULT 0x{:08X}: {}) and no good "
-                                   "backup followed; the CA keeps its logs until one does",
-                                   short_id(record.snapshot_id), format_utc(record.time_unix),
-                                   static_cast<uint32_t>(record.hresult), record.message));
+                     : fmt::format("log truncation after snapshot {} failed at {} and no good backup followed (the CA "
+                                   "keeps its logs until one does): {}",
+                                   short_id(record.snapshot_id), format_utc(record.time_unix), record.message));
     }
     status.series.push_back(std::move(series));
   }
