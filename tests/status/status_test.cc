@@ -247,3 +247,38 @@ TEST_CASE("status: no snapshot is CRITICAL, and --source picks one series among 
   const auto none = f.status(kCritical, "--source nothing");
   CHECK(none.at("summary") == "no snapshot of series nothing in the repository");
 }
+
+TEST_CASE("status: a damaged outcome object is named in problems and skipped, the verdict unchanged") {
+  StatusFixture f;
+  f.backup("full");
+  f.ok("verify --chain-only latest");
+  std::string good;
+  for (const auto& entry : std::filesystem::directory_iterator(f.repo() / "outcomes")) good = entry.path().string();
+  REQUIRE(!good.empty());
+  // A later record whose body no longer matches its checksum: status must not believe it.
+  auto bytes = read_bytes(good);
+  bytes.back() ^= 0x01;
+  const auto damaged = f.repo() / "outcomes" / "29991231T235959Z-0123456789abcdef.outcome";
+  write_bytes(damaged, bytes);
+  std::filesystem::permissions(damaged, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  const auto status = f.status(0);
+  REQUIRE(status.at("problems").size() == 1);
+  const auto problem = status.at("problems")[0].get<std::string>();
+  CHECK(problem.find("outcomes/29991231T235959Z-0123456789abcdef.outcome") != std::string::npos);
+  CHECK(problem.find("checksum") != std::string::npos);
+  CHECK(status.at("series")[0].at("last_verification").at("result") == "ok");
+  CHECK(f.ok("status").find("problem: outcome object outcomes/29991231T235959Z") != std::string::npos);
+}
+
+TEST_CASE("install-eventsource: refused on a system without the Windows event log, backups unaffected") {
+  const auto result = certvault("install-eventsource");
+  INFO(result.output);
+  CHECK(result.exit_code == 6);
+  CHECK(result.output.find("no Windows event log") != std::string::npos);
+  // backup, verify and prune write their event through the same seam, a no-op here.
+  StatusFixture f;
+  f.backup("full");
+  f.ok("verify --chain-only latest");
+  f.ok("prune");
+}
