@@ -46,8 +46,10 @@ void record_run_outcome(Repository& repository, const std::string& command, std:
   try {
     record_outcome(repository, record);
   } catch (const Error& e) {
-    warn("the outcome of this run could not be recorded in the repository (certvault status will not see it): " +
-         std::string(e.what()));
+    warn(
+        fmt::format("the outcome of this run could not be recorded in the repository (certvault status will not "
+                    "see it): {}",
+                    e.what()));
   }
 }
 

@@ -147,7 +147,10 @@ std::string status_text(const RepositoryStatus& status, const std::string& repo)
     }
     if (!series.recent.empty()) {
       std::string list;
-      for (const auto& point : series.recent) list += (list.empty() ? "" : ", ") + format_bytes(point.added_bytes);
+      for (const auto& point : series.recent) {
+        if (!list.empty()) list += ", ";
+        list += format_bytes(point.added_bytes);
+      }
       out += fmt::format("  added (last {}):    {}\n", series.recent.size(), list);
     }
     out += fmt::format("  space added:       {} by its {} snapshots\n", format_bytes(series.added_bytes_total),

@@ -252,7 +252,10 @@ RepositoryStatus compute_status(Repository& repository, const StatusOptions& opt
     status.summary = fmt::format("{} series, the newest snapshot of each at most {} old{}", status.series.size(),
                                  format_age(oldest_newest), chains ? ", chains intact" : "");
   } else {
-    for (const auto& reason : reasons) status.summary += (status.summary.empty() ? "" : "; ") + reason;
+    for (const auto& reason : reasons) {
+      if (!status.summary.empty()) status.summary += "; ";
+      status.summary += reason;
+    }
   }
   return status;
 }
