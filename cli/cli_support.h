@@ -20,4 +20,10 @@ void print_json(const nlohmann::json& value);
 CLI::Option* add_repo_option(CLI::App& command, std::string& repo);
 void warn(const std::string& message);
 
+// The one description of --server (backup, restore). The user guide quotes it word for word
+// (tests/backup/server_option_test.cc compares them); README, runbook and docs/windows.md agree.
+inline constexpr const char* kServerOptionHelp =
+    "the CA's computer, by its NetBIOS or DNS name (CA01 or ca01.contoso.com), not the config "
+    "string HOST\\CA Name: the CA name comes from the API's answer. Simulated CA: its folder";
+
 }  // namespace certvault::cli

@@ -20,6 +20,8 @@ struct RestoreCommandOptions {
 };
 
 void run_restore(const RestoreCommandOptions& options) {
+  // Before the repository or the CA is touched: a --start that cannot work is refused first.
+  if (options.start) check_ca_service_startable(options.server, os::path_from_utf8(options.casim));
   auto repository = open_repository(options.repo, LockMode::kShared);
   const std::string id = repository->resolve(options.snapshot);
   ApiRestoreOptions api;
@@ -89,8 +91,7 @@ void register_restore_command(CLI::App& app) {
   auto options = std::make_shared<RestoreCommandOptions>();
   add_repo_option(*command, options->repo);
   command->add_option("snapshot", options->snapshot, "snapshot id, unique prefix, or 'latest'")->required();
-  command->add_option("--server", options->server, "CA to restore (sim: its folder; Windows: the CA config)")
-      ->required();
+  command->add_option("--server", options->server, kServerOptionHelp)->required();
   command->add_option("--library", options->library, "Certadm library (default: certadm.dll / the sim beside us)");
   command->add_option("--relocate", options->relocations,
                       "OLD=NEW: restore paths starting with OLD under NEW instead (repeatable)");
