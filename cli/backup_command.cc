@@ -83,6 +83,7 @@ std::string run_server_backup(const BackupOptions& options) {
     throw;
   }
   progress.finish();
+  if (!result.series_note.empty()) std::fprintf(stderr, "certvault: %s\n", result.series_note.c_str());
   for (const auto& missing : result.missing_dynamic_files) warn("dynamic file not backed up: " + missing);
   for (const auto& warning : result.warnings) warn(warning);
   const std::string kind = result.kind == BackupKind::kFull ? "full" : "incremental";
@@ -98,6 +99,7 @@ std::string run_server_backup(const BackupOptions& options) {
                 {"type", kind},
                 {"type_reason", result.kind_reason},
                 {"ca_name", result.ca_name},
+                {"series", result.series},
                 {"files", result.files},
                 {"logical_bytes", result.logical_bytes},
                 {"new_bytes_stored", result.new_bytes_stored},
@@ -139,9 +141,7 @@ void register_backup_command(CLI::App& app) {
   auto options = std::make_shared<BackupOptions>();
   add_repo_option(*command, options->repo);
   auto* folder = command->add_option("--folder", options->folder, "back up every regular file under this folder");
-  auto* server = command->add_option("--server", options->server,
-                                     "CA to back up through the Certadm API (CA folder for the simulated CA, "
-                                     "CA config string on Windows)");
+  auto* server = command->add_option("--server", options->server, kServerOptionHelp);
   folder->excludes(server);
   command
       ->add_option("--source", options->source,

@@ -32,4 +32,10 @@ void run_with_event(event_log::Command command, const std::string& what, const s
 void record_run_outcome(Repository& repository, const std::string& command, std::vector<std::string> snapshots,
                         const std::string& error, uint64_t problems);
 
+// The one description of --server (backup, restore). The user guide quotes it word for word
+// (tests/backup/server_option_test.cc compares them); README, runbook and docs/windows.md agree.
+inline constexpr const char* kServerOptionHelp =
+    "the CA's computer, by its NetBIOS or DNS name (CA01 or ca01.contoso.com), not the config "
+    "string HOST\\CA Name: the CA name comes from the API's answer. Simulated CA: its folder";
+
 }  // namespace certvault::cli

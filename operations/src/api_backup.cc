@@ -62,21 +62,35 @@ int64_t now_unix() {
 }
 
 struct ServerHistory {
+  std::string series;  // the series (source) this backup continues or starts
   std::optional<catalog::SnapshotRecord> last_full;
   std::optional<catalog::SnapshotRecord> latest;  // newest full or incremental
   bool chain_intact = false;                      // from last_full through latest
 };
 
-ServerHistory read_history(const catalog::Catalog& catalog, const std::string& server) {
-  catalog::SnapshotFilter scope;
-  scope.server = server;
-  const auto snapshots = catalog.snapshots(scope);
-  const auto chain = SnapshotChains(snapshots).latest_chain(server);
+std::string series_of(const catalog::SnapshotRecord& record) {
+  return record.source.empty() ? record.server : record.source;
+}
+
+ServerHistory read_history(const std::vector<catalog::SnapshotRecord>& snapshots, const std::string& series) {
+  const auto chain = SnapshotChains(snapshots).latest_chain(series);
   ServerHistory history;
+  history.series = series;
   if (chain.full) history.last_full = *chain.full;
   if (chain.latest) history.latest = *chain.latest;
   history.chain_intact = chain.intact;
   return history;
+}
+
+// The CA name in the restore map the CA returned: its database's file name without ".edb".
+std::string ca_name_in(const certadm::NameList& locations) {
+  for (const auto& entry : locations.entries) {
+    if (entry.type_code != CSBFT_CERTSERVER_DATABASE) continue;
+    std::string name = base_name(entry.path_utf8);
+    if (name.size() > 4 && folded(name.substr(name.size() - 4)) == ".edb") name.resize(name.size() - 4);
+    return name;
+  }
+  return {};
 }
 
 // How a session ends when it does not throw: the snapshot is committed, or `--type auto` should
@@ -89,8 +103,8 @@ using SessionOutcome = std::variant<Committed, FallBackToFull>;
 
 class Session {
  public:
-  Session(Repository& repository, const ApiBackupOptions& options, certadm::Server& server,
-          const ServerHistory& history, ApiBackupResult& result, Clock::time_point started)
+  Session(Repository& repository, const ApiBackupOptions& options, certadm::Server& server, ServerHistory& history,
+          ApiBackupResult& result, Clock::time_point started)
       : repository_(repository),
         options_(options),
         server_(server),
@@ -105,12 +119,14 @@ class Session {
     if (auto* fallback = std::get_if<FallBackToFull>(&prepared)) return std::move(*fallback);
     auto* context = &std::get<certadm::BackupContext>(prepared);
     const auto locations = context->restore_locations();
+    if (auto fallback = check_same_ca(ca_name_in(locations), full, may_fall_back)) return std::move(*fallback);
     const auto databases = full ? context->database_names() : certadm::NameList{};
 
     SnapshotHeader header;
     header.kind = full ? "full" : "incremental";
-    header.source = options_.server;
+    header.source = history_.series;
     header.server = options_.server;
+    result_.series = history_.series;
     header.tags = options_.tags;
     if (history_.latest) header.parent = history_.latest->id;
     if (full) {
@@ -262,6 +278,30 @@ class Session {
   }
 
  private:
+  // A series found through another name of the same computer (CA01 / ca01.contoso.com) continues
+  // only when the CA answering is the one it holds, judged by the CA name in the API's answer.
+  // Otherwise this backup starts its own series: a full goes on, an incremental falls back to a
+  // full (--type auto) or is refused.
+  std::optional<FallBackToFull> check_same_ca(const std::string& ca_name, bool full, bool may_fall_back) {
+    if (history_.series == options_.server || !history_.last_full) return std::nullopt;
+    if (folded(ca_name) == folded(history_.last_full->ca_name)) {
+      result_.series_note =
+          fmt::format("continuing the series of {}: the same CA ({}) reached as {}", quoted_if_needed(history_.series),
+                      quoted_if_needed(ca_name), quoted_if_needed(options_.server));
+      return std::nullopt;
+    }
+    const std::string why = fmt::format(
+        "{} answers as CA {}, not {} of the series {}", quoted_if_needed(options_.server), quoted_if_needed(ca_name),
+        quoted_if_needed(history_.last_full->ca_name), quoted_if_needed(history_.series));
+    history_ = ServerHistory{};
+    history_.series = options_.server;
+    result_.series_note = "starting a new series: " + why;
+    if (full) return std::nullopt;
+    if (may_fall_back) return FallBackToFull{why};
+    throw Error(ErrorKind::kRefused,
+                fmt::format("refusing an incremental backup: {}; take a full backup (--type full)", why));
+  }
+
   // Step 4: CertSrvBackupPrepareW. A CA refusing a logs-only backup is a reason to fall back when
   // `--type auto` asked; any other failure throws.
   std::variant<certadm::BackupContext, FallBackToFull> prepare(bool full, bool may_fall_back) {
@@ -425,7 +465,7 @@ class Session {
   Repository& repository_;
   const ApiBackupOptions& options_;
   certadm::Server& server_;
-  const ServerHistory& history_;
+  ServerHistory& history_;
   ApiBackupResult& result_;
   Clock::time_point started_;
   std::vector<uint8_t> buffer_;
@@ -437,6 +477,30 @@ class Session {
 
 }  // namespace
 
+bool same_computer(const std::string& a, const std::string& b) {
+  auto is_folder = [](std::string_view name) {
+    while (name.starts_with('\\')) name.remove_prefix(1);
+    return name.find_first_of("/\\") != std::string_view::npos;
+  };
+  if (is_folder(a) || is_folder(b)) {
+    if (!is_folder(a) || !is_folder(b)) return false;
+    std::error_code ec;
+    return std::filesystem::equivalent(os::path_from_utf8(a), os::path_from_utf8(b), ec) && !ec;
+  }
+  auto computer = [](std::string name) {
+    name.erase(0, name.find_first_not_of('\\'));
+    return folded(name);
+  };
+  const std::string x = computer(a), y = computer(b);
+  if (x.empty() || y.empty()) return false;
+  if (x == y) return true;
+  auto short_of = [](const std::string& dns, const std::string& short_name) {
+    return short_name.find('.') == std::string::npos && dns.size() > short_name.size() &&
+           dns.compare(0, short_name.size(), short_name) == 0 && dns[short_name.size()] == '.';
+  };
+  return short_of(x, y) || short_of(y, x);
+}
+
 ApiBackupResult back_up_server(Repository& repository, const ApiBackupOptions& options) {
   const auto started = Clock::now();
   if (options.server.empty()) throw Error(ErrorKind::kUsage, "no server given");
@@ -447,7 +511,19 @@ ApiBackupResult back_up_server(Repository& repository, const ApiBackupOptions& o
                                              "Services and try again",
                                              options.server));
   }
-  const auto history = read_history(repository.catalog(), options.server);
+  // The series: the name as given, or, when it has none yet, the series of another name of the
+  // same computer (checked against the CA's identity once the session is open).
+  const auto snapshots = repository.catalog().snapshots({});
+  auto history = read_history(snapshots, options.server);
+  if (!history.latest) {
+    for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
+      if (it->server.empty() || it->kind == "folder" || series_of(*it) == options.server) continue;
+      if (!same_computer(it->server, options.server)) continue;
+      auto other = read_history(snapshots, series_of(*it));
+      if (other.latest) history = std::move(other);
+      break;
+    }
+  }
 
   ApiBackupResult result;
   BackupKind kind = BackupKind::kFull;
@@ -478,7 +554,9 @@ ApiBackupResult back_up_server(Repository& repository, const ApiBackupOptions& o
   const auto outcome = Session(repository, options, server, history, result, started)
                            .run(kind, options.type == RequestedBackupType::kAuto);
   if (const auto* fallback = std::get_if<FallBackToFull>(&outcome)) {
+    const std::string note = result.series_note;
     result = ApiBackupResult{};
+    result.series_note = note;
     result.kind = BackupKind::kFull;
     result.kind_reason = fallback->reason;
     // A full never falls back, so this session commits or throws.

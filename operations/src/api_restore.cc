@@ -16,6 +16,8 @@
 #include "certvault/base/safe_path.h"
 #include "certvault/base/utc_time.h"
 #include "certvault/certadm/certadm.h"
+#include "certvault/operations/ese_headers.h"
+#include "certvault/operations/log_chain.h"
 #include "certvault/operations/snapshot_export.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_reader.h"
@@ -85,12 +87,49 @@ bool is_engine_file(const std::string& name, const std::set<std::string>& databa
   return lower.ends_with(".log") && (lower.starts_with("edb") || lower.starts_with("res"));
 }
 
+std::string lower_case(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// The first bytes of a live file of the CA (a log's or the checkpoint's header).
+std::vector<uint8_t> read_header(const fs::path& path) {
+  os::File file(path, os::OpenFor::kRead, "restore: read the header of " + os::display(path));
+  std::vector<uint8_t> bytes(ese::kHeaderPrefixBytes);
+  bytes.resize(file.read_at(0, bytes));
+  return bytes;
+}
+
+// The logs in the target log folder newer than the snapshot, and a checkpoint past it.
+struct LiveLogs {
+  std::map<uint32_t, fs::path> newer;  // generation -> file (edb.log by its header)
+  std::optional<uint32_t> checkpoint;  // edb.chk's generation, when past the snapshot's last log
+  bool any() const { return !newer.empty() || checkpoint.has_value(); }
+  // The generations a roll-forward would need but the folder lacks: from the one after
+  // `last` through the newest log (or the checkpoint's generation).
+  GenerationGaps gaps(uint32_t last) const {
+    uint32_t newest = newer.empty() ? 0 : newer.rbegin()->first;
+    if (checkpoint) newest = std::max(newest, *checkpoint);
+    GenerationGaps missing;
+    for (uint32_t generation = last + 1; generation <= newest && generation != 0; ++generation) {
+      if (newer.contains(generation)) continue;
+      if (!missing.empty() && missing.back().second + 1 == generation) {
+        missing.back().second = generation;
+      } else {
+        missing.emplace_back(generation, generation);
+      }
+    }
+    return missing;
+  }
+};
+
 class Restore {
  public:
   Restore(Repository& repository, const std::string& snapshot_id, const ApiRestoreOptions& options)
       : repository_(repository), options_(options) {
     result_.chain = step("read and check the snapshot chain", [&] { return plan_chain(repository, snapshot_id); });
     step("resolve the restore locations", [&] { resolve_locations(); });
+    step("look for logs newer than the snapshot", [&] { check_live_logs(scan_live_logs()); });
   }
 
   ~Restore() {
@@ -265,7 +304,90 @@ class Restore {
     }
   }
 
+  LiveLogs scan_live_logs() const {
+    LiveLogs live;
+    const uint32_t last = result_.chain.generations.high;
+    std::error_code ec;
+    if (fs::is_directory(log_folder_path_, ec)) {
+      for (const auto& entry : fs::directory_iterator(log_folder_path_, ec)) {
+        if (!entry.is_regular_file(ec)) continue;
+        const std::string name = entry.path().filename().string();
+        std::optional<uint32_t> generation = ese::log_generation_from_name(name);
+        if (lower_case(name) == "edb.log") {
+          try {
+            generation = ese::parse_log_generation(read_header(entry.path()));
+          } catch (const Error& e) {
+            throw Error(e.kind(), fmt::format("the current log {} of the CA cannot be read: {}",
+                                              os::display(entry.path()), e.what()));
+          }
+        }
+        if (generation && *generation > last) live.newer.emplace(*generation, entry.path());
+      }
+    }
+    const fs::path checkpoint = checkpoint_folder_path_ / "edb.chk";
+    if (fs::is_regular_file(checkpoint, ec)) {
+      try {
+        const uint32_t generation = ese::parse_checkpoint_generation(read_header(checkpoint));
+        if (generation > last) live.checkpoint = generation;
+      } catch (const Error& e) {
+        // A damaged checkpoint says nothing either way; a restore moves it aside.
+        say(fmt::format("the checkpoint {} cannot be read ({}); ignoring it", os::display(checkpoint), e.what()));
+      }
+    }
+    return live;
+  }
+
+  // Applies --roll-forward / --point-in-time to what the log folder holds (before anything is
+  // staged, and again once the CA is stopped).
+  void check_live_logs(const LiveLogs& live) {
+    const uint32_t last = result_.chain.generations.high;
+    const std::string snapshot = result_.chain.target.id.substr(0, 12);
+    result_.newer_logs = {};
+    if (!live.newer.empty()) result_.newer_logs = {live.newer.begin()->first, live.newer.rbegin()->first};
+    result_.newer_checkpoint = live.checkpoint;
+    if (!live.any()) return;
+    std::string found;
+    if (!live.newer.empty()) {
+      found = fmt::format("logs of generations 0x{:X}-0x{:X}", result_.newer_logs.low, result_.newer_logs.high);
+    }
+    if (live.checkpoint) {
+      found += fmt::format("{}a checkpoint at generation 0x{:X}", found.empty() ? "" : " and ", *live.checkpoint);
+    }
+    switch (options_.surviving_logs) {
+      case SurvivingLogs::kRefuse:
+        throw Error(
+            ErrorKind::kRefused,
+            fmt::format(
+                "the CA's log folder {} holds {}, newer than snapshot {} (its last log is generation 0x{:X}): the "
+                "CA worked after this backup. Choose: --roll-forward keeps those logs so recovery replays them "
+                "after the snapshot (nothing since the backup is lost); --point-in-time moves them aside and "
+                "brings the CA back as it was at the end of the snapshot (what they hold is not replayed)",
+                os::display(log_folder_path_), found, snapshot, last));
+      case SurvivingLogs::kRollForward: {
+        const auto gaps = live.gaps(last);
+        if (!gaps.empty()) {
+          throw Error(ErrorKind::kRefused,
+                      fmt::format("--roll-forward refused: log generations {} are missing between snapshot {}'s last "
+                                  "log (0x{:X}) and the surviving {} in {}; recovery cannot replay past a gap. "
+                                  "Restore a newer snapshot, put the missing logs back, or use --point-in-time",
+                                  describe_gaps(gaps), snapshot, last, found, os::display(log_folder_path_)));
+        }
+        result_.rolled_forward = !live.newer.empty();
+        for (const auto& [generation, path] : live.newer) keep_.insert(path);
+        return;
+      }
+      case SurvivingLogs::kPointInTime:
+        return;
+    }
+  }
+
   void move_aside() {
+    keep_.clear();
+    check_live_logs(scan_live_logs());
+    if (result_.rolled_forward) {
+      say(fmt::format("keeping the surviving logs 0x{:X}-0x{:X} in {}: recovery replays them after the snapshot",
+                      result_.newer_logs.low, result_.newer_logs.high, os::display(log_folder_path_)));
+    }
     std::set<fs::path> folders{log_folder_path_, checkpoint_folder_path_, database_folder_};
     std::set<fs::path> moved_from;
     std::error_code ec;
@@ -274,6 +396,7 @@ class Restore {
       for (const auto& entry : fs::directory_iterator(folder, ec)) {
         const std::string name = entry.path().filename().string();
         if (!entry.is_regular_file() || !is_engine_file(name, lower_names_)) continue;
+        if (keep_.contains(entry.path())) continue;
         if (result_.replaced_folder.empty()) {
           result_.replaced_folder = log_folder_path_.parent_path() / ("certvault-replaced-" + utc_stamp());
           for (const auto& created : os::create_folders(result_.replaced_folder, "restore")) {
@@ -319,6 +442,7 @@ class Restore {
   std::vector<fs::path> created_folders_;  // outermost first, for syncing their parents
   std::vector<catalog::FileRecord> records_;
   std::set<std::string> database_names_, lower_names_, planned_destinations_;
+  std::set<fs::path> keep_;  // surviving logs a roll-forward leaves in place
   fs::path log_folder_path_, checkpoint_folder_path_, database_folder_;
 };
 

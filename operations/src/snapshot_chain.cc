@@ -147,10 +147,11 @@ std::vector<const catalog::SnapshotRecord*> SnapshotChains::dependents_of(const 
   return {std::next(self), chain->incrementals.end()};
 }
 
-SnapshotChains::LatestChain SnapshotChains::latest_chain(const std::string& server) const {
+SnapshotChains::LatestChain SnapshotChains::latest_chain(const std::string& series) const {
   LatestChain result;
   for (const auto* record : records_) {
-    if (record->kind == "full" && record->server == server) result.full = record;
+    const std::string& of = record->source.empty() ? record->server : record->source;
+    if (record->kind == "full" && of == series) result.full = record;
   }
   if (result.full == nullptr) return result;
   const Chain& chain = *chain_of(result.full->id);

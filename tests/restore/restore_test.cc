@@ -128,7 +128,7 @@ TEST_CASE("restore latest, then every earlier snapshot, recovers to each one's g
   for (int i = static_cast<int>(setup.backups.size()) - 2; i >= 0; --i) {
     const auto& backup = setup.backups[static_cast<size_t>(i)];
     INFO("snapshot " << i << " " << backup.id);
-    restored = cli("restore " + backup.id + " " + setup.repo_arg() + setup.sim_args() + " --start");
+    restored = cli("restore " + backup.id + " " + setup.repo_arg() + setup.sim_args() + " --point-in-time --start");
     INFO(restored.output);
     REQUIRE(restored.exit_code == 0);
     CHECK_THAT(restored.output, Catch::Contains("certvault-replaced-"));
@@ -365,7 +365,7 @@ TEST_CASE("verify restores into a scratch simulated CA and leaves the CA alone")
 TEST_CASE("a failed restore step names the step and HRESULT, withdraws the registration, and can be rerun") {
   BackedUpCa setup;
   casim("fault " + quoted(setup.ca().string()) + " --fail CertSrvRestoreRegisterW --hresult 0x80070005 --nth 2");
-  const auto failed = cli("restore latest " + setup.repo_arg() + setup.sim_args());
+  const auto failed = cli("restore latest " + setup.repo_arg() + setup.sim_args() + " --point-in-time");
   INFO(failed.output);
   CHECK(failed.exit_code == 5);
   CHECK_THAT(failed.output, Catch::Contains("restore step 'register the incremental set"));
@@ -377,7 +377,7 @@ TEST_CASE("a failed restore step names the step and HRESULT, withdraws the regis
   }
 
   casim("fault " + quoted(setup.ca().string()) + " --clear");
-  const auto rerun = cli("restore latest " + setup.repo_arg() + setup.sim_args());
+  const auto rerun = cli("restore latest " + setup.repo_arg() + setup.sim_args() + " --point-in-time");
   INFO(rerun.output);
   REQUIRE(rerun.exit_code == 0);
   CHECK(setup.recover_and_verify() == setup.backups.back().gen_high);

@@ -112,7 +112,7 @@ echo "   Linux export of $full_id identical to certvault.exe's"
 
 step "restore through certadm.dll (CertSrvRestore*), recovery, casim verify"
 casim_win stop "$(win "$ca")" >/dev/null
-out=$(cv_win restore latest --repo "$(win "$repo")" --server "$(win "$ca")")
+out=$(cv_win restore latest --point-in-time --repo "$(win "$repo")" --server "$(win "$ca")")
 [[ $out == *"restored snapshot"* ]] || fail "certvault.exe restore did not report the restored snapshot"
 out=$(casim_win start "$(win "$ca")")
 [[ $out == *"restore recovered"* ]] || fail "casim start did not recover the registered restore: $out"

@@ -40,7 +40,7 @@ struct BackupProgress {
 };
 
 struct ApiBackupOptions {
-  std::string server;             // CA folder (simulated CA) or CA config string (Windows)
+  std::string server;             // the CA's computer, NetBIOS or DNS name (simulated CA: its folder)
   std::filesystem::path library;  // empty: certadm::Library::default_path()
   RequestedBackupType type = RequestedBackupType::kAuto;
   std::chrono::seconds full_every = std::chrono::hours(24 * 7);
@@ -54,7 +54,9 @@ struct ApiBackupResult {
   std::string snapshot_id;
   BackupKind kind = BackupKind::kFull;
   std::string kind_reason;  // why --type auto chose it, or "requested"
-  std::string ca_name;
+  std::string ca_name;      // from the API's answer: the database's name in the restore map
+  std::string series;       // the series the snapshot belongs to (its source)
+  std::string series_note;  // set when the series is another name's of this computer, or a new one
   uint32_t files = 0;
   uint64_t logical_bytes = 0;
   uint64_t new_bytes_stored = 0;
@@ -69,6 +71,15 @@ struct ApiBackupResult {
   double seconds = 0;
 };
 
+// The series of a backup is the --server name as given; when that name has no snapshot yet, the
+// series of another name of the same computer continues (CA01 and ca01.contoso.com, case-insensitive;
+// for the simulated CA, two paths of one folder), provided the CA answering carries the series' CA
+// name. Otherwise the backup starts its own series (an incremental falls back to a full).
 ApiBackupResult back_up_server(Repository& repository, const ApiBackupOptions& options);
+
+// Whether two --server names reach the same computer: equal ignoring case and leading "\\", or
+// a NetBIOS name and a DNS name whose first label it is; folder paths (the simulated CA) when they
+// name the same folder. Exposed for tests.
+bool same_computer(const std::string& a, const std::string& b);
 
 }  // namespace certvault

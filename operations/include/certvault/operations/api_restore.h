@@ -15,6 +15,8 @@
 //   5. the database, logs and checkpoint already in the target folders are
 //      moved into a sibling folder "certvault-replaced-<UTC time>" (so later
 //      logs are not replayed over a point-in-time restore, and nothing is lost);
+//      with SurvivingLogs::kRollForward the logs newer than the snapshot stay
+//      where they are, so recovery replays them after the snapshot's logs;
 //   6. the full set's database and logs are renamed into place,
 //      CertSrvRestoreRegisterW (checkpoint folder, log folder, map, backup log
 //      folder, the full's genLow/genHigh), CertSrvRestoreRegisterComplete(S_OK);
@@ -26,12 +28,19 @@
 // HRESULT; a registration already made is withdrawn with
 // RegisterComplete(failure) so the CA does not recover a half restore, staged
 // files are deleted, and the moved-aside files stay where the message says.
+// Logs newer than the snapshot's last generation in the target log folder (or a
+// checkpoint past it) are looked for in step 1 and again once the CA is
+// stopped: without a choice (SurvivingLogs::kRefuse) they are Error(kRefused)
+// naming their generations and both choices; kRollForward refuses
+// (Error(kRefused), naming the missing generations) when they do not continue
+// the snapshot's chain without a gap.
 // Running the restore again is always possible. Starting the service is the
 // caller's business (the API cannot start a stopped service).
 #pragma once
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,8 +64,18 @@ Relocation parse_relocation(const std::string& text);
 // case-insensitively only on Windows). Exposed for tests.
 std::string relocate(const std::string& path, const std::vector<Relocation>& relocations);
 
+// What happens to logs in the target log folder that are newer than the snapshot. ESE's recovery
+// replays every log it finds after the restored ones, so they are either a roll-forward or, when
+// moved aside, discarded from the database (a point-in-time restore).
+enum class SurvivingLogs {
+  kRefuse,       // refuse when there are any, explaining the choice (the default)
+  kRollForward,  // keep them: recovery replays them, nothing since the backup is lost
+  kPointInTime,  // move them aside: the CA comes back as of the snapshot's last log
+};
+
 struct ApiRestoreOptions {
   std::string server;
+  SurvivingLogs surviving_logs = SurvivingLogs::kRefuse;
   std::filesystem::path library;  // empty: certadm::Library::default_path()
   std::vector<Relocation> relocations;
   // When set, every destination (after relocation) must lie inside this folder, or the
@@ -77,6 +96,11 @@ struct ApiRestoreResult {
   uint64_t bytes = 0;
   bool service_was_online = false;
   std::filesystem::path replaced_folder;  // empty when nothing had to be moved aside
+  // The logs newer than the snapshot found in the log folder (low 0: none) and what was done with
+  // them; newer_checkpoint is edb.chk's generation when it is past the snapshot's last log.
+  GenerationRange newer_logs;
+  std::optional<uint32_t> newer_checkpoint;
+  bool rolled_forward = false;
   std::string database_path;
   std::string log_folder;
   std::string checkpoint_folder;

@@ -14,4 +14,9 @@ namespace certvault {
 
 std::string start_ca_service(const std::string& server, const std::filesystem::path& casim);
 
+// The same refusals as start_ca_service() (Error(kUsage): a real CA, or no casim), without starting
+// anything: `restore --start` calls it before the restore, so a --start that cannot work is refused
+// before anything is staged or registered.
+void check_ca_service_startable(const std::string& server, const std::filesystem::path& casim);
+
 }  // namespace certvault

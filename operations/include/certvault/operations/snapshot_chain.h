@@ -70,7 +70,8 @@ class SnapshotChains {
   // the later links of an incremental, nothing for a folder snapshot.
   std::vector<const catalog::SnapshotRecord*> dependents_of(const std::string& snapshot_id) const;
 
-  LatestChain latest_chain(const std::string& server) const;
+  // The newest chain of a series: fulls whose source (or, without one, server) is `series`.
+  LatestChain latest_chain(const std::string& series) const;
 
  private:
   std::vector<const catalog::SnapshotRecord*> records_;
