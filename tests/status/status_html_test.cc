@@ -1,8 +1,8 @@
 // Issue 19: `status --html` writes one self-contained page; headless Chromium (Debian's
 // `chromium`) loads it, and its screenshot is decoded (libpng) and checked: not blank, the verdict
 // box and the chart drawn in their colours; the DOM Chromium built holds the series table; the page
-// prints to A4; the browser's console stays empty. Skips (with a warning) only when Chromium is not installed; CI
-// installs it.
+// prints to A4; the browser's console stays empty. Skips (with a warning) only when Chromium is
+// not installed; CI installs it.
 #include <png.h>
 
 #include <cstdlib>
