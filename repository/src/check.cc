@@ -13,6 +13,7 @@
 #include "certvault/base/hex.h"
 #include "certvault/base/os_file.h"
 #include "certvault/base/safe_path.h"
+#include "certvault/repository/outcome_log.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_reader.h"
 #include "chunk_verify.h"
@@ -49,6 +50,7 @@ class Checker {
     phase("recipes", [this] { check_recipes(); });
     phase("damaged files", [this] { locate_damage(); });
     phase("snapshots", [this] { check_snapshots(); });
+    phase("outcome records", [this] { check_outcome_records(); });
     if (options_.read_data || options_.read_data_subset_percent > 0) {
       phase("file contents", [this] { read_files(); });
     }
@@ -84,6 +86,14 @@ class Checker {
           "--fix-permissions` makes it {}",
           entry.folder ? "folder" : "file", os::display(entry.path), entry.mode, entry.folder ? "0700" : "0600"));
     }
+  }
+
+  // Verify/check outcome records (outcome_log.h) restore nothing: a damaged one is a warning, and
+  // `certvault status` skips it the same way.
+  void check_outcome_records() {
+    std::vector<std::string> unreadable;
+    read_outcome_objects(objects_, unreadable);
+    for (auto& line : unreadable) warning(std::move(line));
   }
 
   void problem(std::string line) { report_.problems.push_back(std::move(line)); }

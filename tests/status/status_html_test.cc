@@ -1,7 +1,8 @@
 // Issue 19: `status --html` writes one self-contained page; headless Chromium (Debian's
 // `chromium`) loads it, and its screenshot is decoded (libpng) and checked: not blank, the verdict
 // box and the chart drawn in their colours; the DOM Chromium built holds the series table; the page
-// prints to A4. Skips (with a warning) only when Chromium is not installed; CI installs it.
+// prints to A4; the browser's console stays empty. Skips (with a warning) only when Chromium is
+// not installed; CI installs it.
 #include <png.h>
 
 #include <cstdlib>
@@ -81,6 +82,8 @@ TEST_CASE("status --html: a self-contained page that headless Chromium renders, 
     WARN("chromium is not installed: the browser half of this test is skipped (scripts/install-deps.sh installs it)");
     return;
   }
+  // Bounded: a browser that hangs (no display, a broken profile) fails the test instead of CI.
+  const std::string browser = "timeout 180 " + quoted(chromium);
   const std::string flags =
       " --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run "
       "--user-data-dir=" +
@@ -88,7 +91,7 @@ TEST_CASE("status --html: a self-contained page that headless Chromium renders, 
   const std::string url = quoted("file://" + page.string());
 
   // The DOM Chromium built: the series table and the verdict are there.
-  const auto dom = run(quoted(chromium) + flags + "--dump-dom " + url + " 2>/dev/null");
+  const auto dom = run(browser + flags + "--dump-dom " + url + " 2>/dev/null");
   INFO(dom.output.substr(0, 2000));
   REQUIRE(dom.exit_code == 0);
   CHECK(dom.output.find("<table>") != std::string::npos);
@@ -98,11 +101,14 @@ TEST_CASE("status --html: a self-contained page that headless Chromium renders, 
 
   // The screenshot: not blank; the green verdict box and the chart's bars and line drawn.
   const auto shot = f.path("shot.png");
-  const auto screenshot =
-      run(quoted(chromium) + flags + "--window-size=1000,1600 --screenshot=" + quoted(shot.string()) + " " + url);
+  const auto screenshot = run(browser + flags + "--enable-logging=stderr --v=0 --window-size=1000,1600 --screenshot=" +
+                              quoted(shot.string()) + " " + url);
   INFO(screenshot.output);
   REQUIRE(screenshot.exit_code == 0);
   REQUIRE(std::filesystem::exists(shot));
+  // Nothing on the page's console: no script error, no resource the page's Content-Security-Policy
+  // (default-src 'none') had to block.
+  CHECK(screenshot.output.find(":CONSOLE") == std::string::npos);
   const auto pixels = decode_png(shot);
   CHECK(pixels.width == 1000);
   CHECK(pixels.height == 1600);
@@ -117,7 +123,7 @@ TEST_CASE("status --html: a self-contained page that headless Chromium renders, 
   // Printed: A4 pages (595 x 842 points).
   const auto pdf_file = f.path("report.pdf");
   const auto pdf =
-      run(quoted(chromium) + flags + "--no-pdf-header-footer --print-to-pdf=" + quoted(pdf_file.string()) + " " + url);
+      run(browser + flags + "--no-pdf-header-footer --print-to-pdf=" + quoted(pdf_file.string()) + " " + url);
   INFO(pdf.output);
   REQUIRE(pdf.exit_code == 0);
   const auto pdf_bytes = read_bytes(pdf_file);

@@ -269,6 +269,12 @@ TEST_CASE("status: a damaged outcome object is named in problems and skipped, th
   CHECK(problem.find("checksum") != std::string::npos);
   CHECK(status.at("series")[0].at("last_verification").at("result") == "ok");
   CHECK(f.ok("status").find("problem: outcome object outcomes/29991231T235959Z") != std::string::npos);
+  // check names it as a warning: it restores nothing, so it is no problem (exit 0).
+  const auto check = f.cv("check");
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+  CHECK(check.output.find("warning: outcome object outcomes/29991231T235959Z-0123456789abcdef.outcome skipped") !=
+        std::string::npos);
 }
 
 TEST_CASE("install-eventsource: refused on a system without the Windows event log, backups unaffected") {

@@ -20,7 +20,8 @@
 //   for each file it breaks (up to a limit). warnings: leftovers that harm
 //   nothing and that `prune` removes (packs, recipes and manifests the catalog
 //   does not reference — what a crashed backup, forget or prune leaves), and
-//   files or folders accessible to their group or others (POSIX modes).
+//   files or folders accessible to their group or others (POSIX modes), and verify/check outcome
+//   records (outcome_log.h) that cannot be read (they restore nothing; status skips them).
 #pragma once
 
 #include <cstdint>
