@@ -79,9 +79,6 @@ void run_server_backup(const BackupOptions& options) {
     throw;
   }
   progress.finish();
-  if (!result.series_note.empty()) std::fprintf(stderr, "certvault: %s\n", result.series_note.c_str());
-  for (const auto& note : result.recovery_set_notes)
-    std::fprintf(stderr, "certvault: recovery set: %s\n", note.c_str());
   for (const auto& missing : result.missing_dynamic_files) warn("dynamic file not backed up: " + missing);
   for (const auto& warning : result.warnings) warn(warning);
   const std::string kind = result.kind == BackupKind::kFull ? "full" : "incremental";
@@ -121,6 +118,11 @@ void run_server_backup(const BackupOptions& options) {
       std::printf("recovery set: %s\n", names.c_str());
     }
   }
+  // After the summary line (flushed first: scripts read the snapshot id from the first line).
+  std::fflush(stdout);
+  if (!result.series_note.empty()) std::fprintf(stderr, "certvault: %s\n", result.series_note.c_str());
+  for (const auto& note : result.recovery_set_notes)
+    std::fprintf(stderr, "certvault: recovery set: %s\n", note.c_str());
   if (!result.session_end_error.empty()) {
     warn(fmt::format("snapshot {} is committed and safe, but the CA did not record the end of the backup: {}",
                      result.snapshot_id.substr(0, 12), result.session_end_error));

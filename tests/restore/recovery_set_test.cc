@@ -23,7 +23,15 @@ nlohmann::json json_of(const CommandResult& result) {
   REQUIRE(result.exit_code == 0);
   const auto at = result.output.find('{');
   REQUIRE(at != std::string::npos);
-  return nlohmann::json::parse(result.output.substr(at));
+  // The document ends at the first '}' or ']' at the start of a line; notes on stderr may follow.
+  size_t close = std::string::npos;
+  for (size_t i = at; i + 1 < result.output.size(); ++i) {
+    if (result.output[i] == '\n' && (result.output[i + 1] == '}' || result.output[i + 1] == ']')) {
+      close = i + 2;
+      break;
+    }
+  }
+  return nlohmann::json::parse(result.output.substr(at, close == std::string::npos ? std::string::npos : close - at));
 }
 
 // UTF-16LE with a BOM, as reg export writes it, to UTF-8.
