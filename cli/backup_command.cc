@@ -24,6 +24,7 @@ struct BackupOptions {
   std::string type = "auto";
   double full_every_days = 7;
   bool keep_logs = false;
+  bool with_config = true;
   std::vector<std::string> tags;
   bool json = false;
   uint32_t read_buffer_kib = 1024;
@@ -71,6 +72,7 @@ std::string run_server_backup(const BackupOptions& options) {
                                              : RequestedBackupType::kAuto;
   api.full_every = std::chrono::seconds(static_cast<int64_t>(options.full_every_days * 86400));
   api.keep_logs = options.keep_logs;
+  api.with_config = options.with_config;
   api.tags = options.tags;
   api.read_buffer_bytes = options.read_buffer_kib * 1024;
   ProgressLine progress;
@@ -83,7 +85,6 @@ std::string run_server_backup(const BackupOptions& options) {
     throw;
   }
   progress.finish();
-  if (!result.series_note.empty()) std::fprintf(stderr, "certvault: %s\n", result.series_note.c_str());
   for (const auto& missing : result.missing_dynamic_files) warn("dynamic file not backed up: " + missing);
   for (const auto& warning : result.warnings) warn(warning);
   const std::string kind = result.kind == BackupKind::kFull ? "full" : "incremental";
@@ -105,6 +106,8 @@ std::string run_server_backup(const BackupOptions& options) {
                 {"new_bytes_stored", result.new_bytes_stored},
                 {"log_generations", range},
                 {"missing_dynamic_files", result.missing_dynamic_files},
+                {"recovery_set", result.recovery_set},
+                {"recovery_set_notes", result.recovery_set_notes},
                 {"logs_truncated", result.logs_truncated},
                 {"truncation_error", result.truncation_error},
                 {"session_end_error", result.session_end_error},
@@ -117,7 +120,20 @@ std::string run_server_backup(const BackupOptions& options) {
                 format_bytes(result.new_bytes_stored).c_str(),
                 result.logs_truncated ? "truncated" : (options.keep_logs ? "kept (--keep-logs)" : "not truncated"),
                 result.seconds);
+    if (!result.recovery_set.empty()) {
+      std::string names;
+      for (const auto& path : result.recovery_set) {
+        if (!names.empty()) names += ", ";
+        names += path;
+      }
+      std::printf("recovery set: %s\n", names.c_str());
+    }
   }
+  // After the summary line (flushed first: scripts read the snapshot id from the first line).
+  std::fflush(stdout);
+  if (!result.series_note.empty()) std::fprintf(stderr, "certvault: %s\n", result.series_note.c_str());
+  for (const auto& note : result.recovery_set_notes)
+    std::fprintf(stderr, "certvault: recovery set: %s\n", note.c_str());
   if (!result.session_end_error.empty()) {
     warn(fmt::format("snapshot {} is committed and safe, but the CA did not record the end of the backup: {}",
                      result.snapshot_id.substr(0, 12), result.session_end_error));
@@ -157,6 +173,9 @@ void register_backup_command(CLI::App& app) {
       ->capture_default_str()
       ->check(finite_number_in(0, 36500, "days"));
   command->add_flag("--keep-logs", options->keep_logs, "do not truncate the CA's logs after the snapshot commits");
+  command->add_flag("--with-config,!--no-config", options->with_config,
+                    "a full also stores the recovery set under Config/: the CA configuration key (CA.reg), "
+                    "CAPolicy.inf, the CA certificates (default: on)");
   command->add_option("--library", options->library,
                       "Certadm library to load (default: certadm.dll on Windows, libcertadm_sim.so elsewhere)");
   command->add_option("--tag", options->tags, "tag the snapshot (repeatable)");

@@ -17,6 +17,7 @@
 #include "certvault/certadm/certadm.h"
 #include "certvault/operations/ese_headers.h"
 #include "certvault/operations/file_chunking.h"
+#include "certvault/operations/recovery_set.h"
 #include "certvault/operations/snapshot_chain.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_writer.h"
@@ -218,8 +219,24 @@ class Session {
       back_up_dynamic_file(*writer, entry.path_utf8, "Dynamic/" + name);
     }
 
-    result_.files = static_cast<uint32_t>(databases.entries.size() + logs.entries.size() + dynamic.entries.size() -
-                                          result_.missing_dynamic_files.size());
+    // The recovery set (recovery_set.h): what the Certadm API does not back up, with every full.
+    size_t config_files = 0;
+    if (full && options_.with_config) {
+      auto recovery = read_recovery_set(options_.server);
+      for (const auto& file : recovery.files) {
+        const std::string path = "Config/" + file.name;
+        stored_paths_.push_back(path);
+        BackupFileStream stream(*writer, {path, "config", 0, file.origin, std::nullopt, {}});
+        stream.write(file.bytes);
+        stream.finish();
+        result_.recovery_set.push_back(path);
+      }
+      config_files = recovery.files.size();
+      result_.recovery_set_notes = std::move(recovery.notes);
+    }
+
+    result_.files = static_cast<uint32_t>(databases.entries.size() + logs.entries.size() + dynamic.entries.size() +
+                                          config_files - result_.missing_dynamic_files.size());
     result_.logical_bytes = writer->bytes_written();
     check_restorable_names(locations, dynamic, full);
     const CommittedSnapshot committed = writer->commit();

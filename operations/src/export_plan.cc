@@ -71,6 +71,8 @@ RestoreSet load_set(SnapshotContents contents) {
       set.logs.push_back(std::move(file));
     } else if (file.role == "database" || file.role == "patch") {
       if (snapshot.kind == "full") set.database_files.push_back(std::move(file));
+    } else if (file.role == "config") {
+      if (snapshot.kind == "full") set.config_files.push_back(std::move(file));
     }
   }
   std::sort(set.logs.begin(), set.logs.end(),
@@ -230,6 +232,10 @@ std::vector<PlannedFile> plan_export(const SnapshotChain& chain, ExportLayout la
   const auto& target_set = chain.sets.back();
   for (const auto& record : chain.dynamic_files) {
     files.push_back(from_snapshot("Dynamic/" + base_name(record.path), target_set, record));
+  }
+  // The recovery set beside the certutil layout (in both layouts): the full's, the newest a chain has.
+  for (const auto& record : chain.full().config_files) {
+    files.push_back(from_snapshot("Config/" + base_name(record.path), chain.full(), record));
   }
   std::vector<std::string> paths;
   paths.reserve(files.size());

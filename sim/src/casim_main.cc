@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "certadm_sim/hresults.h"
+#include "core/configuration.h"
 #include "core/engine.h"
 #include "core/faults.h"
 #include "core/file_layer.h"
@@ -186,6 +187,12 @@ int run(int argc, char** argv) {
   restore_db->add_option("BACKUP", backup_folder, "folder holding DataBase/")->required();
   restore_db->add_option("DIR", folder)->required();
 
+  std::string reg_file;
+  auto* import_reg = app.add_subcommand(
+      "import-reg", "what `reg import FILE` does to the CA configuration key (the sim's DIR/.casim/registry.json)");
+  import_reg->add_option("DIR", folder)->required();
+  import_reg->add_option("FILE", reg_file, ".reg file as reg export writes it")->required();
+
   auto* calls = app.add_subcommand("calls", "print DIR/.casim/calls.log");
   calls->add_option("DIR", folder)->required();
   bool clear_calls = false;
@@ -233,6 +240,10 @@ int run(int argc, char** argv) {
     const auto target = std::filesystem::absolute(casim::path_from_utf8(scratch_target)).lexically_normal();
     casim::make_scratch_ca(root, target);
     fmt::print("created scratch CA folder {} (stopped, no database or logs)\n", scratch_target);
+  } else if (import_reg->parsed()) {
+    const auto state = casim::load_state(root);
+    const auto count = casim::import_reg_file(casim::CaLayout(root, state.ca_name), casim::path_from_utf8(reg_file));
+    fmt::print("imported {} values into the configuration key\n", count);
   } else if (restore_db->parsed()) {
     const auto [low, high] = casim::restore_backup_folder(casim::path_from_utf8(backup_folder), root);
     fmt::print("restore registered: generations {}..{}; `casim start` recovers it\n", low, high);

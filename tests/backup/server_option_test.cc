@@ -47,12 +47,21 @@ nlohmann::json json_of(const CommandResult& result) {
   REQUIRE(result.exit_code == 0);
   const auto at = result.output.find_first_of("{[");
   REQUIRE(at != std::string::npos);
-  return nlohmann::json::parse(result.output.substr(at));
+  // The document ends at the first '}' or ']' at the start of a line; notes on stderr may follow.
+  size_t close = std::string::npos;
+  for (size_t i = at; i + 1 < result.output.size(); ++i) {
+    if (result.output[i] == '\n' && (result.output[i + 1] == '}' || result.output[i + 1] == ']')) {
+      close = i + 2;
+      break;
+    }
+  }
+  return nlohmann::json::parse(result.output.substr(at, close == std::string::npos ? std::string::npos : close - at));
 }
 
 }  // namespace
 
-TEST_CASE("the server option: backup and restore help say what the user guide says, and no document says 'config string'") {
+TEST_CASE(
+    "the server option: backup and restore help say what the user guide says, and no document says 'config string'") {
   const std::string backup = server_help_of("backup");
   CHECK(server_help_of("restore") == backup);
   CHECK_THAT(backup, Catch::Contains("NetBIOS or DNS name"));

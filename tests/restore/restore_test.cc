@@ -195,7 +195,7 @@ TEST_CASE("export of an incremental holds the base database, every log of the ch
     const auto sets = setup.scratch("sets");
     REQUIRE(cli("export latest " + setup.repo_arg() + "--layout sets --to " + quoted(sets.string())).exit_code == 0);
     CHECK(names_in(sets) == std::set<std::string>{"00-full", "01-incremental", "02-incremental", "03-incremental",
-                                                  "Dynamic", "MANIFEST"});
+                                                  "Config", "Dynamic", "MANIFEST"});
     CHECK(names_in(sets / "00-full" / "DataBase").count("Contoso Root CA.edb") == 1);
     CHECK(names_in(sets / "01-incremental" / "DataBase").count("Contoso Root CA.edb") == 0);
     for (size_t i = 0; i < setup.backups.size(); ++i) {

@@ -4,7 +4,8 @@
 #   certvault.exe (no --library); casim.exe issue; an incremental; snapshots; export; the export
 #   compared byte for byte with the CA's files; a restore through the API, casim verify after
 #   recovery, and certvault.exe verify (a scratch restore through casim.exe); a repository deeper
-#   than MAX_PATH; a stale lock record. Then the repository format across systems: a repository
+#   than MAX_PATH; a stale lock record; the recovery set's configuration key read from wine's
+#   registry and round-tripped through reg import. Then the repository format across systems: a repository
 #   written by certvault.exe is read by the Linux build and one written by the Linux build is read
 #   by certvault.exe, each export compared byte for byte with the other system's.
 #   tests/windows/wine_integration.sh WINDOWS_BUILD_DIR LINUX_BUILD_DIR
@@ -75,8 +76,8 @@ step "full backup through certadm.dll beside certvault.exe"
 out=$(cv_win backup --repo "$(win "$repo")" --server "$(win "$ca")" --type full)
 echo "   $out"
 [[ $out == *"full backup of $ca_name"* ]] || fail "the full backup did not report a full backup of $ca_name"
-full_id=$(cut -d' ' -f2 <<<"${out%%:*}")
-full_id=${full_id%%:*}
+full_id=$(grep -o '^snapshot [0-9a-f]*' <<<"$out" | head -n 1 | cut -d' ' -f2)
+[ -n "$full_id" ] || fail "no snapshot id in the backup's output: $out"
 
 step "export of the full backup equals the CA's files"
 cv_win export "$full_id" --repo "$(win "$repo")" --to "$(win "$work/export-full")" >/dev/null
@@ -152,6 +153,37 @@ out=$(cv_win snapshots --repo "$(win "$repo")")
 [[ $out == *"stale lock left by pid 999999"* ]] || fail "certvault.exe did not report the stale lock of pid 999999"
 [[ $out == *"snapshots"* ]] || fail "certvault.exe snapshots failed after taking over a stale lock"
 echo "   stale record of pid 999999 on $host reported and taken over"
+
+step "recovery set: the configuration key from wine's registry (wine reg add), exported, reg import round trip"
+key='HKLM\SYSTEM\CurrentControlSet\Services\CertSvc\Configuration'
+run_wine reg add "$key" /v Active /t REG_SZ /d "$ca_name" /f >/dev/null
+run_wine reg add "$key" /v DBDirectory /t REG_SZ /d 'C:\Windows\system32\CertLog' /f >/dev/null
+run_wine reg add "$key" /v Version /t REG_DWORD /d 393217 /f >/dev/null
+run_wine reg add "$key\\$ca_name" /v CACertHash /t REG_MULTI_SZ \
+  /d '0a 1b 2c 3d 4e 5f 60 71 82 93 a4 b5 c6 d7 e8 f9 0a 1b 2c 3d' /f >/dev/null
+run_wine reg add "$key\\$ca_name" /v CRLPublicationURLs /t REG_MULTI_SZ \
+  /d '65:C:\Windows\system32\CertSrv\CertEnroll\%3%8%9.crl\06:http://pki.contoso.com/CertEnroll/%3%8%9.crl' /f >/dev/null
+run_wine reg add "$key\\$ca_name" /v CRLPeriodUnits /t REG_DWORD /d 1 /f >/dev/null
+run_wine reg add "$key\\$ca_name\CSP" /v Provider /t REG_SZ /d 'Microsoft Software Key Storage Provider' /f >/dev/null
+out=$(cv_win backup --repo "$(win "$repo")" --server "$(win "$ca")" --type full 2>&1)
+[[ $out == *"Config/CA.reg"* ]] || fail "the full backup stored no Config/CA.reg: $out"
+cv_win export latest --repo "$(win "$repo")" --to "$(win "$work/export-config")" >/dev/null
+[ -f "$work/export-config/Config/CA.reg" ] || fail "the export has no Config/CA.reg"
+head -c 2 "$work/export-config/Config/CA.reg" | od -An -tx1 | grep -q 'ff fe' || fail "Config/CA.reg has no UTF-16LE BOM"
+run_wine reg export "$key" "$(win "$work/wine-before.reg")" /y >/dev/null
+run_wine reg delete "$key" /f >/dev/null
+run_wine reg import "$(win "$work/export-config/Config/CA.reg")" >/dev/null
+run_wine reg export "$key" "$(win "$work/wine-after.reg")" /y >/dev/null
+cmp -s "$work/wine-before.reg" "$work/wine-after.reg" ||
+  fail "wine reg import of certvault's CA.reg does not give back the key (wine-before.reg, wine-after.reg)"
+echo "   reg import of Config/CA.reg restores the key exactly (reg export before and after identical)"
+if cmp -s "$work/export-config/Config/CA.reg" "$work/wine-before.reg"; then
+  echo "   Config/CA.reg is byte for byte what wine's reg export writes"
+else
+  echo "   Config/CA.reg differs in layout from wine's reg export (same key; see the files)"
+fi
+# The CA certificate is not in wine's machine store and there is no CAPolicy.inf: both are notes.
+[[ $out == *"not stored"* ]] || fail "the backup did not note the CA certificate missing from the store: $out"
 
 step "certvault.exe reads a repository the Linux build wrote"
 linux_ca=$work/linux-ca

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/configuration.h"
 #include "core/page_content.h"
 #include "core/sim_error.h"
 #include "core/utf.h"
@@ -131,6 +132,7 @@ uint32_t init_ca(const InitOptions& options) {
   encode_checkpoint(1, state.log_signature, checkpoint);
   files::write_bytes(layout.checkpoint, checkpoint);
   write_ca_certificate(layout, state.seed);
+  write_configuration(layout, state.ca_name);
   save_state(layout, state);
   append_truth(layout, state, 1);
   publish_crls(options.root);

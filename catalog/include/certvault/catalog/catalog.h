@@ -92,7 +92,7 @@ struct RecipeRecord {
 struct FileRecord {
   uint32_t seq = 0;        // order inside the snapshot
   std::string path;        // path inside the snapshot ('/'-separated, relative)
-  std::string role;        // "database", "log", "checkpoint", "dynamic", "file"
+  std::string role;        // "database", "log", "checkpoint", "dynamic", "config", "file"
   uint16_t type_code = 0;  // CSBFT code from the API, 0 if none
   std::string api_path;    // path exactly as the API gave it (UTF-8), empty if none
   uint64_t size = 0;

@@ -45,6 +45,7 @@ struct ApiBackupOptions {
   RequestedBackupType type = RequestedBackupType::kAuto;
   std::chrono::seconds full_every = std::chrono::hours(24 * 7);
   bool keep_logs = false;
+  bool with_config = true;  // a full also stores the recovery set under Config/ (recovery_set.h)
   std::vector<std::string> tags;
   uint32_t read_buffer_bytes = 1u << 20;                   // chosen by `certvault-bench api` (see docs/benchmarks.md)
   std::function<void(const BackupProgress&)> on_progress;  // called at most every ~100 ms
@@ -62,6 +63,8 @@ struct ApiBackupResult {
   uint64_t new_bytes_stored = 0;
   std::optional<GenerationRange> log_range;
   std::vector<std::string> missing_dynamic_files;  // "path: reason"
+  std::vector<std::string> recovery_set;           // Config/... files stored (fulls with with_config)
+  std::vector<std::string> recovery_set_notes;     // what of the recovery set is missing, and why
   bool logs_truncated = false;
   std::string truncation_error;  // set when the truncation after commit failed
   // Set when CertSrvBackupEnd failed after the commit: the snapshot is safe, but the CA did not

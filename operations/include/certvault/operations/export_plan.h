@@ -30,6 +30,7 @@ struct RestoreSet {
   catalog::SnapshotRecord snapshot;
   std::vector<catalog::FileRecord> database_files;  // role "database" (and patch files); empty for incrementals
   std::vector<catalog::FileRecord> logs;            // sorted by generation
+  std::vector<catalog::FileRecord> config_files;    // role "config": the recovery set (fulls only)
   GenerationRange generations;                      // of the logs in this set
 };
 
@@ -48,7 +49,8 @@ SnapshotChain plan_chain(Repository& repository, const std::string& snapshot_id)
 GenerationGaps chain_gaps(const std::vector<RestoreSet>& sets);
 
 enum class ExportLayout {
-  kCertutil,  // DataBase/<CA>.edb, DataBase/edbNNNNN.log (every log of the chain), DataBase/certbkxp.dat
+  kCertutil,  // DataBase/<CA>.edb, DataBase/edbNNNNN.log (every log of the chain), DataBase/certbkxp.dat;
+              // both layouts add Dynamic/ and the full's recovery set as Config/
   kSets,      // NN-full/DataBase/..., NN-incremental/DataBase/... (one folder per backup set)
 };
 
@@ -62,7 +64,7 @@ struct PlannedFile {
 };
 
 // Files in the order they are written (database first, logs by generation,
-// certbkxp.dat, dynamic files). MANIFEST is not included: it is written last.
+// certbkxp.dat, dynamic files, the recovery set under Config/). MANIFEST is not included: it is written last.
 std::vector<PlannedFile> plan_export(const SnapshotChain& chain, ExportLayout layout);
 
 // The folder prefix of set `index` in the sets layout: "00-full", "01-incremental", ...

@@ -49,7 +49,7 @@ struct SnapshotHeader {
 
 struct FileHeader {
   std::string path;  // inside the snapshot: relative, '/'-separated
-  std::string role;  // "database", "log", "checkpoint", "dynamic", "file"
+  std::string role;  // "database", "log", "checkpoint", "dynamic", "config", "file"
   uint16_t type_code = 0;
   std::string api_path;
   std::optional<uint32_t> log_generation;
