@@ -3,7 +3,7 @@
 #   BUILD_DIR/cli/certvault.exe   statically linked (imports only Windows system DLLs)
 #   BUILD_DIR/sim/certadm.dll     the simulated Certificate Services, same 17 exports as Certadm.dll
 #   BUILD_DIR/sim/casim.exe       the simulated CA's control program
-# zstd and SQLite are built with mingw from Debian's own source packages (apt-get source) into
+# zstd, SQLite and libsodium are built with mingw from Debian's own source packages (apt-get source) into
 # BUILD_DIR/deps, which is reused when present; fmt, nlohmann_json, CLI11 and xxHash are the
 # header-only Debian packages. Nothing is downloaded from anywhere but the Debian archive.
 #   scripts/build-windows.sh                 # into ./build-windows
@@ -97,6 +97,22 @@ if [ ! -f "$deps/lib/libsqlite3.a" ]; then
   cp "$sqlite_native/sqlite3.h" "$deps/include/"
   $host-ar rcs "$deps/lib/libsqlite3.a.tmp" "$deps/obj/sqlite3.o"
   mv "$deps/lib/libsqlite3.a.tmp" "$deps/lib/libsqlite3.a"
+fi
+
+# --- libsodium (issue 17): its own configure with mingw as the host compiler, static only -------
+if [ ! -f "$deps/lib/libsodium.a" ]; then
+  debian_source libsodium
+  echo "build-windows: building libsodium for Windows" >&2
+  sodium_build=$deps/obj/libsodium
+  rm -rf "$sodium_build" && mkdir -p "$sodium_build"
+  (cd "$sodium_build" &&
+    "$deps/src/libsodium/configure" --host="$host" CC="$host-gcc-posix" --disable-shared --enable-static \
+      --prefix="$sodium_build/install" >/dev/null &&
+    make -s -j"$jobs" >/dev/null && make -s install >/dev/null)
+  rm -rf "$deps/include/sodium"
+  cp -r "$sodium_build/install/include/sodium" "$sodium_build/install/include/sodium.h" "$deps/include/"
+  cp "$sodium_build/install/lib/libsodium.a" "$deps/lib/libsodium.a.tmp"
+  mv "$deps/lib/libsodium.a.tmp" "$deps/lib/libsodium.a"
 fi
 
 # --- header-only packages: only their own folders, never the whole of /usr/include ----------------
