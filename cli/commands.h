@@ -23,5 +23,6 @@ void register_show_command(CLI::App& app);
 void register_diff_command(CLI::App& app);
 void register_stats_command(CLI::App& app);
 void register_forget_command(CLI::App& app);
+void register_key_command(CLI::App& app);
 
 }  // namespace certvault::cli

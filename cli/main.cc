@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   register_check_command(app);
   register_repair_command(app);
   register_unlock_command(app);
+  register_key_command(app);
 
   console::prepare();
   try {
