@@ -99,19 +99,25 @@ if [ ! -f "$deps/lib/libsqlite3.a" ]; then
   mv "$deps/lib/libsqlite3.a.tmp" "$deps/lib/libsqlite3.a"
 fi
 
-# --- libsodium (issue 17): its own configure with mingw as the host compiler, static only -------
+# --- libsodium (issue 17): Debian's source has no generated configure (it is upstream's git tree),
+# so its C sources are compiled directly, as zstd's are: portable C, version.h filled in from its
+# template; randombytes uses RtlGenRandom (advapi32) ----------------------------------------------
 if [ ! -f "$deps/lib/libsodium.a" ]; then
   debian_source libsodium
   echo "build-windows: building libsodium for Windows" >&2
-  sodium_build=$deps/obj/libsodium
-  rm -rf "$sodium_build" && mkdir -p "$sodium_build"
-  (cd "$sodium_build" &&
-    "$deps/src/libsodium/configure" --host="$host" CC="$host-gcc-posix" --disable-shared --enable-static \
-      --prefix="$sodium_build/install" >/dev/null &&
-    make -s -j"$jobs" >/dev/null && make -s install >/dev/null)
+  ssrc=$deps/src/libsodium/src/libsodium
+  sobj=$deps/obj/sodium
+  rm -rf "$sobj" && mkdir -p "$sobj"
+  sed -e 's/@VERSION@/1.0.18/' -e 's/@SODIUM_LIBRARY_VERSION_MAJOR@/10/' -e 's/@SODIUM_LIBRARY_VERSION_MINOR@/3/' \
+    -e 's/@SODIUM_LIBRARY_MINIMAL_DEF@//' "$ssrc/include/sodium/version.h.in" >"$ssrc/include/sodium/version.h"
+  find "$ssrc" -name '*.c' -print |
+    xargs -P "$jobs" -I{} sh -c 'f={}; o='"$sobj"'/$(echo "$f" | sed "s|.*/src/libsodium/||; s|/|_|g; s|\.c$|.o|");
+      '"$host"'-gcc-posix -O2 -DCONFIGURED=1 -DNATIVE_LITTLE_ENDIAN=1 -DSODIUM_STATIC=1 -DHAVE_TI_MODE=1 \
+        -I'"$ssrc"'/include -I'"$ssrc"'/include/sodium -c "$f" -o "$o"'
+  rm -f "$deps/lib/libsodium.a.tmp"
+  $host-ar rcs "$deps/lib/libsodium.a.tmp" "$sobj"/*.o
   rm -rf "$deps/include/sodium"
-  cp -r "$sodium_build/install/include/sodium" "$sodium_build/install/include/sodium.h" "$deps/include/"
-  cp "$sodium_build/install/lib/libsodium.a" "$deps/lib/libsodium.a.tmp"
+  cp -r "$ssrc/include/sodium" "$ssrc/include/sodium.h" "$deps/include/"
   mv "$deps/lib/libsodium.a.tmp" "$deps/lib/libsodium.a"
 fi
 
