@@ -174,3 +174,30 @@ TEST_CASE("init refuses to create a repository without a key unless told it may 
   CHECK(certvault_with("CERTVAULT_PASSWORD=", "snapshots --key-file " + quoted(key_file.string()) + r).exit_code == 0);
   CHECK(certvault_with("CERTVAULT_PASSWORD=", "snapshots" + r + " < /dev/null").exit_code == 9);
 }
+
+TEST_CASE("forget, prune and repacking work on an encrypted repository and keep every export") {
+  certvault_test::TempFolder temp("keys-prune");
+  const std::string r = " --repo " + quoted((temp / "repo").string());
+  const auto data = temp / "data";
+  certvault_test::write_bytes(data / "kept.bin", certvault_test::random_bytes(400000, 3));
+  certvault_test::write_bytes(data / "dropped.bin", certvault_test::random_bytes(400000, 4));
+  REQUIRE(certvault_test::certvault("init" + r).exit_code == 0);
+  REQUIRE(certvault_test::certvault("backup --folder " + quoted(data.string()) + r).exit_code == 0);
+  std::filesystem::remove(data / "dropped.bin");
+  REQUIRE(certvault_test::certvault("backup --folder " + quoted(data.string()) + r).exit_code == 0);
+  const auto list = nlohmann::json::parse(certvault_test::certvault("snapshots --json" + r).output);
+  REQUIRE(list.size() == 2);
+  const std::string first = list[0]["id"];
+  // The only pack holds both files: forgetting the first snapshot leaves it half used, and prune
+  // --max-unused 0 repacks it through the sealing store.
+  REQUIRE(certvault_test::certvault("forget " + first + r).exit_code == 0);
+  const auto pruned = certvault_test::certvault("prune --max-unused 0" + r);
+  INFO(pruned.output);
+  REQUIRE(pruned.exit_code == 0);
+  CHECK_THAT(pruned.output, Catch::Contains("repack 1 packs"));
+  const auto checked = certvault_test::certvault("check --read-data" + r);
+  INFO(checked.output);
+  CHECK(checked.exit_code == 0);
+  REQUIRE(certvault_test::certvault("export latest --to " + quoted((temp / "out").string()) + r).exit_code == 0);
+  CHECK(certvault_test::folder_contents(temp / "out") == certvault_test::folder_contents(data));
+}
