@@ -15,9 +15,8 @@ namespace {
 // compares as it compares the secrets of a plaintext repository.
 std::string catalog_copy_of_secret(const RepositoryConfig& config, std::span<const uint8_t> secret) {
   if (!config.encrypted()) return to_hex(secret);
-  std::vector<uint8_t> message(crypto_format::kCatalogDigestLabel.begin(), crypto_format::kCatalogDigestLabel.end());
-  message.insert(message.end(), secret.begin(), secret.end());
-  return "blake2b:" + to_hex(crypto::digest(message, 16));
+  return "blake2b:" +
+         to_hex(crypto::digest(crypto::concat({crypto::bytes_of(crypto_format::kCatalogDigestLabel), secret}), 16));
 }
 
 }  // namespace

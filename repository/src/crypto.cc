@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <cstring>
 #include <mutex>
 
 #include "certvault/base/error.h"
@@ -53,6 +54,18 @@ std::shared_ptr<const MasterKey> new_master_key(const std::string& repository_id
   auto key = derive_master_key(master, repository_id);
   sodium_memzero(master.data(), master.size());
   return key;
+}
+
+std::vector<uint8_t> concat(std::initializer_list<std::span<const uint8_t>> parts) {
+  size_t size = 0;
+  for (const auto& part : parts) size += part.size();
+  std::vector<uint8_t> out(size);
+  size_t at = 0;
+  for (const auto& part : parts) {
+    if (!part.empty()) std::memcpy(out.data() + at, part.data(), part.size());
+    at += part.size();
+  }
+  return out;
 }
 
 std::vector<uint8_t> seal(std::span<const uint8_t> plain, std::span<const uint8_t> ad, std::span<const uint8_t> nonce,

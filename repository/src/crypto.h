@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -49,5 +50,11 @@ std::vector<uint8_t> digest(std::span<const uint8_t> message, size_t size);
 inline std::span<const uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
 }
+inline constexpr uint8_t kZeroByte[1] = {0};  // ends a label in associated data
+
+// The bytes of `parts`, one after another. Built with one allocation and memcpy, not
+// vector::insert: GCC 12 at -O3 reports a false -Wstringop-overflow for inserts into a small
+// vector (docs/development.md).
+std::vector<uint8_t> concat(std::initializer_list<std::span<const uint8_t>> parts);
 
 }  // namespace certvault::crypto

@@ -30,14 +30,8 @@ constexpr uint64_t kMaxMemlimit = 4ull << 30;
 std::string slot_name(const std::string& id) { return std::string(kSlotPrefix) + id; }
 
 std::vector<uint8_t> slot_ad(const std::string& id, const std::string& repository_id, std::span<const uint8_t> slot) {
-  std::vector<uint8_t> ad;
-  const auto label = crypto::bytes_of(kSlotLabel);
-  ad.insert(ad.end(), label.begin(), label.end());
-  ad.push_back(0);
-  ad.insert(ad.end(), id.begin(), id.end());
-  ad.insert(ad.end(), repository_id.begin(), repository_id.end());
-  ad.insert(ad.end(), slot.begin(), slot.begin() + kSlotAuthenticatedHeader);
-  return ad;
+  return crypto::concat({crypto::bytes_of(kSlotLabel), crypto::kZeroByte, crypto::bytes_of(id),
+                         crypto::bytes_of(repository_id), slot.first(kSlotAuthenticatedHeader)});
 }
 
 std::array<uint8_t, 32> key_file_bytes(const std::filesystem::path& path) {
@@ -69,8 +63,7 @@ bool wrapping_key(uint32_t kind, std::span<const uint8_t> slot, const std::strin
                          le::load<uint64_t>(slot, kSlotOpslimitAt), le::load<uint64_t>(slot, kSlotMemlimitAt),
                          crypto_pwhash_ALG_ARGON2ID13) == 0;
   }
-  std::vector<uint8_t> message(kKeyFileLabel.begin(), kKeyFileLabel.end());
-  message.insert(message.end(), salt.begin(), salt.end());
+  const auto message = crypto::concat({crypto::bytes_of(kKeyFileLabel), salt});
   crypto_generichash(out.data(), out.size(), message.data(), message.size(), file_key.data(), file_key.size());
   return true;
 }

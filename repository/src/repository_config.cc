@@ -82,10 +82,8 @@ std::string serialize_text(const RepositoryConfig& config, const std::function<s
 }
 
 std::vector<uint8_t> secrets_ad(const RepositoryConfig& config) {
-  std::vector<uint8_t> ad(crypto_format::kSecretsLabel.begin(), crypto_format::kSecretsLabel.end());
-  ad.push_back(0);
-  ad.insert(ad.end(), config.repository_id.begin(), config.repository_id.end());
-  return ad;
+  return crypto::concat(
+      {crypto::bytes_of(crypto_format::kSecretsLabel), crypto::kZeroByte, crypto::bytes_of(config.repository_id)});
 }
 
 }  // namespace
@@ -95,14 +93,12 @@ std::string RepositoryConfig::serialize() const {
 }
 
 std::string seal_config(RepositoryConfig& config, const crypto::MasterKey& key) {
-  std::vector<uint8_t> secrets(config.chunker_key.begin(), config.chunker_key.end());
-  secrets.insert(secrets.end(), config.chunk_id_secret.begin(), config.chunk_id_secret.end());
+  auto secrets = crypto::concat({config.chunker_key, config.chunk_id_secret});
   std::array<uint8_t, 24> nonce;
   fill_random(nonce);
-  auto sealed = crypto::seal(secrets, secrets_ad(config), nonce, key.config_secrets);
+  const auto sealed = crypto::seal(secrets, secrets_ad(config), nonce, key.config_secrets);
   std::fill(secrets.begin(), secrets.end(), 0);
-  sealed.insert(sealed.begin(), nonce.begin(), nonce.end());
-  config.sealed_secrets = to_hex(sealed);
+  config.sealed_secrets = to_hex(crypto::concat({nonce, sealed}));
   return serialize_text(config, [&](std::string_view before) {
     config.config_mac = to_hex(crypto::mac(crypto::bytes_of(before), key.config_mac));
     return config.config_mac;

@@ -47,16 +47,13 @@ const char* kind_name(uint8_t kind) {
 class BlockAd {
  public:
   BlockAd(const crypto::MasterKey& key, std::span<const uint8_t> header, const std::string& name) {
-    const auto label = crypto::bytes_of(kSealedLabel);
-    bytes_.insert(bytes_.end(), label.begin(), label.end());
-    bytes_.push_back(0);
-    bytes_.insert(bytes_.end(), key.repository_id_bytes.begin(), key.repository_id_bytes.end());
-    bytes_.insert(bytes_.end(), header.begin(), header.end());
-    bytes_.push_back(kind_of(name));
-    le::append<uint32_t>(bytes_, static_cast<uint32_t>(name.size()));
-    bytes_.insert(bytes_.end(), name.begin(), name.end());
-    variable_at_ = bytes_.size();
-    bytes_.resize(variable_at_ + 9);
+    const uint8_t kind[1] = {kind_of(name)};
+    uint8_t name_size[4];
+    le::store<uint32_t>(name_size, 0, static_cast<uint32_t>(name.size()));
+    const uint8_t variable[9] = {};  // block index and last-block flag, set per block
+    bytes_ = crypto::concat({crypto::bytes_of(kSealedLabel), crypto::kZeroByte, key.repository_id_bytes, header, kind,
+                             name_size, crypto::bytes_of(name), variable});
+    variable_at_ = bytes_.size() - sizeof variable;
   }
   std::span<const uint8_t> for_block(uint64_t index, bool last) {
     le::store<uint64_t>(bytes_, variable_at_, index);
@@ -121,7 +118,9 @@ class SealingWriter final : public ObjectWriter {
       // A full block is sealed only once more bytes arrive: until then it may be the last.
       if (block_.size() == kSealedBlockSize) seal_block(false);
       const size_t n = std::min<size_t>(bytes.size(), kSealedBlockSize - block_.size());
-      block_.insert(block_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+      const size_t at = block_.size();
+      block_.resize(at + n);
+      std::memcpy(block_.data() + at, bytes.data(), n);
       bytes = bytes.subspan(n);
       size_ += n;
     }
