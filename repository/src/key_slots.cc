@@ -20,10 +20,10 @@ namespace {
 
 using namespace crypto_format;
 
-// About 0.5 s and 256 MiB on a 2.8 GHz core (docs/design.md, "Argon2id cost": the shared development
-// machine could not confirm it; certvault-bench aead times it where it runs).
+// Measured on the development machine (docs/design.md, "Argon2id cost"): 0.63-0.79 s under a
+// load of 6-8 on 2 cores (less when idle); at most 128 MiB.
 constexpr uint64_t kDefaultOpslimit = 2;
-constexpr uint64_t kDefaultMemlimit = 256ull << 20;
+constexpr uint64_t kDefaultMemlimit = 128ull << 20;
 // A slot's recorded cost is refused beyond these (a tampered slot must not exhaust the machine).
 constexpr uint64_t kMaxOpslimit = 64;
 constexpr uint64_t kMaxMemlimit = 4ull << 30;

@@ -28,7 +28,7 @@ struct KdfParams {
   uint64_t opslimit = 0;
   uint64_t memlimit = 0;
 };
-// About 0.5 s and 256 MiB on a 2.8 GHz core (docs/design.md, "Argon2id cost"). With
+// Opslimit 2, memlimit 128 MiB: about 0.5 s here (docs/design.md, "Argon2id cost"). With
 // CERTVAULT_TEST_KDF=fast in the environment: libsodium's minimum (for tests only: such a slot
 // is cheap to attack).
 KdfParams default_kdf_params();
