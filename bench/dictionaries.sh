@@ -29,7 +29,8 @@ gens() { python3 -c 'import json; g=json.load(open("backup.json"))["log_generati
 
 "$casim" init ca --ca-name BenchCA --db-size "$db_size" --seed 7 >/dev/null
 "$casim" issue ca --count 200 >/dev/null
-"$certvault" init --repo repo >/dev/null
+# Plaintext on purpose: the stored bytes are compared with zstd -3 of the same data.
+"$certvault" init --repo repo --insecure-no-encryption >/dev/null
 "$casim" changed-pages ca --reset >/dev/null
 backup
 first=$(stored)

@@ -74,6 +74,7 @@ void register_check_command(CLI::App& app) {
     if (!report.ok()) command_exit_code() = kExitIntegrity;
     if (options->json) {
       print_json({{"ok", report.ok()},
+                  {"encrypted", repository->encrypted()},
                   {"problems", report.problems},
                   {"warnings", report.warnings},
                   {"orphan_packs", report.orphan_packs},
@@ -89,6 +90,7 @@ void register_check_command(CLI::App& app) {
                   {"permissions_fixed", report.permissions_fixed}});
       return;
     }
+    warn_if_not_encrypted(*repository);
     for (const auto& line : report.problems) std::fprintf(stderr, "certvault: problem: %s\n", line.c_str());
     for (const auto& line : report.warnings) std::fprintf(stderr, "certvault: warning: %s\n", line.c_str());
     std::string out = fmt::format("checked {} snapshots, {} files, {} recipes, {} packs, {} chunks\n", report.snapshots,

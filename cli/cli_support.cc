@@ -10,13 +10,48 @@
 #include "certvault/base/os_file.h"
 #include "certvault/repository/outcome_log.h"
 #include "commands.h"
+#include "console.h"
 
 namespace certvault::cli {
 
 void warn(const std::string& message) { std::fprintf(stderr, "certvault: warning: %s\n", message.c_str()); }
 
+namespace {
+struct CredentialOptions {
+  std::string password_file;
+  std::string key_file;
+};
+CredentialOptions& credential_options() {
+  static CredentialOptions options;
+  return options;
+}
+}  // namespace
+
+Credentials credentials() {
+  const auto& options = credential_options();
+  Credentials result = Credentials::from_environment();  // CERTVAULT_PASSWORD and the key file's variable
+  if (!options.password_file.empty()) {
+    result.passphrase = Credentials::read_passphrase_file(os::path_from_utf8(options.password_file));
+    result.passphrase_origin = "--password-file " + options.password_file;
+  }
+  if (!options.key_file.empty()) result.key_file = os::path_from_utf8(options.key_file);
+  if (!result.passphrase && !result.key_file && console::stdin_is_terminal()) {
+    result.prompt = [] { return console::read_secret("certvault: passphrase: "); };
+  }
+  return result;
+}
+
 std::unique_ptr<Repository> open_repository(const std::string& path, LockMode mode) {
-  return Repository::open(os::path_from_utf8(path), mode, warn);  // UTF-8, whatever the Windows code page
+  // UTF-8, whatever the Windows code page.
+  return Repository::open(os::path_from_utf8(path), mode, warn, credentials());
+}
+
+void warn_if_not_encrypted(const Repository& repository) {
+  if (repository.encrypted()) return;
+  // Not "warning:": check's warnings are findings about the repository's state, counted in its summary.
+  std::fprintf(stderr,
+               "certvault: repository %s is NOT encrypted: anyone who can read its files reads the CA's database\n",
+               os::display(repository.root()).c_str());
 }
 
 void run_with_event(event_log::Command command, const std::string& what, const std::function<std::string()>& run) {
@@ -56,6 +91,13 @@ void record_run_outcome(Repository& repository, const std::string& command, std:
 void print_json(const nlohmann::json& value) { std::printf("%s\n", value.dump(2).c_str()); }
 
 CLI::Option* add_repo_option(CLI::App& command, std::string& repo) {
+  auto& options = credential_options();
+  command
+      .add_option("--password-file", options.password_file,
+                  "read the passphrase of an encrypted repository from this file's first line")
+      ->envname("CERTVAULT_PASSWORD_FILE");
+  command.add_option("--key-file", options.key_file, "open an encrypted repository with this key file")
+      ->envname("CERTVAULT_KEY_FILE");
   return command.add_option("--repo,-r", repo, "repository folder")->required()->envname("CERTVAULT_REPO");
 }
 

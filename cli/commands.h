@@ -25,5 +25,6 @@ void register_stats_command(CLI::App& app);
 void register_forget_command(CLI::App& app);
 void register_status_command(CLI::App& app);
 void register_install_eventsource_command(CLI::App& app);
+void register_key_command(CLI::App& app);
 
 }  // namespace certvault::cli

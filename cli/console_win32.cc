@@ -4,8 +4,11 @@
 #include <io.h>
 #include <shellapi.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <iostream>
 
+#include "certvault/base/error.h"
 #include "console.h"
 
 namespace certvault::cli::console {
@@ -37,6 +40,46 @@ bool stderr_is_terminal() {
   // GetConsoleMode succeeds only on a real console handle (cmd, PowerShell);
   // _isatty also accepts the NUL device, so it only backs up the first test.
   return GetConsoleMode(GetStdHandle(STD_ERROR_HANDLE), &mode) != 0 && _isatty(_fileno(stderr)) != 0;
+}
+
+bool stdin_is_terminal() {
+  DWORD mode = 0;
+  return GetConsoleMode(GetStdHandle(STD_INPUT_HANDLE), &mode) != 0;
+}
+
+std::string read_secret(const std::string& prompt) {
+  std::fprintf(stderr, "%s", prompt.c_str());
+  std::fflush(stderr);
+  const HANDLE input = GetStdHandle(STD_INPUT_HANDLE);
+  DWORD saved = 0;
+  const bool console = GetConsoleMode(input, &saved) != 0;
+  std::string line;
+  if (console) {
+    // Read as UTF-16 from the console, echo off; the passphrase becomes UTF-8 whatever the code page.
+    SetConsoleMode(input, (saved & ~static_cast<DWORD>(ENABLE_ECHO_INPUT)) | ENABLE_LINE_INPUT);
+    std::wstring wide;
+    wchar_t buffer[256];
+    DWORD n = 0;
+    bool ended = false;
+    while (!ended && ReadConsoleW(input, buffer, 256, &n, nullptr) && n > 0) {
+      for (DWORD i = 0; i < n; ++i) {
+        if (buffer[i] == L'\n') {
+          ended = true;
+          break;
+        }
+        if (buffer[i] != L'\r') wide.push_back(buffer[i]);
+      }
+    }
+    SetConsoleMode(input, saved);
+    std::fprintf(stderr, "\n");
+    const std::u8string text = std::filesystem::path(wide).u8string();
+    line.assign(text.begin(), text.end());
+    if (!ended && wide.empty()) throw Error(ErrorKind::kUsage, "no passphrase was typed (end of input)");
+    return line;
+  }
+  if (!std::getline(std::cin, line)) throw Error(ErrorKind::kUsage, "no passphrase was typed (end of input)");
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
 }
 
 }  // namespace certvault::cli::console

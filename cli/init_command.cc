@@ -1,7 +1,10 @@
 #include <cstdio>
 
+#include "certvault/base/error.h"
+#include "certvault/base/os_file.h"
 #include "cli_support.h"
 #include "commands.h"
+#include "console.h"
 #include "number_option.h"
 
 namespace certvault::cli {
@@ -13,6 +16,7 @@ void register_init_command(CLI::App& app) {
     uint32_t chunk_avg = InitOptions{}.chunk_avg;
     int compression = InitOptions{}.zstd_level;
     uint64_t pack_mib = InitOptions{}.pack_target_bytes >> 20;
+    bool insecure_no_encryption = false;
   };
   auto options = std::make_shared<Options>();
   add_repo_option(*command, options->repo);
@@ -25,13 +29,40 @@ void register_init_command(CLI::App& app) {
   command->add_option("--pack-size-mib", options->pack_mib, "target pack file size in MiB")
       ->capture_default_str()
       ->check(integer_in(1, 4096, "MiB"));
+  command->add_flag("--insecure-no-encryption", options->insecure_no_encryption,
+                    "create a plaintext repository: anyone who can read its files reads the CA's database");
   command->callback([options] {
     InitOptions init;
     init.chunk_avg = options->chunk_avg;
     init.zstd_level = options->compression;
     init.pack_target_bytes = options->pack_mib << 20;
-    Repository::init(options->repo, init);
-    std::printf("created repository %s\n", options->repo.c_str());
+    if (!options->insecure_no_encryption) {
+      auto given = credentials();
+      if (!given.passphrase && !given.key_file) {
+        if (!given.prompt) {
+          throw Error(ErrorKind::kUsage,
+                      "init encrypts the repository: give its passphrase (--password-file, CERTVAULT_PASSWORD_FILE, "
+                      "CERTVAULT_PASSWORD, or type it on a terminal) or a key file (--key-file, created when absent), "
+                      "or say --insecure-no-encryption for a plaintext repository");
+        }
+        const auto first = console::read_secret("certvault: new passphrase: ");
+        if (console::read_secret("certvault: the same passphrase again: ") != first) {
+          throw Error(ErrorKind::kUsage, "the two passphrases differ; nothing was created");
+        }
+        given.passphrase = first;
+        given.prompt = nullptr;
+      }
+      init.encryption = given;
+    }
+    Repository::init(os::path_from_utf8(options->repo), init);
+    std::printf("created %s repository %s\n", init.encryption ? "encrypted" : "plaintext (NOT encrypted)",
+                options->repo.c_str());
+    if (init.encryption && init.encryption->key_file && !init.encryption->passphrase) {
+      std::printf(
+          "its key is the key file %s: keep a copy apart from the repository; without it the backups "
+          "cannot be read\n",
+          os::display(*init.encryption->key_file).c_str());
+    }
   });
 }
 

@@ -17,7 +17,7 @@ void register_repair_command(CLI::App& app) {
   auto repo = std::make_shared<std::string>();
   add_repo_option(*catalog_command, *repo);
   catalog_command->callback([repo] {
-    const auto report = repair_catalog(*repo);
+    const auto report = repair_catalog(os::path_from_utf8(*repo), credentials());
     if (!report.old_catalog_moved_to.empty()) {
       std::printf("old catalog kept as %s\n", report.old_catalog_moved_to.c_str());
     }

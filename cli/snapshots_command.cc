@@ -43,6 +43,7 @@ void register_snapshots_command(CLI::App& app) {
       print_json(list);
       return;
     }
+    warn_if_not_encrypted(*repository);
     std::string out = fmt::format("{:<12}  {:<20}  {:<11}  {:<17}  {:>10}  {:>10}  {}\n", "id", "time (UTC)", "type",
                                   "log generations", "size", "added", "server/CA or folder");
     for (const auto& s : snapshots) {

@@ -1,7 +1,7 @@
 # The Windows (mingw-w64) cross build's dependencies, prepared by scripts/build-windows.sh in
 # CERTVAULT_WINDOWS_DEPS: include/ holds links to the header-only Debian packages (fmt, nlohmann,
 # CLI, xxhash.h) and the headers of zstd and SQLite; lib/ holds libzstd.a and libsqlite3.a built
-# with mingw from Debian's source packages. The targets carry the names the Linux build gets from
+# with mingw from Debian's source packages, and libsodium.a. The targets carry the names the Linux build gets from
 # find_package / pkg-config, so the rest of the build is the same on both platforms.
 set(CERTVAULT_WINDOWS_DEPS "" CACHE PATH "Windows dependencies prepared by scripts/build-windows.sh")
 if(NOT CERTVAULT_WINDOWS_DEPS OR NOT EXISTS "${CERTVAULT_WINDOWS_DEPS}/lib/libzstd.a")
@@ -31,6 +31,12 @@ target_compile_definitions(PkgConfig::XXHASH INTERFACE "XXH_INLINE_ALL=")
 add_library(PkgConfig::ZSTD STATIC IMPORTED)
 set_target_properties(PkgConfig::ZSTD PROPERTIES IMPORTED_LOCATION "${CERTVAULT_WINDOWS_DEPS}/lib/libzstd.a")
 target_include_directories(PkgConfig::ZSTD SYSTEM INTERFACE "${deps_include}")
+
+# libsodium (issue 17): static, so its headers must not declare dllimport.
+add_library(PkgConfig::SODIUM STATIC IMPORTED)
+set_target_properties(PkgConfig::SODIUM PROPERTIES IMPORTED_LOCATION "${CERTVAULT_WINDOWS_DEPS}/lib/libsodium.a")
+target_include_directories(PkgConfig::SODIUM SYSTEM INTERFACE "${deps_include}")
+target_compile_definitions(PkgConfig::SODIUM INTERFACE SODIUM_STATIC=1)
 
 add_library(SQLite::SQLite3 STATIC IMPORTED)
 set_target_properties(SQLite::SQLite3 PROPERTIES IMPORTED_LOCATION "${CERTVAULT_WINDOWS_DEPS}/lib/libsqlite3.a")

@@ -3,7 +3,7 @@
 #   BUILD_DIR/cli/certvault.exe   statically linked (imports only Windows system DLLs)
 #   BUILD_DIR/sim/certadm.dll     the simulated Certificate Services, same 17 exports as Certadm.dll
 #   BUILD_DIR/sim/casim.exe       the simulated CA's control program
-# zstd and SQLite are built with mingw from Debian's own source packages (apt-get source) into
+# zstd, SQLite and libsodium are built with mingw from Debian's own source packages (apt-get source) into
 # BUILD_DIR/deps, which is reused when present; fmt, nlohmann_json, CLI11 and xxHash are the
 # header-only Debian packages. Nothing is downloaded from anywhere but the Debian archive.
 #   scripts/build-windows.sh                 # into ./build-windows
@@ -97,6 +97,28 @@ if [ ! -f "$deps/lib/libsqlite3.a" ]; then
   cp "$sqlite_native/sqlite3.h" "$deps/include/"
   $host-ar rcs "$deps/lib/libsqlite3.a.tmp" "$deps/obj/sqlite3.o"
   mv "$deps/lib/libsqlite3.a.tmp" "$deps/lib/libsqlite3.a"
+fi
+
+# --- libsodium (issue 17): Debian's source has no generated configure (it is upstream's git tree),
+# so its C sources are compiled directly, as zstd's are: portable C, version.h filled in from its
+# template; randombytes uses RtlGenRandom (advapi32) ----------------------------------------------
+if [ ! -f "$deps/lib/libsodium.a" ]; then
+  debian_source libsodium
+  echo "build-windows: building libsodium for Windows" >&2
+  ssrc=$deps/src/libsodium/src/libsodium
+  sobj=$deps/obj/sodium
+  rm -rf "$sobj" && mkdir -p "$sobj"
+  sed -e 's/@VERSION@/1.0.18/' -e 's/@SODIUM_LIBRARY_VERSION_MAJOR@/10/' -e 's/@SODIUM_LIBRARY_VERSION_MINOR@/3/' \
+    -e 's/@SODIUM_LIBRARY_MINIMAL_DEF@//' "$ssrc/include/sodium/version.h.in" >"$ssrc/include/sodium/version.h"
+  find "$ssrc" -name '*.c' -print |
+    xargs -P "$jobs" -I{} sh -c 'f={}; o='"$sobj"'/$(echo "$f" | sed "s|.*/src/libsodium/||; s|/|_|g; s|\.c$|.o|");
+      '"$host"'-gcc-posix -O2 -DCONFIGURED=1 -DNATIVE_LITTLE_ENDIAN=1 -DSODIUM_STATIC=1 -DHAVE_TI_MODE=1 \
+        -I'"$ssrc"'/include -I'"$ssrc"'/include/sodium -c "$f" -o "$o"'
+  rm -f "$deps/lib/libsodium.a.tmp"
+  $host-ar rcs "$deps/lib/libsodium.a.tmp" "$sobj"/*.o
+  rm -rf "$deps/include/sodium"
+  cp -r "$ssrc/include/sodium" "$ssrc/include/sodium.h" "$deps/include/"
+  mv "$deps/lib/libsodium.a.tmp" "$deps/lib/libsodium.a"
 fi
 
 # --- header-only packages: only their own folders, never the whole of /usr/include ----------------

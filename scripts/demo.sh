@@ -16,6 +16,9 @@ work=${DEMO_DIR:-$(mktemp -d /tmp/certvault-demo.XXXXXX)}
 ca="$work/ca"
 repo="$work/repo"
 export CERTVAULT_REPO="$repo"
+# The repository is encrypted; a real installation keeps its passphrase in a file only the backup
+# account reads (--password-file / CERTVAULT_PASSWORD_FILE, docs/user-guide.md "Keys and recovery").
+export CERTVAULT_PASSWORD=${CERTVAULT_PASSWORD:-demo passphrase, not for real use}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "a simulated CA with a 256 MiB database ($ca)"

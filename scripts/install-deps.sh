@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libsqlite3-dev libxxhash-dev libzstd-dev libcli11-dev catch2
-  nlohmann-json3-dev libfmt-dev libarchive-dev
+  nlohmann-json3-dev libfmt-dev libarchive-dev libsodium-dev
   sqlite3 tar
   # Tests: esedbinfo reads the simulated CA's database header as an ESE reader does (tests/sim).
   libesedb-utils

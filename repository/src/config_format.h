@@ -25,6 +25,13 @@ inline constexpr const char* kZstdLevel = "zstd-level";
 inline constexpr const char* kPackTargetBytes = "pack-target-bytes";
 inline constexpr const char* kChunkerKey = "chunker-key";         // 64 hex digits
 inline constexpr const char* kChunkIdSecret = "chunk-id-secret";  // 384 hex digits
+// Format 3 (§8.4) instead of chunker-key and chunk-id-secret: the AEAD's name, the secrets
+// sealed under the master key (hex of nonce, ciphertext, tag), and a keyed BLAKE2b-256 (hex) of
+// every byte before the config-mac line.
+inline constexpr const char* kEncryption = "encryption";
+inline constexpr const char* kSecrets = "secrets";
+inline constexpr const char* kConfigMac = "config-mac";
+inline constexpr size_t kConfigMacDigits = 64;
 // The last line: XXH64 (seed 0) of every byte of the file before that line, as
 // 16 lower-case hex digits. A config without it was written before it existed
 // (read as before: docs/format.md §2.1).

@@ -5,8 +5,21 @@
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
 #include "config_format.h"
+#include "crypto.h"
 
 namespace certvault {
+
+namespace {
+
+// An encrypted repository's catalog holds no secret in plain text: a digest of it, which the open
+// compares as it compares the secrets of a plaintext repository.
+std::string catalog_copy_of_secret(const RepositoryConfig& config, std::span<const uint8_t> secret) {
+  if (!config.encrypted()) return to_hex(secret);
+  return "blake2b:" +
+         to_hex(crypto::digest(crypto::concat({crypto::bytes_of(crypto_format::kCatalogDigestLabel), secret}), 16));
+}
+
+}  // namespace
 
 std::vector<ConfigSetting> catalog_settings(const RepositoryConfig& config) {
   using namespace config_format;
@@ -18,8 +31,8 @@ std::vector<ConfigSetting> catalog_settings(const RepositoryConfig& config) {
       {kChunkMax, std::to_string(config.chunk_params.max_size)},
       {kZstdLevel, std::to_string(config.zstd_level)},
       {kPackTargetBytes, std::to_string(config.pack_target_bytes)},
-      {kChunkerKey, to_hex(config.chunker_key), true},
-      {kChunkIdSecret, to_hex(config.chunk_id_secret), true},
+      {kChunkerKey, catalog_copy_of_secret(config, config.chunker_key), true},
+      {kChunkIdSecret, catalog_copy_of_secret(config, config.chunk_id_secret), true},
       {kConfigChecksumSetting, config.checksummed ? "xxh64" : "none"},
   };
 }

@@ -16,6 +16,7 @@
 #include "config_format.h"
 #include "config_settings.h"
 #include "dictionary.h"
+#include "key_slots.h"
 #include "keyed_hash.h"
 #include "local_object_store_files.h"
 #include "manifest.h"
@@ -53,7 +54,7 @@ Hash128 id_from_recipe_name(const std::string& name) {
 
 }  // namespace
 
-RepairReport repair_catalog(const std::filesystem::path& dir) {
+RepairReport repair_catalog(const std::filesystem::path& dir, const std::optional<Credentials>& credentials) {
   RepairReport report;
   auto lock = RepositoryLock::acquire(dir, LockMode::kExclusive);
   auto objects = open_local_object_store(dir);
@@ -61,9 +62,11 @@ RepairReport repair_catalog(const std::filesystem::path& dir) {
     throw Error(ErrorKind::kUsage, fmt::format("{} is not a certvault repository (no config file)", dir.string()));
   }
   const auto config_bytes = objects->read_all(config_format::kObjectName);
-  const auto config =
+  auto config =
       RepositoryConfig::parse(std::string_view(reinterpret_cast<const char*>(config_bytes.data()), config_bytes.size()),
                               (dir / config_format::kObjectName).string());
+  // An encrypted repository's objects are read through the sealing store, with its key.
+  objects = unlock_objects(std::move(objects), config, credentials, dir).objects;
 
   const auto catalog_path = Repository::catalog_path(dir);
   const auto now =

@@ -11,8 +11,11 @@
 #include "certvault/base/os_file.h"
 #include "certvault/repository/snapshot_writer.h"
 #include "config_format.h"
+#include "config_sealing.h"
 #include "config_settings.h"
+#include "crypto.h"
 #include "dictionary.h"
+#include "key_slots.h"
 
 namespace certvault {
 namespace {
@@ -104,24 +107,35 @@ void Repository::init(const std::filesystem::path& dir, const InitOptions& optio
   }
   config.zstd_level = options.zstd_level;
   config.pack_target_bytes = options.pack_target_bytes;
-  if (options.format_version < kOldestRepositoryFormatVersion || options.format_version > kRepositoryFormatVersion) {
-    throw Error(ErrorKind::kInternal,
-                fmt::format("repository format version {} cannot be created", options.format_version));
+  const uint32_t format_version = options.encryption ? kEncryptedFormatVersion : options.format_version;
+  if (format_version < kOldestRepositoryFormatVersion || format_version > kRepositoryFormatVersion ||
+      (format_version == kEncryptedFormatVersion && !options.encryption)) {
+    throw Error(ErrorKind::kInternal, fmt::format("repository format version {} cannot be created", format_version));
   }
-  config.format_version = options.format_version;
+  config.format_version = format_version;
 
   // The catalog first, the config object last: a folder with a config is a
   // complete repository, so an interrupted init leaves no half repository.
   auto lock = RepositoryLock::acquire(dir, LockMode::kExclusive);
   auto catalog = catalog::Catalog::open(catalog_path(dir));
   copy_config_into_catalog(config, *catalog);
-  const std::string text = config.serialize();
-  open_local_object_store(dir)->put(kConfigObject,
-                                    std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  auto objects = open_local_object_store(dir);
+  std::string text;
+  if (options.encryption) {
+    // The key slot before the config: a config names a complete repository, and an encrypted
+    // one is complete only once a slot can open it.
+    const auto key = crypto::new_master_key(config.repository_id);
+    key_slots::create(*objects, *key, *options.encryption, options.kdf);
+    text = seal_config(config, *key);
+  } else {
+    text = config.serialize();
+  }
+  objects->put(kConfigObject, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 std::unique_ptr<Repository> Repository::open(const std::filesystem::path& dir, LockMode mode,
-                                             const std::function<void(const std::string&)>& warn) {
+                                             const std::function<void(const std::string&)>& warn,
+                                             const std::optional<Credentials>& credentials) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     throw Error(ErrorKind::kUsage, fmt::format("repository {} does not exist or is not a folder", dir.string()));
@@ -131,6 +145,12 @@ std::unique_ptr<Repository> Repository::open(const std::filesystem::path& dir, L
   repository->objects_ = open_local_object_store(dir);
   repository->config_ = read_config(*repository->objects_, dir);
   repository->lock_ = RepositoryLock::acquire(dir, mode, warn);
+  if (repository->config_.encrypted()) {
+    auto unlocked = unlock_objects(std::move(repository->objects_), repository->config_, credentials, dir);
+    repository->objects_ = std::move(unlocked.objects);
+    repository->master_key_ = std::move(unlocked.key);
+    repository->opened_key_slot_ = std::move(unlocked.slot_id);
+  }
   if (mode == LockMode::kExclusive) {
     repository->objects_ =
         std::make_unique<LockCheckedObjectStore>(std::move(repository->objects_), *repository->lock_);

@@ -27,10 +27,13 @@ struct Backup {
 // A CA with a full backup and three incrementals, certificates issued between each.
 class BackedUpCa {
  public:
-  BackedUpCa() {
+  // A test that forges a manifest consistently needs a plaintext repository: an encrypted one's seal
+  // refuses any object not written with its key (tests/encryption).
+  explicit BackedUpCa(bool plaintext = false) {
     casim("init " + quoted(ca().string()) + " --ca-name 'Contoso Root CA' --db-size 2MiB");
     casim("issue " + quoted(ca().string()) + " --count 40");
-    REQUIRE(cli("init --repo " + quoted(repo().string())).exit_code == 0);
+    REQUIRE(cli("init --repo " + quoted(repo().string()) + (plaintext ? " --insecure-no-encryption" : "")).exit_code ==
+            0);
     for (int i = 0; i < 4; ++i) {
       backups.push_back(back_up(i == 0 ? "full" : "incremental"));
       casim("issue " + quoted(ca().string()) + " --count 30");
@@ -306,7 +309,7 @@ TEST_CASE(
 }
 
 TEST_CASE("an unsafe name that the manifest itself holds is refused by export (exit 6) and reported by check") {
-  BackedUpCa setup;
+  BackedUpCa setup(true);
   const auto& latest = setup.backups.front();  // the full: it holds the database
   // Forge the manifest consistently (body, frame checksum) and the catalog to match: only the name rules stand.
   std::string old_path;
@@ -431,7 +434,7 @@ TEST_CASE("a confined restore refuses destinations outside its folder before tou
 }
 
 TEST_CASE("a raw restore map (certbkxp.dat) that disagrees with the parsed one is exit 4 before anything is written") {
-  BackedUpCa setup;
+  BackedUpCa setup(true);
   const auto& full = setup.backups.front();
   forge_manifest(setup.repo() / "snapshots" / (full.id + ".snap"), [](nlohmann::json& document) {
     auto& entry = document.at("restore_map").at(0);

@@ -17,6 +17,9 @@ export PATH=/usr/lib/wine:$PATH  # Debian's wine64 package installs wine64 there
 export WINEDEBUG=-all
 export WINEPREFIX=$windows_build/wine-prefix
 export LANG=C.UTF-8 LC_ALL=C.UTF-8  # wine turns the command line into UTF-16 from the locale's UTF-8
+# Repositories are encrypted by default (issue 17): both builds read the passphrase from here;
+# the cheapest Argon2id (tests only) keeps each command fast.
+export CERTVAULT_PASSWORD="wine test passphrase" CERTVAULT_TEST_KDF=fast
 
 work=$windows_build/wine-test
 rm -rf "$work" "$WINEPREFIX"

@@ -13,8 +13,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "certvault/repository/keys.h"
 
 namespace certvault {
 
@@ -28,6 +31,8 @@ struct RepairReport {
   std::string old_catalog_moved_to;   // empty when there was none
 };
 
-RepairReport repair_catalog(const std::filesystem::path& repository);
+// An encrypted repository is read with `credentials` (none: Credentials::from_environment()).
+RepairReport repair_catalog(const std::filesystem::path& repository,
+                            const std::optional<Credentials>& credentials = std::nullopt);
 
 }  // namespace certvault

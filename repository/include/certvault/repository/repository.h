@@ -26,6 +26,7 @@
 
 #include "certvault/catalog/catalog.h"
 #include "certvault/chunker/chunker.h"
+#include "certvault/repository/keys.h"
 #include "certvault/repository/lock.h"
 #include "certvault/repository/object_store.h"
 
@@ -34,13 +35,21 @@ namespace certvault {
 namespace dictionary {
 class DictionaryCache;
 }
+namespace crypto {
+struct MasterKey;
+}
 class SnapshotWriter;
 struct SnapshotHeader;
 
 // Format 2 (issue 16) adds zstd dictionaries: version-2 packs whose entries name one, `dicts/`
-// objects. `init` creates format 2; a format-1 repository is read and written as format 1 (no
-// dictionaries, version-1 packs), so builds before issue 16 can still read it.
-inline constexpr uint32_t kRepositoryFormatVersion = 2;
+// objects. A format-1 repository is read and written as format 1 (no dictionaries, version-1
+// packs), so builds before issue 16 can still read it. Format 3 (issue 17) is format 2 encrypted:
+// every object sealed, the config's secrets sealed, key slots (keys.h, docs/format.md §8).
+// InitOptions creates format 2 unless it is given credentials (then 3); `certvault init`
+// encrypts by default.
+inline constexpr uint32_t kRepositoryFormatVersion = 3;  // the newest this build reads and writes
+inline constexpr uint32_t kPlaintextFormatVersion = 2;
+inline constexpr uint32_t kEncryptedFormatVersion = 3;
 inline constexpr uint32_t kOldestRepositoryFormatVersion = 1;
 inline constexpr size_t kChunkIdSecretSize = 192;
 
@@ -48,11 +57,15 @@ struct InitOptions {
   uint32_t chunk_avg = 8192;  // see docs/benchmarks.md for why
   int zstd_level = 3;
   uint64_t pack_target_bytes = 32ull << 20;
-  uint32_t format_version = kRepositoryFormatVersion;  // 1 only for tests of format-1 repositories
+  uint32_t format_version = kPlaintextFormatVersion;  // 1 only for tests of format-1 repositories
+  // Given: an encrypted repository (format 3) whose first key slot opens with these (the
+  // passphrase, else the key file, which is created when absent), Argon2id costing `kdf`.
+  std::optional<Credentials> encryption;
+  KdfParams kdf = default_kdf_params();
 };
 
 struct RepositoryConfig {
-  uint32_t format_version = kRepositoryFormatVersion;
+  uint32_t format_version = kPlaintextFormatVersion;
   std::string repository_id;  // 32 hex digits
   int64_t created_unix = 0;
   chunker::Key chunker_key{};
@@ -63,6 +76,14 @@ struct RepositoryConfig {
   // Whether the parsed text ended with its checksum line (config-xxh64, docs/format.md §2.1);
   // configs written before that line existed lack it. serialize() always writes it.
   bool checksummed = true;
+  // Format 3 (docs/format.md §8.4): chunker_key and chunk_id_secret are stored sealed under the
+  // master key (`secrets`, hex), the text before `config-mac` authenticated by it (hex). parse()
+  // leaves both secrets zero until the repository is opened with its key.
+  std::string sealed_secrets;
+  std::string config_mac;
+  size_t mac_covers = 0;  // parsed: bytes of the text the config-mac line covers
+  std::string text;       // parsed: the whole text (format 3 only, for the MAC)
+  bool encrypted() const { return format_version >= kEncryptedFormatVersion; }
 
   std::string serialize() const;  // the human-readable `config` object
   // Throws Error(kIntegrity) naming `origin` for any damage: a checksum that does not match, a
@@ -73,8 +94,11 @@ struct RepositoryConfig {
 class Repository {
  public:
   static void init(const std::filesystem::path& dir, const InitOptions& options);
+  // An encrypted repository opens with `credentials`, or without them with
+  // Credentials::from_environment(); see keys.h.
   static std::unique_ptr<Repository> open(const std::filesystem::path& dir, LockMode mode,
-                                          const std::function<void(const std::string&)>& warn = {});
+                                          const std::function<void(const std::string&)>& warn = {},
+                                          const std::optional<Credentials>& credentials = std::nullopt);
   ~Repository();
 
   const std::filesystem::path& root() const { return root_; }
@@ -87,6 +111,10 @@ class Repository {
   // The dictionaries readers decompress with, loaded on first use (thread-safe).
   dictionary::DictionaryCache& dictionaries() const { return *dictionaries_; }
   LockMode lock_mode() const { return lock_->mode(); }
+  bool encrypted() const { return config_.encrypted(); }
+  // Encrypted repositories: the slot the key came from, and the key (null when not encrypted).
+  const std::string& opened_key_slot() const { return opened_key_slot_; }
+  const std::shared_ptr<const crypto::MasterKey>& master_key() const { return master_key_; }
   // Throws Error(kLocked) unless REPO/lock still names the file whose lock this repository holds
   // (RepositoryLock::check_held); called before each commit. Removals of objects check it
   // themselves in a repository opened for writing.
@@ -108,6 +136,8 @@ class Repository {
   std::unique_ptr<ObjectStore> objects_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<dictionary::DictionaryCache> dictionaries_;
+  std::shared_ptr<const crypto::MasterKey> master_key_;
+  std::string opened_key_slot_;
 };
 
 }  // namespace certvault

@@ -1,0 +1,203 @@
+// Issue 17: key slots through the real binary: wrong, missing and tampered keys, the last key,
+// and key add / remove / passwd round trips.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "encryption_support.h"
+
+namespace {
+
+using certvault_test::quoted;
+using namespace encryption_test;
+
+class KeyedRepository {
+ public:
+  KeyedRepository() : temp_("keys") {
+    certvault_test::write_bytes(temp_ / "data" / "a.bin", certvault_test::random_bytes(300000, 17));
+    REQUIRE(certvault_test::certvault("init" + r()).exit_code == 0);
+    REQUIRE(certvault_test::certvault("backup --folder " + quoted((temp_ / "data").string()) + r()).exit_code == 0);
+  }
+  std::filesystem::path repo() const { return temp_ / "repo"; }
+  std::filesystem::path path(const std::string& leaf) const { return temp_ / leaf; }
+  std::string r() const { return " --repo " + quoted(repo().string()) + " "; }
+  std::vector<std::filesystem::path> slots() const {
+    std::vector<std::filesystem::path> out;
+    for (const auto& entry : std::filesystem::directory_iterator(repo() / "keys")) out.push_back(entry.path());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  nlohmann::json key_list(const std::string& environment = "") const {
+    const auto result = certvault_with(environment, "key list --json" + r());
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    return nlohmann::json::parse(result.output);
+  }
+  // Whether `environment` (and ARGS) open the repository and read its data back.
+  int opens_with(const std::string& environment, const std::string& args = "") const {
+    return certvault_with(environment, "check --read-data" + r() + args).exit_code;
+  }
+
+ private:
+  certvault_test::TempFolder temp_;
+};
+
+}  // namespace
+
+TEST_CASE("a wrong passphrase exits 9 naming the key slots tried") {
+  KeyedRepository setup;
+  const auto result = certvault_with("CERTVAULT_PASSWORD=wrong", "snapshots" + setup.r());
+  INFO(result.output);
+  CHECK(result.exit_code == 9);
+  const auto slot = setup.slots().at(0).filename().string();
+  CHECK_THAT(result.output, Catch::Contains("keys/" + slot) && Catch::Contains("CERTVAULT_PASSWORD"));
+  // From a password file, which names itself in the message.
+  certvault_test::write_bytes(setup.path("pw"), ascii("not it\n"));
+  const auto from_file = certvault_with("CERTVAULT_PASSWORD=",
+                                        "snapshots --password-file " + quoted(setup.path("pw").string()) + setup.r());
+  CHECK(from_file.exit_code == 9);
+  CHECK_THAT(from_file.output, Catch::Contains("--password-file"));
+  certvault_test::write_bytes(setup.path("pw"), ascii(kPassphrase + "\n"));
+  CHECK(setup.opens_with("CERTVAULT_PASSWORD= CERTVAULT_PASSWORD_FILE=" + quoted(setup.path("pw").string())) == 0);
+}
+
+TEST_CASE("no passphrase, no key slot, a damaged or a forged key slot are refused") {
+  KeyedRepository setup;
+  SECTION("no credential at all (no terminal to ask on)") {
+    const auto result = certvault_with("CERTVAULT_PASSWORD=", "snapshots" + setup.r() + " < /dev/null");
+    INFO(result.output);
+    CHECK(result.exit_code == 9);
+    CHECK_THAT(result.output, Catch::Contains("is encrypted and no passphrase or key file was given"));
+  }
+  SECTION("the key slots removed") {
+    std::filesystem::remove_all(setup.repo() / "keys");
+    const auto result = certvault_test::certvault("snapshots" + setup.r());
+    INFO(result.output);
+    CHECK(result.exit_code == 4);
+    CHECK_THAT(result.output, Catch::Contains("no readable key slot"));
+  }
+  SECTION("every byte of the slot flipped in turn") {
+    const auto slot = setup.slots().at(0);
+    const auto original = certvault_test::read_bytes(slot);
+    for (size_t at = 0; at < original.size(); at += 7) {
+      flip_byte(slot, at);
+      const auto result = certvault_test::certvault("snapshots" + setup.r());
+      INFO("byte " << at << ": " << result.output);
+      CHECK(result.exit_code == 4);
+      CHECK_THAT(result.output, Catch::Contains("keys/" + slot.filename().string()) &&
+                                    Catch::Contains("damaged or was tampered with"));
+      certvault_test::write_bytes(slot, original);
+    }
+    CHECK(setup.opens_with("") == 0);
+  }
+  SECTION("a slot renamed, or copied from another repository, never opens") {
+    const auto slot = setup.slots().at(0);
+    std::filesystem::rename(slot, setup.repo() / "keys" / "0123456789abcdef");
+    const auto renamed = certvault_test::certvault("snapshots" + setup.r());
+    INFO(renamed.output);
+    CHECK(renamed.exit_code == 9);
+    CHECK_THAT(renamed.output, Catch::Contains("keys/0123456789abcdef"));
+    std::filesystem::rename(setup.repo() / "keys" / "0123456789abcdef", slot);
+    KeyedRepository other;  // the same passphrase
+    const auto foreign = other.slots().at(0);
+    std::filesystem::copy_file(foreign, setup.repo() / "keys" / foreign.filename());
+    std::filesystem::remove(slot);
+    const auto copied = certvault_test::certvault("snapshots" + setup.r());
+    INFO(copied.output);
+    CHECK(copied.exit_code == 9);
+  }
+}
+
+TEST_CASE("key add, remove and passwd round trip through the binary, and the last key stays") {
+  KeyedRepository setup;
+  auto list = setup.key_list();
+  REQUIRE(list.size() == 1);
+  const std::string first = list[0]["id"];
+  CHECK(list[0]["kind"] == "passphrase");
+  CHECK(list[0]["current"] == true);
+
+  // The last key can never be removed.
+  const auto last = certvault_test::certvault("key remove " + first + setup.r());
+  INFO(last.output);
+  CHECK(last.exit_code == 6);
+  CHECK_THAT(last.output, Catch::Contains("last key"));
+  CHECK(setup.slots().size() == 1);
+
+  // A second passphrase and a key file.
+  REQUIRE(certvault_with("CERTVAULT_NEW_PASSWORD=second", "key add" + setup.r()).exit_code == 0);
+  const auto key_file = setup.path("repo.key");
+  const auto added = certvault_test::certvault("key add --new-key-file " + quoted(key_file.string()) + setup.r());
+  INFO(added.output);
+  REQUIRE(added.exit_code == 0);
+  CHECK((std::filesystem::status(key_file).permissions() & std::filesystem::perms::group_all) ==
+        std::filesystem::perms::none);
+  CHECK(setup.key_list().size() == 3);
+  CHECK(setup.opens_with("CERTVAULT_PASSWORD=second") == 0);
+  CHECK(setup.opens_with("CERTVAULT_PASSWORD=", "--key-file " + quoted(key_file.string())) == 0);
+  CHECK(setup.opens_with("CERTVAULT_PASSWORD= CERTVAULT_KEY_FILE=" + quoted(key_file.string())) == 0);
+  // Another key file is rejected.
+  certvault_test::write_bytes(setup.path("other.key"), ascii(std::string(64, 'a') + "\n"));
+  CHECK(setup.opens_with("CERTVAULT_PASSWORD=", "--key-file " + quoted(setup.path("other.key").string())) == 9);
+
+  // passwd replaces the slot that opened.
+  const auto changed =
+      certvault_with("CERTVAULT_PASSWORD=second CERTVAULT_NEW_PASSWORD=third", "key passwd" + setup.r());
+  INFO(changed.output);
+  REQUIRE(changed.exit_code == 0);
+  CHECK(setup.opens_with("CERTVAULT_PASSWORD=second") == 9);
+  CHECK(setup.opens_with("CERTVAULT_PASSWORD=third") == 0);
+  CHECK(setup.opens_with("") == 0);  // the first passphrase's slot is untouched
+  CHECK(setup.key_list().size() == 3);
+
+  // Remove the first passphrase's slot by a prefix of its id; the others still open.
+  const auto removed = certvault_test::certvault("key remove " + first.substr(0, 6) + setup.r());
+  INFO(removed.output);
+  CHECK(removed.exit_code == 0);
+  CHECK(setup.opens_with("") == 9);
+  CHECK(setup.opens_with("CERTVAULT_PASSWORD=third") == 0);
+  CHECK(setup.key_list("CERTVAULT_PASSWORD=third").size() == 2);
+}
+
+TEST_CASE("init refuses to create a repository without a key unless told it may be plaintext") {
+  certvault_test::TempFolder temp("keys-init");
+  const std::string r = " --repo " + quoted((temp / "repo").string());
+  const auto refused = certvault_with("CERTVAULT_PASSWORD=", "init" + r + " < /dev/null");
+  INFO(refused.output);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.output, Catch::Contains("--insecure-no-encryption"));
+  CHECK(!std::filesystem::exists(temp / "repo" / "config"));
+  // With a key file only: created with a random key.
+  const auto key_file = temp / "new.key";
+  const auto created = certvault_with("CERTVAULT_PASSWORD=", "init --key-file " + quoted(key_file.string()) + r);
+  INFO(created.output);
+  REQUIRE(created.exit_code == 0);
+  CHECK(std::filesystem::file_size(key_file) == 65);
+  CHECK(certvault_with("CERTVAULT_PASSWORD=", "snapshots --key-file " + quoted(key_file.string()) + r).exit_code == 0);
+  CHECK(certvault_with("CERTVAULT_PASSWORD=", "snapshots" + r + " < /dev/null").exit_code == 9);
+}
+
+TEST_CASE("forget, prune and repacking work on an encrypted repository and keep every export") {
+  certvault_test::TempFolder temp("keys-prune");
+  const std::string r = " --repo " + quoted((temp / "repo").string());
+  const auto data = temp / "data";
+  certvault_test::write_bytes(data / "kept.bin", certvault_test::random_bytes(400000, 3));
+  certvault_test::write_bytes(data / "dropped.bin", certvault_test::random_bytes(400000, 4));
+  REQUIRE(certvault_test::certvault("init" + r).exit_code == 0);
+  REQUIRE(certvault_test::certvault("backup --folder " + quoted(data.string()) + r).exit_code == 0);
+  std::filesystem::remove(data / "dropped.bin");
+  REQUIRE(certvault_test::certvault("backup --folder " + quoted(data.string()) + r).exit_code == 0);
+  const auto list = nlohmann::json::parse(certvault_test::certvault("snapshots --json" + r).output);
+  REQUIRE(list.size() == 2);
+  const std::string first = list[0]["id"];
+  // The only pack holds both files: forgetting the first snapshot leaves it half used, and prune
+  // --max-unused 0 repacks it through the sealing store.
+  REQUIRE(certvault_test::certvault("forget " + first + r).exit_code == 0);
+  const auto pruned = certvault_test::certvault("prune --max-unused 0" + r);
+  INFO(pruned.output);
+  REQUIRE(pruned.exit_code == 0);
+  CHECK_THAT(pruned.output, Catch::Contains("repack 1 packs"));
+  const auto checked = certvault_test::certvault("check --read-data" + r);
+  INFO(checked.output);
+  CHECK(checked.exit_code == 0);
+  REQUIRE(certvault_test::certvault("export latest --to " + quoted((temp / "out").string()) + r).exit_code == 0);
+  CHECK(certvault_test::folder_contents(temp / "out") == certvault_test::folder_contents(data));
+}
