@@ -30,7 +30,8 @@ struct BackupOptions {
   uint32_t read_buffer_kib = 1024;
 };
 
-void run_folder_backup(const BackupOptions& options) {
+// Each returns the message of its event (event_log.h): what was backed up, the snapshot, the outcome.
+std::string run_folder_backup(const BackupOptions& options) {
   auto repository = open_repository(options.repo, LockMode::kExclusive);
   FolderBackupOptions folder;
   folder.folder = os::path_from_utf8(options.folder);
@@ -40,6 +41,10 @@ void run_folder_backup(const BackupOptions& options) {
     warn(fmt::format("skipped {}: {}", quoted_if_needed(path), reason));
   };
   const auto result = back_up_folder(*repository, folder);
+  const std::string event =
+      fmt::format("certvault backup of folder {} into {}: snapshot {} committed, {} files, {} read, {} stored",
+                  result.source, options.repo, result.snapshot_id, result.files, format_bytes(result.logical_bytes),
+                  format_bytes(result.new_bytes_stored));
   if (options.json) {
     print_json({{"snapshot", result.snapshot_id},
                 {"type", "folder"},
@@ -49,14 +54,15 @@ void run_folder_backup(const BackupOptions& options) {
                 {"logical_bytes", result.logical_bytes},
                 {"new_bytes_stored", result.new_bytes_stored},
                 {"seconds", result.seconds}});
-    return;
+    return event;
   }
   std::printf("snapshot %s: %u files, %s read, %s stored, %.2f s\n", result.snapshot_id.substr(0, 12).c_str(),
               result.files, format_bytes(result.logical_bytes).c_str(), format_bytes(result.new_bytes_stored).c_str(),
               result.seconds);
+  return event;
 }
 
-void run_server_backup(const BackupOptions& options) {
+std::string run_server_backup(const BackupOptions& options) {
   auto repository = open_repository(options.repo, LockMode::kExclusive);
   ApiBackupOptions api;
   api.server = options.server;
@@ -82,6 +88,11 @@ void run_server_backup(const BackupOptions& options) {
   for (const auto& missing : result.missing_dynamic_files) warn("dynamic file not backed up: " + missing);
   for (const auto& warning : result.warnings) warn(warning);
   const std::string kind = result.kind == BackupKind::kFull ? "full" : "incremental";
+  std::string event = fmt::format(
+      "certvault {} backup of CA {} on {} into {}: snapshot {} committed, {} files, {} read, {} stored, logs {}", kind,
+      result.ca_name, options.server, options.repo, result.snapshot_id, result.files,
+      format_bytes(result.logical_bytes), format_bytes(result.new_bytes_stored),
+      result.logs_truncated ? "truncated" : (options.keep_logs ? "kept (--keep-logs)" : "not truncated"));
   if (options.json) {
     nlohmann::json range = nullptr;
     if (result.log_range) range = {{"low", result.log_range->low}, {"high", result.log_range->high}};
@@ -127,13 +138,16 @@ void run_server_backup(const BackupOptions& options) {
     warn(fmt::format("snapshot {} is committed and safe, but the CA did not record the end of the backup: {}",
                      result.snapshot_id.substr(0, 12), result.session_end_error));
     command_exit_code() = kExitSessionEnd;
+    event += "; but the CA did not record the end of the backup: " + result.session_end_error;
   }
   // A failed truncation (exit 5) outranks a failed CertSrvBackupEnd (exit 8).
   if (!result.truncation_error.empty()) {
     std::fprintf(stderr, "certvault: error: snapshot %s is committed and safe, but log truncation failed: %s\n",
                  result.snapshot_id.substr(0, 12).c_str(), result.truncation_error.c_str());
     command_exit_code() = kExitApi;
+    event += "; but log truncation failed: " + result.truncation_error;
   }
+  return event;
 }
 
 }  // namespace
@@ -170,9 +184,14 @@ void register_backup_command(CLI::App& app) {
       ->check(integer_in(4, 65536, "KiB"));
   command->add_flag("--json", options->json, "print a JSON summary");
   command->callback([options] {
-    if (!options->folder.empty()) return run_folder_backup(*options);
-    if (!options->server.empty()) return run_server_backup(*options);
-    throw CLI::ValidationError("backup", "give --server NAME or --folder DIR");
+    if (options->folder.empty() && options->server.empty()) {
+      throw CLI::ValidationError("backup", "give --server NAME or --folder DIR");
+    }
+    const std::string what =
+        !options->folder.empty() ? "backup of folder " + options->folder : "backup of CA " + options->server;
+    run_with_event(event_log::Command::kBackup, what + " into " + options->repo, [&] {
+      return !options->folder.empty() ? run_folder_backup(*options) : run_server_backup(*options);
+    });
   });
 }
 

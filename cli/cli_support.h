@@ -4,10 +4,13 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
+#include "certvault/base/event_log.h"
 #include "certvault/base/utc_time.h"
 #include "certvault/repository/repository.h"
 
@@ -19,6 +22,15 @@ void print_json(const nlohmann::json& value);
 // Adds --repo (also from $CERTVAULT_REPO), required.
 CLI::Option* add_repo_option(CLI::App& command, std::string& repo);
 void warn(const std::string& message);
+// Runs a backup, verify or prune and writes its one Windows event (event_log.h; nothing on POSIX):
+// success with the message `run` returns; a warning with it when `run` set a non-zero exit code
+// without throwing (e.g. committed but log truncation failed); a failure naming `what` and the
+// error when it throws (rethrown). An event log that cannot be written changes nothing.
+void run_with_event(event_log::Command command, const std::string& what, const std::function<std::string()>& run);
+// Records a verify/check run in the repository (outcome_log.h) for `certvault status`. A failure to
+// record is a warning: the run's own result and exit code stand.
+void record_run_outcome(Repository& repository, const std::string& command, std::vector<std::string> snapshots,
+                        const std::string& error, uint64_t problems);
 
 // The one description of --server (backup, restore). The user guide quotes it word for word
 // (tests/backup/server_option_test.cc compares them); README, runbook and docs/windows.md agree.

@@ -23,5 +23,7 @@ void register_show_command(CLI::App& app);
 void register_diff_command(CLI::App& app);
 void register_stats_command(CLI::App& app);
 void register_forget_command(CLI::App& app);
+void register_status_command(CLI::App& app);
+void register_install_eventsource_command(CLI::App& app);
 
 }  // namespace certvault::cli

@@ -36,8 +36,11 @@ int main(int argc, char** argv) {
   register_check_command(app);
   register_repair_command(app);
   register_unlock_command(app);
+  register_status_command(app);
+  register_install_eventsource_command(app);
 
   console::prepare();
+  bool status_plugin = false;  // `status --plugin`: a bad command line is UNKNOWN (3), not 2
   try {
     // CLI11 takes the arguments in reverse order when given a vector.
     std::vector<std::string> arguments = console::arguments(argc, argv);
@@ -45,6 +48,8 @@ int main(int argc, char** argv) {
       app.name(arguments.front());  // what parse(argc, argv) would show in the usage line
       arguments.erase(arguments.begin());
     }
+    status_plugin = !arguments.empty() && arguments.front() == "status" &&
+                    std::find(arguments.begin(), arguments.end(), "--plugin") != arguments.end();
     std::reverse(arguments.begin(), arguments.end());
     app.parse(arguments);
   } catch (const CLI::CallForHelp& e) {
@@ -55,6 +60,10 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitOk;
   } catch (const CLI::ParseError& e) {
+    if (status_plugin) {
+      std::printf("CERTVAULT UNKNOWN - bad command line: %s\n", e.what());
+      return 3;
+    }
     app.exit(e);
     return kExitUsage;
   } catch (const std::exception& e) {

@@ -52,14 +52,50 @@ void print_prune_report(const PruneReport& r) {
   std::fwrite(out.data(), 1, out.size(), stdout);
 }
 
+namespace {
+
+struct PruneCommandOptions {
+  std::string repo;
+  double max_unused = 10;
+  bool dry_run = false, json = false;
+};
+
+// Returns the message of its event (event_log.h).
+std::string run_prune(const PruneCommandOptions& options) {
+  auto repository = open_repository(options.repo, LockMode::kExclusive);
+  PruneOptions prune;
+  prune.max_unused_percent = options.max_unused;
+  prune.dry_run = options.dry_run;
+  if (!options.json) prune.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  const auto report = prune_repository(*repository, prune);
+  // Temporaries of exports that were killed (REPO/exports/ names them); --dry-run only lists none.
+  std::vector<std::string> abandoned;
+  if (!options.dry_run) {
+    for (const auto& path : remove_abandoned_exports(repository->root())) {
+      abandoned.push_back(os::display(path));
+      if (!options.json) {
+        std::printf("removed the temporary of an export that did not finish: %s\n",
+                    quoted_if_needed(os::display(path)).c_str());
+      }
+    }
+  }
+  if (options.json) {
+    auto json = prune_report_json(report);
+    json["abandoned_exports_removed"] = abandoned;
+    print_json(json);
+  } else {
+    print_prune_report(report);
+  }
+  return fmt::format("certvault prune{} of {}: {} snapshots kept, {} packs deleted, {} repacked, {} freed",
+                     options.dry_run ? " --dry-run" : "", options.repo, report.snapshots, report.packs_deleted,
+                     report.packs_repacked, format_bytes(report.bytes_freed));
+}
+
+}  // namespace
+
 void register_prune_command(CLI::App& app) {
   auto* command = app.add_subcommand("prune", "delete data no snapshot needs and repack partly used packs");
-  struct Options {
-    std::string repo;
-    double max_unused = 10;
-    bool dry_run = false, json = false;
-  };
-  auto options = std::make_shared<Options>();
+  auto options = std::make_shared<PruneCommandOptions>();
   add_repo_option(*command, options->repo);
   command
       ->add_option("--max-unused", options->max_unused,
@@ -68,30 +104,7 @@ void register_prune_command(CLI::App& app) {
   command->add_flag("--dry-run", options->dry_run, "report what would be freed; change nothing");
   command->add_flag("--json", options->json, "print the report as JSON");
   command->callback([options] {
-    auto repository = open_repository(options->repo, LockMode::kExclusive);
-    PruneOptions prune;
-    prune.max_unused_percent = options->max_unused;
-    prune.dry_run = options->dry_run;
-    if (!options->json) prune.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-    const auto report = prune_repository(*repository, prune);
-    // Temporaries of exports that were killed (REPO/exports/ names them); --dry-run only lists none.
-    std::vector<std::string> abandoned;
-    if (!options->dry_run) {
-      for (const auto& path : remove_abandoned_exports(repository->root())) {
-        abandoned.push_back(os::display(path));
-        if (!options->json) {
-          std::printf("removed the temporary of an export that did not finish: %s\n",
-                      quoted_if_needed(os::display(path)).c_str());
-        }
-      }
-    }
-    if (options->json) {
-      auto json = prune_report_json(report);
-      json["abandoned_exports_removed"] = abandoned;
-      print_json(json);
-    } else {
-      print_prune_report(report);
-    }
+    run_with_event(event_log::Command::kPrune, "prune of " + options->repo, [&] { return run_prune(*options); });
   });
 }
 

@@ -10,6 +10,8 @@ packages=(
   sqlite3 tar
   # Tests: esedbinfo reads the simulated CA's database header as an ESE reader does (tests/sim).
   libesedb-utils
+  # Tests: status --html is loaded in headless Chromium and its screenshot decoded (tests/status).
+  chromium libpng-dev
 )
 
 missing=()

@@ -25,7 +25,9 @@ inline constexpr std::string_view kRecipeMagic = "CVRECIPE";      // §4.1
 inline constexpr std::string_view kManifestMagic = "CVSNAPSH";    // §4.2
 inline constexpr std::string_view kTruncationMagic = "CVTRUNCT";  // §4.3
 inline constexpr std::string_view kDictionaryMagic = "CVZSDICT";  // §4.4
+inline constexpr std::string_view kOutcomeMagic = "CVOUTCOM";     // §4.5
 static_assert(kRecipeMagic.size() == kMagicSize && kManifestMagic.size() == kMagicSize &&
-              kTruncationMagic.size() == kMagicSize && kDictionaryMagic.size() == kMagicSize);
+              kTruncationMagic.size() == kMagicSize && kDictionaryMagic.size() == kMagicSize &&
+              kOutcomeMagic.size() == kMagicSize);
 
 }  // namespace certvault::framed

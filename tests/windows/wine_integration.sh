@@ -127,6 +127,15 @@ out=$(cv_win verify latest --repo "$(win "$repo")")
 [[ $out == *"is restorable"* ]] || fail "certvault.exe verify did not prove the snapshot restorable: $out"
 echo "   ${out%%$'\n'*}"
 
+step "certvault.exe status --plugin and install-eventsource (issue 19)"
+# The verify above recorded its outcome (outcomes/) and wrote its event; wine's ReportEventW
+# accepts the event but keeps no Application log to read it back from.
+out=$(cv_win status --plugin --repo "$(win "$repo")") || fail "certvault.exe status --plugin is not OK: $out"
+[[ $out == "CERTVAULT OK - "*"|"*"'space_used'="* ]] || fail "certvault.exe status --plugin printed: $out"
+echo "   ${out%% |*}"
+out=$(cv_win install-eventsource) || fail "certvault.exe install-eventsource failed: $out"
+[[ $out == *"registered event source certvault"* ]] || fail "install-eventsource printed: $out"
+
 step "a repository deeper than MAX_PATH (260 characters)"
 deep=$work/deep
 for i in 1 2 3 4 5 6 7 8; do deep=$deep/$(printf 'folder-%02d-abcdefghijklmnopqrstuvwxyz' "$i"); done
