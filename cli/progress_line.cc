@@ -4,20 +4,12 @@
 
 #include <cstdio>
 
+#include "certvault/base/byte_count_text.h"
 #include "console.h"
 
 namespace certvault::cli {
 
-std::string format_bytes(uint64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
-    value /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, kUnits[unit]);
-}
+std::string format_bytes(uint64_t bytes) { return byte_count_text(bytes); }
 
 namespace {
 

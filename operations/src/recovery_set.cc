@@ -6,8 +6,25 @@
 #include <cctype>
 #include <set>
 
+#include "certvault/base/os_file.h"
 #include "certvault/certadm/strings.h"
 #include "recovery_set_os.h"
+
+namespace certvault::recovery_os {
+
+std::optional<std::vector<uint8_t>> read_whole(const std::filesystem::path& path, std::string& why_not) {
+  os::File file;
+  if (!os::File::try_open(path, os::OpenFor::kReadNoFollow, "read the recovery set", file, why_not)) {
+    why_not = os::display(path) + ": " + why_not;
+    return std::nullopt;
+  }
+  std::vector<uint8_t> bytes;
+  std::vector<uint8_t> buffer(65536);
+  while (const size_t n = file.read(buffer)) bytes.insert(bytes.end(), buffer.begin(), buffer.begin() + n);
+  return bytes;
+}
+
+}  // namespace certvault::recovery_os
 
 namespace certvault {
 namespace {

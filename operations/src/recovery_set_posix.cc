@@ -15,18 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::optional<std::vector<uint8_t>> read_whole(const fs::path& path, std::string& why_not) {
-  os::File file;
-  if (!os::File::try_open(path, os::OpenFor::kReadNoFollow, "read the recovery set", file, why_not)) {
-    why_not = os::display(path) + ": " + why_not;
-    return std::nullopt;
-  }
-  std::vector<uint8_t> bytes;
-  std::vector<uint8_t> buffer(65536);
-  while (const size_t n = file.read(buffer)) bytes.insert(bytes.end(), buffer.begin(), buffer.begin() + n);
-  return bytes;
-}
-
 std::vector<uint8_t> utf16le(const std::u16string& text, bool terminate) {
   std::vector<uint8_t> bytes;
   for (char16_t c : text) {

@@ -88,18 +88,6 @@ LONG read_key(HKEY handle, RegistryKey& key) {
   return ERROR_SUCCESS;
 }
 
-std::optional<std::vector<uint8_t>> read_whole(const fs::path& path, std::string& why_not) {
-  os::File file;
-  if (!os::File::try_open(path, os::OpenFor::kReadNoFollow, "read the recovery set", file, why_not)) {
-    why_not = os::display(path) + ": " + why_not;
-    return std::nullopt;
-  }
-  std::vector<uint8_t> bytes;
-  std::vector<uint8_t> buffer(65536);
-  while (const size_t n = file.read(buffer)) bytes.insert(bytes.end(), buffer.begin(), buffer.begin() + n);
-  return bytes;
-}
-
 }  // namespace
 
 std::optional<RegistryKey> read_configuration_key(const std::string& server, std::string& origin,

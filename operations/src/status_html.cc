@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "certvault/base/byte_count_text.h"
 #include "certvault/base/utc_time.h"
 #include "certvault/operations/repository_status.h"
 
@@ -39,16 +40,7 @@ std::string escape_html(const std::string& text) {
   return out;
 }
 
-std::string html_bytes(uint64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
-    value /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, kUnits[unit]);
-}
+std::string html_bytes(uint64_t bytes) { return byte_count_text(bytes); }
 
 std::string verdict_class(Verdict verdict) {
   switch (verdict) {

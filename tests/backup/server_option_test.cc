@@ -5,6 +5,7 @@
 #include <string>
 
 #include "certvault/operations/api_backup.h"
+#include "json_output.h"
 #include "test_support.h"
 
 using namespace certvault_test;
@@ -40,22 +41,6 @@ std::string server_help_of(const std::string& command) {
   const auto end = text.find(end_marker, begin);
   REQUIRE(end != std::string::npos);
   return text.substr(begin, end + end_marker.size() - begin);
-}
-
-nlohmann::json json_of(const CommandResult& result) {
-  INFO(result.output);
-  REQUIRE(result.exit_code == 0);
-  const auto at = result.output.find_first_of("{[");
-  REQUIRE(at != std::string::npos);
-  // The document ends at the first '}' or ']' at the start of a line; notes on stderr may follow.
-  size_t close = std::string::npos;
-  for (size_t i = at; i + 1 < result.output.size(); ++i) {
-    if (result.output[i] == '\n' && (result.output[i + 1] == '}' || result.output[i + 1] == ']')) {
-      close = i + 2;
-      break;
-    }
-  }
-  return nlohmann::json::parse(result.output.substr(at, close == std::string::npos ? std::string::npos : close - at));
 }
 
 }  // namespace
@@ -95,18 +80,18 @@ TEST_CASE("a series continues when the same CA is reached by another name of its
   casim("issue " + quoted(ca.string()) + " --count 20");
   std::filesystem::create_directory_symlink(ca, alias);
   REQUIRE(cli("init " + repo).exit_code == 0);
-  const auto first = json_of(cli("backup " + repo + "--server " + quoted(ca.string()) + library + " --json"));
+  const auto first = json_document(cli("backup " + repo + "--server " + quoted(ca.string()) + library + " --json"));
   CHECK(first.at("type") == "full");
   CHECK(first.at("series") == ca.string());
   casim("issue " + quoted(ca.string()) + " --count 20");
 
   const auto second = cli("backup " + repo + "--server " + quoted(alias.string()) + library + " --json");
-  const auto summary = json_of(second);
+  const auto summary = json_document(second);
   CHECK(summary.at("type") == "incremental");
   CHECK(summary.at("series") == ca.string());
   CHECK(summary.at("ca_name") == "Contoso Issuing CA");
   CHECK_THAT(second.output, Catch::Contains("continuing the series of"));
-  const auto listed = json_of(cli("snapshots " + repo + "--json"));
+  const auto listed = json_document(cli("snapshots " + repo + "--json"));
   REQUIRE(listed.size() == 2);
   CHECK(listed[1].at("source") == ca.string());
   CHECK(listed[1].at("server") == alias.string());
@@ -116,7 +101,7 @@ TEST_CASE("a series continues when the same CA is reached by another name of its
     std::filesystem::remove_all(ca);
     casim("init " + quoted(ca.string()) + " --ca-name 'Fabrikam CA' --db-size 2MiB");
     const auto other = cli("backup " + repo + "--server " + quoted(alias.string()) + library + " --json");
-    const auto result = json_of(other);
+    const auto result = json_document(other);
     CHECK(result.at("type") == "full");
     CHECK(result.at("series") == alias.string());
     CHECK(result.at("ca_name") == "Fabrikam CA");

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "json_output.h"
 #include "test_support.h"
 
 using namespace certvault_test;
@@ -12,22 +13,6 @@ using namespace certvault_test;
 namespace {
 
 CommandResult cli(const std::string& arguments) { return certvault_test::certvault(arguments); }
-
-nlohmann::json json_of(const CommandResult& result) {
-  INFO(result.output);
-  REQUIRE(result.exit_code == 0);
-  const auto at = result.output.find('{');
-  REQUIRE(at != std::string::npos);
-  // The document ends at the first '}' or ']' at the start of a line; notes on stderr may follow.
-  size_t close = std::string::npos;
-  for (size_t i = at; i + 1 < result.output.size(); ++i) {
-    if (result.output[i] == '\n' && (result.output[i + 1] == '}' || result.output[i + 1] == ']')) {
-      close = i + 2;
-      break;
-    }
-  }
-  return nlohmann::json::parse(result.output.substr(at, close == std::string::npos ? std::string::npos : close - at));
-}
 
 }  // namespace
 
@@ -42,9 +27,10 @@ TEST_CASE("a new server: role with the existing key, CAPolicy.inf, configuration
   casim("init " + quoted(old_ca.string()) + " --ca-name 'Contoso Issuing CA' --db-size 2MiB");
   casim("issue " + quoted(old_ca.string()) + " --count 40");
   REQUIRE(cli("init " + repo).exit_code == 0);
-  json_of(cli("backup " + repo + "--server " + quoted(old_ca.string()) + library + " --type full --json"));
+  json_document(cli("backup " + repo + "--server " + quoted(old_ca.string()) + library + " --type full --json"), "{");
   casim("issue " + quoted(old_ca.string()) + " --count 30");
-  const auto last = json_of(cli("backup " + repo + "--server " + quoted(old_ca.string()) + library + " --json"));
+  const auto last =
+      json_document(cli("backup " + repo + "--server " + quoted(old_ca.string()) + library + " --json"), "{");
   REQUIRE(last.at("type") == "incremental");
   const uint32_t gen_high = last.at("log_generations").at("high");
 
@@ -92,8 +78,8 @@ TEST_CASE("a new server: role with the existing key, CAPolicy.inf, configuration
   casim("crl " + quoted(new_ca.string()));
 
   // 6. A new full backup: its recovery set is the old one, byte for byte.
-  const auto full =
-      json_of(cli("backup " + repo + "--server " + quoted(new_ca.string()) + library + " --type full --json"));
+  const auto full = json_document(
+      cli("backup " + repo + "--server " + quoted(new_ca.string()) + library + " --type full --json"), "{");
   CHECK(full.at("recovery_set").size() == 3);
   CHECK(full.at("recovery_set_notes").empty());
   const auto again = temp / "again";

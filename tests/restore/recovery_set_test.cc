@@ -10,6 +10,7 @@
 #include <string>
 
 #include "certvault/certadm/strings.h"
+#include "json_output.h"
 #include "test_support.h"
 
 using namespace certvault_test;
@@ -17,22 +18,6 @@ using namespace certvault_test;
 namespace {
 
 CommandResult cli(const std::string& arguments) { return certvault_test::certvault(arguments); }
-
-nlohmann::json json_of(const CommandResult& result) {
-  INFO(result.output);
-  REQUIRE(result.exit_code == 0);
-  const auto at = result.output.find('{');
-  REQUIRE(at != std::string::npos);
-  // The document ends at the first '}' or ']' at the start of a line; notes on stderr may follow.
-  size_t close = std::string::npos;
-  for (size_t i = at; i + 1 < result.output.size(); ++i) {
-    if (result.output[i] == '\n' && (result.output[i + 1] == '}' || result.output[i + 1] == ']')) {
-      close = i + 2;
-      break;
-    }
-  }
-  return nlohmann::json::parse(result.output.substr(at, close == std::string::npos ? std::string::npos : close - at));
-}
 
 // UTF-16LE with a BOM, as reg export writes it, to UTF-8.
 std::string reg_text(const std::vector<uint8_t>& bytes) {
@@ -179,7 +164,7 @@ TEST_CASE("a full backup stores the recovery set under Config/ and export writes
   const std::string server = " --server " + quoted(ca.string()) + " --library " + quoted(sim_library().string());
   casim("init " + quoted(ca.string()) + " --ca-name 'Contoso Issuing CA' --db-size 2MiB");
   REQUIRE(cli("init " + repo).exit_code == 0);
-  const auto full = json_of(cli("backup " + repo + server + " --type full --json"));
+  const auto full = json_document(cli("backup " + repo + server + " --type full --json"), "{");
   const auto registry_bytes = read_bytes(ca / ".casim" / "registry.json");
   const auto model = nlohmann::json::parse(registry_bytes.begin(), registry_bytes.end());
   const std::string hash = [&] {
@@ -200,7 +185,7 @@ TEST_CASE("a full backup stores the recovery set under Config/ and export writes
   CHECK(full.at("recovery_set_notes").empty());
 
   casim("issue " + quoted(ca.string()) + " --count 10");
-  const auto incremental = json_of(cli("backup " + repo + server + " --json"));
+  const auto incremental = json_document(cli("backup " + repo + server + " --json"), "{");
   CHECK(incremental.at("type") == "incremental");
   CHECK(incremental.at("recovery_set").empty());
 
@@ -232,11 +217,11 @@ TEST_CASE("a full backup stores the recovery set under Config/ and export writes
     CHECK_THAT(listing.output, Catch::Contains("Config/CA.reg"));
   }
   SECTION("--no-config stores none; a CA without CAPolicy.inf is a note, not a failure") {
-    const auto without = json_of(cli("backup " + repo + server + " --type full --no-config --json"));
+    const auto without = json_document(cli("backup " + repo + server + " --type full --no-config --json"), "{");
     CHECK(without.at("recovery_set").empty());
     std::filesystem::remove(ca / "Windows" / "CAPolicy.inf");
     const auto no_policy = cli("backup " + repo + server + " --type full --json");
-    const auto result = json_of(no_policy);
+    const auto result = json_document(no_policy, "{");
     CHECK(result.at("recovery_set") == nlohmann::json::array({"Config/CA.reg", "Config/" + hash + ".cer"}));
     REQUIRE(result.at("recovery_set_notes").size() == 1);
     CHECK_THAT(result.at("recovery_set_notes").at(0).get<std::string>(), Catch::Contains("no CAPolicy.inf stored"));
