@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "certvault/base/account_protection.h"
 #include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
 #include "cli_support.h"
@@ -17,6 +18,7 @@ void register_init_command(CLI::App& app) {
     int compression = InitOptions{}.zstd_level;
     uint64_t pack_mib = InitOptions{}.pack_target_bytes >> 20;
     bool insecure_no_encryption = false;
+    bool dpapi = false;
   };
   auto options = std::make_shared<Options>();
   add_repo_option(*command, options->repo);
@@ -31,6 +33,8 @@ void register_init_command(CLI::App& app) {
       ->check(integer_in(1, 4096, "MiB"));
   command->add_flag("--insecure-no-encryption", options->insecure_no_encryption,
                     "create a plaintext repository: anyone who can read its files reads the CA's database");
+  command->add_flag("--dpapi", options->dpapi,
+                    "Windows: the key file --key-file creates is sealed with DPAPI for the account running init");
   command->callback([options] {
     InitOptions init;
     init.chunk_avg = options->chunk_avg;
@@ -38,6 +42,12 @@ void register_init_command(CLI::App& app) {
     init.pack_target_bytes = options->pack_mib << 20;
     if (!options->insecure_no_encryption) {
       auto given = credentials();
+      if (options->dpapi) {
+        if (!given.key_file)
+          throw Error(ErrorKind::kUsage, "--dpapi protects the key file init creates: give --key-file");
+        os::require_account_protection();
+        given.protect_new_key_file_with_dpapi = true;
+      }
       if (!given.passphrase && !given.key_file) {
         if (!given.prompt) {
           throw Error(ErrorKind::kUsage,
@@ -53,6 +63,9 @@ void register_init_command(CLI::App& app) {
         given.prompt = nullptr;
       }
       init.encryption = given;
+    }
+    if (options->insecure_no_encryption && options->dpapi) {
+      throw Error(ErrorKind::kUsage, "--dpapi protects a key file; a plaintext repository has none");
     }
     Repository::init(os::path_from_utf8(options->repo), init);
     std::printf("created %s repository %s\n", init.encryption ? "encrypted" : "plaintext (NOT encrypted)",

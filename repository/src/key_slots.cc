@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "certvault/base/account_protection.h"
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
 #include "certvault/base/little_endian.h"
@@ -41,17 +42,44 @@ std::array<uint8_t, 32> key_file_bytes(const std::filesystem::path& path) {
   if (!os::File::try_open(path, os::OpenFor::kRead, "read key file", file, reason)) {
     throw Error(ErrorKind::kUsage, fmt::format("key file {} cannot be read: {}", os::display(path), reason));
   }
-  std::array<uint8_t, 200> text{};
+  // A DPAPI blob of 32 bytes is about 250 bytes; anything near this bound is not a key file.
+  std::array<uint8_t, 4096> text{};
   const size_t n = file.read(text);
-  std::string_view hex(reinterpret_cast<const char*>(text.data()), n);
-  while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r' || hex.back() == ' ')) hex.remove_suffix(1);
+  std::string_view content(reinterpret_cast<const char*>(text.data()), n);
+  auto trim = [](std::string_view line) {
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    return line;
+  };
+  const std::string what = "key file " + os::display(path);
   std::array<uint8_t, 32> key{};
-  if (hex.size() != 64) {
-    throw Error(ErrorKind::kUsage, fmt::format("key file {} is not a certvault key file (64 hex digits expected, "
-                                               "found {} bytes)",
-                                               os::display(path), n));
+  if (content.starts_with(kDpapiKeyFileHeader)) {
+    std::string_view hex = content.substr(kDpapiKeyFileHeader.size());
+    while (!hex.empty() && (hex.front() == '\r' || hex.front() == '\n')) hex.remove_prefix(1);
+    hex = trim(hex);
+    if (hex.empty() || hex.size() % 2 != 0 || n == text.size()) {
+      throw Error(ErrorKind::kUsage, fmt::format("{} is damaged: a DPAPI key file holds one line of hex after its "
+                                                 "header",
+                                                 what));
+    }
+    std::vector<uint8_t> sealed(hex.size() / 2);
+    from_hex_exact(hex, sealed, what);
+    auto opened = os::unprotect_for_this_account(sealed, kDpapiKeyFilePurpose, what);
+    if (opened.size() != key.size()) {
+      sodium_memzero(opened.data(), opened.size());
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("{} opened with DPAPI to {} bytes, not the 32 of a key", what, opened.size()));
+    }
+    std::memcpy(key.data(), opened.data(), key.size());
+    sodium_memzero(opened.data(), opened.size());
+    return key;
   }
-  from_hex_exact(hex, key, "key file " + os::display(path));
+  const std::string_view hex = trim(content);
+  if (hex.size() != 64) {
+    throw Error(ErrorKind::kUsage, fmt::format("{} is not a certvault key file (64 hex digits, or a DPAPI key file, "
+                                               "expected; found {} bytes)",
+                                               what, n));
+  }
+  from_hex_exact(hex, key, what);
   return key;
 }
 
@@ -159,11 +187,22 @@ Credentials Credentials::from_environment() {
   return credentials;
 }
 
-void create_key_file(const std::filesystem::path& path) {
+void create_key_file(const std::filesystem::path& path, bool protect_with_dpapi) {
   crypto::require_sodium();
   std::array<uint8_t, 32> key;
   randombytes_buf(key.data(), key.size());
-  const std::string text = to_hex(key) + "\n";
+  std::string text;
+  if (protect_with_dpapi) {
+    try {
+      text = std::string(kDpapiKeyFileHeader) + "\n" + to_hex(os::protect_for_this_account(key, kDpapiKeyFilePurpose)) +
+             "\n";
+    } catch (...) {
+      sodium_memzero(key.data(), key.size());
+      throw;
+    }
+  } else {
+    text = to_hex(key) + "\n";
+  }
   sodium_memzero(key.data(), key.size());
   os::File file;
   std::string reason;
@@ -189,7 +228,12 @@ std::string create(ObjectStore& objects, const crypto::MasterKey& key, const Cre
   if (passphrase && passphrase->empty()) throw Error(ErrorKind::kUsage, "the passphrase is empty");
   std::array<uint8_t, 32> file_key{};
   if (!passphrase) {
-    if (!std::filesystem::exists(*credentials.key_file)) create_key_file(*credentials.key_file);
+    if (!std::filesystem::exists(*credentials.key_file)) {
+      create_key_file(*credentials.key_file, credentials.protect_new_key_file_with_dpapi);
+    } else if (credentials.protect_new_key_file_with_dpapi) {
+      throw Error(ErrorKind::kRefused, fmt::format("--dpapi protects a key file certvault creates; {} exists already",
+                                                   os::display(*credentials.key_file)));
+    }
     file_key = key_file_bytes(*credentials.key_file);
   }
   std::array<uint8_t, 8> id_bytes;

@@ -5,7 +5,7 @@
 #   compared byte for byte with the CA's files; a restore through the API, casim verify after
 #   recovery, and certvault.exe verify (a scratch restore through casim.exe); a repository deeper
 #   than MAX_PATH; a stale lock record; the recovery set's configuration key read from wine's
-#   registry and round-tripped through reg import. Then the repository format across systems: a repository
+#   registry and round-tripped through reg import; a DPAPI-sealed key file. Then the repository format across systems: a repository
 #   written by certvault.exe is read by the Linux build and one written by the Linux build is read
 #   by certvault.exe, each export compared byte for byte with the other system's.
 #   tests/windows/wine_integration.sh WINDOWS_BUILD_DIR LINUX_BUILD_DIR
@@ -187,6 +187,28 @@ else
 fi
 # The CA certificate is not in wine's machine store and there is no CAPolicy.inf: both are notes.
 [[ $out == *"not stored"* ]] || fail "the backup did not note the CA certificate missing from the store: $out"
+
+step "a key file sealed with DPAPI for this account (key add --dpapi) opens the repository; a changed one does not"
+cv_win key add --repo "$(win "$repo")" --dpapi --new-key-file "$(win "$work/task.key")" >/dev/null
+head -n 1 "$work/task.key" | tr -d '\r' | grep -qx 'certvault DPAPI key file v1' ||
+  fail "key add --dpapi wrote no DPAPI key file ($work/task.key)"
+grep -qE '^[0-9a-f]{64}$' "$work/task.key" && fail "the DPAPI key file holds a plain 64-hex key"
+out=$(CERTVAULT_PASSWORD='' cv_win snapshots --repo "$(win "$repo")" --key-file "$(win "$work/task.key")")
+[[ $out == *"snapshots"* ]] || fail "certvault.exe did not open the repository with its DPAPI key file: $out"
+awk 'NR == 2 { c = substr($0, 41, 1); $0 = substr($0, 1, 40) (c == "0" ? "1" : "0") substr($0, 42) } 1' \
+  "$work/task.key" >"$work/changed.key"
+if CERTVAULT_PASSWORD='' timeout 300 wine64 "$work/bin/certvault.exe" snapshots --repo "$(win "$repo")" \
+  --key-file "$(win "$work/changed.key")" >/dev/null 2>&1; then
+  fail "certvault.exe opened the repository with a changed DPAPI key file"
+fi
+set +e
+linux_out=$(CERTVAULT_PASSWORD='' cv_linux snapshots --repo "$repo" --key-file "$work/task.key" 2>&1)
+linux_rc=$?
+set -e
+[ "$linux_rc" -eq 2 ] && [[ $linux_out == *DPAPI* ]] ||
+  fail "the Linux build did not refuse the DPAPI key file clearly (exit $linux_rc): $linux_out"
+echo "   sealed for this account, opened, a changed copy refused; the Linux build names it a DPAPI key file"
+echo "   (wine cannot show: another account or machine failing to open it; wine's DPAPI is not Windows')"
 
 step "certvault.exe reads a repository the Linux build wrote"
 linux_ca=$work/linux-ca
