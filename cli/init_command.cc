@@ -37,22 +37,10 @@ void register_init_command(CLI::App& app) {
     init.zstd_level = options->compression;
     init.pack_target_bytes = options->pack_mib << 20;
     if (!options->insecure_no_encryption) {
-      auto given = credentials();
-      if (!given.passphrase && !given.key_file) {
-        if (!given.prompt) {
-          throw Error(ErrorKind::kUsage,
-                      "init encrypts the repository: give its passphrase (--password-file, CERTVAULT_PASSWORD_FILE, "
-                      "CERTVAULT_PASSWORD, or type it on a terminal) or a key file (--key-file, created when absent), "
-                      "or say --insecure-no-encryption for a plaintext repository");
-        }
-        const auto first = console::read_secret("certvault: new passphrase: ");
-        if (console::read_secret("certvault: the same passphrase again: ") != first) {
-          throw Error(ErrorKind::kUsage, "the two passphrases differ; nothing was created");
-        }
-        given.passphrase = first;
-        given.prompt = nullptr;
-      }
-      init.encryption = given;
+      init.encryption = new_repository_credentials(
+          "init encrypts the repository: give its passphrase (--password-file, CERTVAULT_PASSWORD_FILE, "
+          "CERTVAULT_PASSWORD, or type it on a terminal) or a key file (--key-file, created when absent), or say "
+          "--insecure-no-encryption for a plaintext repository");
     }
     Repository::init(os::path_from_utf8(options->repo), init);
     std::printf("created %s repository %s\n", init.encryption ? "encrypted" : "plaintext (NOT encrypted)",

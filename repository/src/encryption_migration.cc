@@ -1,0 +1,148 @@
+#include "certvault/repository/encryption_migration.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "certvault/base/error.h"
+#include "certvault/base/os_file.h"
+#include "certvault/repository/repository.h"
+#include "config_format.h"
+#include "config_sealing.h"
+#include "config_settings.h"
+#include "crypto.h"
+#include "key_slots.h"
+#include "migration_staging.h"
+#include "sealed_object_store.h"
+
+namespace certvault {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The folders of every object a format-3 repository stores sealed (docs/format.md §1, §8.3). The
+// config and key slots protect themselves; catalog.db, lock and exports/ are no objects.
+constexpr std::array<const char*, 6> kSealedFolders = {"packs/", "recipes/",     "snapshots/",
+                                                       "dicts/", "truncations/", "outcomes/"};
+// Bytes copied (and compared) per step: a pack of any size streams through a bounded buffer.
+constexpr uint64_t kCopyStep = 4u << 20;
+
+// The settings whose catalog copy differs between the plaintext and the encrypted config. Removed
+// before the commit point and written after it, so that the catalog agrees with either config
+// (the open compares only the settings the catalog has).
+const std::array<const char*, 4> kChangingSettings = {config_format::kFormatVersion, config_format::kChunkerKey,
+                                                      config_format::kChunkIdSecret,
+                                                      config_format::kConfigChecksumSetting};
+
+// Seals `name` from `plain` into `sealed`, then reads the sealed copy back and compares it with the
+// original: the plaintext is deleted later, so a copy that does not read back must stop the
+// migration now. Returns the object's size.
+uint64_t seal_copy(const ObjectStore& plain, ObjectStore& sealed, const std::string& name) {
+  const uint64_t size = plain.size(name);
+  auto writer = sealed.create(name);
+  for (uint64_t at = 0; at < size; at += kCopyStep) {
+    writer->append(plain.read(name, at, std::min(kCopyStep, size - at)));
+  }
+  writer->commit();
+  if (sealed.size(name) != size) {
+    throw Error(ErrorKind::kIntegrity, fmt::format("the encrypted copy of {} holds {} bytes, the original {}; nothing "
+                                                   "was switched, the repository is still plaintext",
+                                                   name, sealed.size(name), size));
+  }
+  for (uint64_t at = 0; at < size; at += kCopyStep) {
+    const uint64_t length = std::min(kCopyStep, size - at);
+    if (sealed.read(name, at, length) != plain.read(name, at, length)) {
+      throw Error(ErrorKind::kIntegrity,
+                  fmt::format("the encrypted copy of {} does not read back as the original (bytes {}..{}); nothing "
+                              "was switched, the repository is still plaintext",
+                              name, at, at + length));
+    }
+  }
+  return size;
+}
+
+// After the commit point: the catalog gets the encrypted config's settings, then every staged
+// object (key slots first, so that the keys/ folder is whole soonest) replaces its original.
+uint64_t finish(const fs::path& dir, ObjectStore& local, catalog::Catalog& catalog, const RepositoryConfig& encrypted,
+                const Repository& repository) {
+  copy_config_into_catalog(encrypted, catalog);
+  auto staged = migration::staging_area(local)->list("");
+  std::stable_partition(staged.begin(), staged.end(), [](const std::string& name) { return is_unsealed_object(name); });
+  for (const auto& name : staged) {
+    repository.check_lock("moving the encrypted object " + name + " into place");
+    migration::move_into_place(dir, name);
+  }
+  migration::remove_staging_folders(dir);
+  return staged.size();
+}
+
+std::span<const uint8_t> bytes_of(const std::string& text) {
+  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+}
+
+}  // namespace
+
+EncryptionMigrationReport encrypt_repository(const fs::path& dir, const EncryptionMigrationOptions& options) {
+  if (!Repository::is_repository(dir)) {
+    throw Error(ErrorKind::kUsage, fmt::format("{} is not a certvault repository (no config file)", os::display(dir)));
+  }
+  EncryptionMigrationReport report;
+  // An encrypted repository opens with the credentials (to finish an interrupted migration); a
+  // plaintext one ignores them here.
+  auto repository = Repository::open(dir, LockMode::kExclusive, options.warn, options.credentials);
+  auto local = open_local_object_store(dir);
+
+  if (repository->encrypted()) {
+    if (!migration::has_staged_objects(*local)) {
+      throw Error(ErrorKind::kRefused,
+                  fmt::format("repository {} is already encrypted (format {}): there is nothing to migrate "
+                              "(`certvault key add` adds a passphrase or key file)",
+                              os::display(dir), repository->config().format_version));
+    }
+    report.finished_earlier_run = true;
+    report.objects_moved = finish(dir, *local, repository->catalog(), repository->config(), *repository);
+    return report;
+  }
+
+  const auto& credentials = options.credentials;
+  if (!credentials.passphrase && !credentials.key_file) {
+    throw Error(ErrorKind::kUsage,
+                "migrate --encrypt needs the new key: a passphrase (--password-file, CERTVAULT_PASSWORD_FILE, "
+                "CERTVAULT_PASSWORD, or typed on a terminal) or a key file (--key-file, created when absent)");
+  }
+  // Leftovers of a run interrupted before its commit point were sealed under a key that run made;
+  // this run starts over with its own.
+  auto& objects = repository->objects();  // the plaintext folder store, lock-checked
+  objects.remove_temporaries();
+  const auto staging = migration::staging_area(objects);
+  for (const auto& name : staging->list("")) {
+    report.discarded_earlier_run = true;
+    staging->remove(name);
+  }
+
+  // Stage: the key slot, every object sealed, the encrypted config.
+  const auto key = crypto::new_master_key(repository->config().repository_id);
+  report.key_slot = key_slots::create(*staging, *key, credentials, options.kdf);
+  const auto sealed = seal_object_store(migration::staging_area(objects), key);
+  for (const char* folder : kSealedFolders) {
+    for (const auto& name : objects.list(folder)) {
+      report.bytes_sealed += seal_copy(objects, *sealed, name);
+      ++report.objects_sealed;
+    }
+  }
+  RepositoryConfig encrypted = repository->config();
+  encrypted.format_version = kEncryptedFormatVersion;
+  encrypted.checksummed = true;
+  staging->put(config_format::kObjectName, bytes_of(seal_config(encrypted, *key)));
+  for (const char* setting : kChangingSettings) repository->catalog().remove_setting(setting);
+
+  // The commit point: the encrypted config replaces the plaintext one in one rename.
+  repository->check_lock("switching the config to the encrypted one");
+  migration::move_into_place(dir, config_format::kObjectName);
+
+  report.objects_moved = 1 + finish(dir, *local, repository->catalog(), encrypted, *repository);
+  return report;
+}
+
+}  // namespace certvault
