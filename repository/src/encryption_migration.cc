@@ -95,6 +95,8 @@ EncryptionMigrationReport encrypt_repository(const fs::path& dir, const Encrypti
 
   if (repository->encrypted()) {
     if (!migration::has_staged_objects(*local)) {
+      // A run cut off while it removed the emptied staging folders finished all else.
+      migration::remove_staging_folders(dir);
       throw Error(ErrorKind::kRefused,
                   fmt::format("repository {} is already encrypted (format {}): there is nothing to migrate "
                               "(`certvault key add` adds a passphrase or key file)",
