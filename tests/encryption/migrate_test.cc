@@ -82,7 +82,7 @@ void require_encrypted_like_before(const fs::path& repo, const std::map<std::str
 
 }  // namespace
 
-TEST_CASE("migrate --encrypt converts copies of the golden repositories; they export byte for byte as before") {
+TEST_CASE("migrate --encrypt converts copies of the golden repositories, which export byte for byte as before") {
   const fs::path goldens = fs::path(CERTVAULT_SOURCE_DIR) / "tests" / "golden";
   size_t migrated = 0;
   for (const auto& version : fs::directory_iterator(goldens)) {
