@@ -3,6 +3,7 @@
 // encrypted with its migration unfinished) and exports every snapshot byte for byte as before; a
 // rerun of the migration then completes it, and the result passes check --read-data with every
 // object sealed.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "certvault/base/error.h"
@@ -61,6 +62,9 @@ TEST_CASE("power: migrate --encrypt, cut at each sync point and just after, then
   for (const auto& [id, files] : snapshots) expected.emplace_back(id, exported(repo(pristine), id, temp.path()));
   REQUIRE_FALSE(reopen(repo(pristine))->encrypted());
 
+  // The states the cuts left (docs/format.md §8.5): each one must occur, or the matrix tests less
+  // than it claims.
+  int plaintext_with_leftovers = 0, unfinished = 0, encrypted = 0;
   const auto require_exports_as_before = [&](const fs::path& work) {
     for (const auto& [id, files] : expected) CHECK(exported(repo(work), id, work.parent_path()) == files);
   };
@@ -72,7 +76,14 @@ TEST_CASE("power: migrate --encrypt, cut at each sync point and just after, then
         // Whatever state the cut left, it opens and exports the same bytes.
         require_exports_as_before(work);
         const bool encrypted_at_cut = reopen(repo(work))->encrypted();
+        const bool staged_at_cut =
+            fs::exists(repo(work) / "migrating") &&
+            std::any_of(fs::recursive_directory_iterator(repo(work) / "migrating"), fs::recursive_directory_iterator(),
+                        [](const fs::directory_entry& e) { return e.is_regular_file(); });
         if (cut.returned) CHECK(encrypted_at_cut);
+        if (!encrypted_at_cut && staged_at_cut) ++plaintext_with_leftovers;
+        if (encrypted_at_cut && staged_at_cut) ++unfinished;
+        if (encrypted_at_cut && !staged_at_cut) ++encrypted;
         // A rerun completes the migration; one that finds nothing left to do says so.
         try {
           const auto report = migrate(work);
@@ -95,6 +106,11 @@ TEST_CASE("power: migrate --encrypt, cut at each sync point and just after, then
           }
         }
       });
-  WARN("migrate --encrypt: " << points << " sync points");
+  WARN("migrate --encrypt: " << points << " sync points; cuts leaving the repository plaintext with leftovers: "
+                             << plaintext_with_leftovers << ", encrypted but unfinished: " << unfinished
+                             << ", encrypted: " << encrypted);
   CHECK(points > 10);
+  CHECK(plaintext_with_leftovers > 0);
+  CHECK(unfinished > 0);
+  CHECK(encrypted > 0);
 }
