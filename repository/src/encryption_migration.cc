@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <array>
 
+#include "certvault/base/byte_count_text.h"
 #include "certvault/base/error.h"
+#include "certvault/base/file_system.h"
 #include "certvault/base/os_file.h"
 #include "certvault/repository/repository.h"
 #include "config_format.h"
@@ -77,8 +79,55 @@ uint64_t finish(const fs::path& dir, ObjectStore& local, catalog::Catalog& catal
   return staged.size();
 }
 
-std::span<const uint8_t> bytes_of(const std::string& text) {
-  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+// Removes what an earlier run staged (it was sealed under a key that run made and this one does not
+// reuse); true if there was something.
+bool discard_staged(ObjectStore& objects) {
+  const auto staging = migration::staging_area(objects);
+  const auto names = staging->list("");
+  for (const auto& name : names) staging->remove(name);
+  return !names.empty();
+}
+
+// The sealed copies live beside the originals until the commit point: refuse up front, rather than
+// fill the volume, when they cannot fit (a volume that cannot tell its free space is not checked).
+void require_space_for_sealed_copies(const fs::path& dir, const ObjectStore& objects,
+                                     const std::vector<std::string>& names) {
+  const auto free = os::file_system().free_space(dir);
+  if (!free) return;
+  constexpr uint64_t kBlock = crypto_format::kSealedBlockSize;
+  // Key slot, config, folders and the catalog's journal fit in the margin.
+  uint64_t needed = 1u << 20;
+  for (const auto& name : names) {
+    const uint64_t size = objects.size(name);
+    const uint64_t blocks = std::max<uint64_t>(1, (size + kBlock - 1) / kBlock);
+    needed += crypto_format::kSealedHeaderSize + size + blocks * crypto_format::kTagSize;
+  }
+  if (*free < needed) {
+    throw Error(ErrorKind::kFailure,
+                fmt::format("migrate --encrypt needs {} free on the volume of {} for an encrypted copy of every object "
+                            "(the plaintext ones are removed only after the switch), but {} is free; nothing was "
+                            "changed",
+                            byte_count_text(needed), os::display(dir), byte_count_text(*free)));
+  }
+}
+
+// Before the commit point: the key slot, every object sealed and read back, the encrypted config
+// (into `encrypted`), all under migrating/; then the catalog drops the settings that change.
+void stage(Repository& repository, const Credentials& credentials, const KdfParams& kdf,
+           const std::vector<std::string>& names, RepositoryConfig& encrypted, EncryptionMigrationReport& report) {
+  auto& objects = repository.objects();
+  const auto staging = migration::staging_area(objects);
+  const auto key = crypto::new_master_key(repository.config().repository_id);
+  report.key_slot = key_slots::create(*staging, *key, credentials, kdf);
+  const auto sealed = seal_object_store(migration::staging_area(objects), key);
+  for (const auto& name : names) {
+    report.bytes_sealed += seal_copy(objects, *sealed, name);
+    ++report.objects_sealed;
+  }
+  encrypted.format_version = kEncryptedFormatVersion;
+  encrypted.checksummed = true;
+  staging->put(config_format::kObjectName, crypto::bytes_of(seal_config(encrypted, *key)));
+  for (const char* setting : kChangingSettings) repository.catalog().remove_setting(setting);
 }
 
 }  // namespace
@@ -113,31 +162,27 @@ EncryptionMigrationReport encrypt_repository(const fs::path& dir, const Encrypti
                 "migrate --encrypt needs the new key: a passphrase (--password-file, CERTVAULT_PASSWORD_FILE, "
                 "CERTVAULT_PASSWORD, or typed on a terminal) or a key file (--key-file, created when absent)");
   }
-  // Leftovers of a run interrupted before its commit point were sealed under a key that run made;
-  // this run starts over with its own.
   auto& objects = repository->objects();  // the plaintext folder store, lock-checked
   objects.remove_temporaries();
-  const auto staging = migration::staging_area(objects);
-  for (const auto& name : staging->list("")) {
-    report.discarded_earlier_run = true;
-    staging->remove(name);
-  }
-
-  // Stage: the key slot, every object sealed, the encrypted config.
-  const auto key = crypto::new_master_key(repository->config().repository_id);
-  report.key_slot = key_slots::create(*staging, *key, credentials, options.kdf);
-  const auto sealed = seal_object_store(migration::staging_area(objects), key);
+  report.discarded_earlier_run = discard_staged(objects);
+  std::vector<std::string> names;
   for (const char* folder : kSealedFolders) {
-    for (const auto& name : objects.list(folder)) {
-      report.bytes_sealed += seal_copy(objects, *sealed, name);
-      ++report.objects_sealed;
-    }
+    for (auto& name : objects.list(folder)) names.push_back(std::move(name));
   }
+  require_space_for_sealed_copies(dir, objects, names);
+
   RepositoryConfig encrypted = repository->config();
-  encrypted.format_version = kEncryptedFormatVersion;
-  encrypted.checksummed = true;
-  staging->put(config_format::kObjectName, bytes_of(seal_config(encrypted, *key)));
-  for (const char* setting : kChangingSettings) repository->catalog().remove_setting(setting);
+  try {
+    stage(*repository, credentials, options.kdf, names, encrypted, report);
+  } catch (const Error&) {
+    // Before the commit point nothing was switched: the copies are only in the way (and take space).
+    try {
+      discard_staged(objects);
+    } catch (const Error&) {
+      // The next run discards them (and the repository is plaintext whatever is left).
+    }
+    throw;
+  }
 
   // The commit point: the encrypted config replaces the plaintext one in one rename.
   repository->check_lock("switching the config to the encrypted one");
