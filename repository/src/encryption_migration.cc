@@ -66,9 +66,8 @@ uint64_t seal_copy(const ObjectStore& plain, ObjectStore& sealed, const std::str
 
 // After the commit point: the catalog gets the encrypted config's settings, then every staged
 // object (key slots first, so that the keys/ folder is whole soonest) replaces its original.
-uint64_t finish(const fs::path& dir, ObjectStore& local, catalog::Catalog& catalog, const RepositoryConfig& encrypted,
-                const Repository& repository) {
-  copy_config_into_catalog(encrypted, catalog);
+uint64_t finish(const fs::path& dir, ObjectStore& local, Repository& repository, const RepositoryConfig& encrypted) {
+  copy_config_into_catalog(encrypted, repository.catalog());
   auto staged = migration::staging_area(local)->list("");
   std::stable_partition(staged.begin(), staged.end(), [](const std::string& name) { return is_unsealed_object(name); });
   for (const auto& name : staged) {
@@ -152,7 +151,7 @@ EncryptionMigrationReport encrypt_repository(const fs::path& dir, const Encrypti
                               os::display(dir), repository->config().format_version));
     }
     report.finished_earlier_run = true;
-    report.objects_moved = finish(dir, *local, repository->catalog(), repository->config(), *repository);
+    report.objects_moved = finish(dir, *local, *repository, repository->config());
     return report;
   }
 
@@ -188,7 +187,7 @@ EncryptionMigrationReport encrypt_repository(const fs::path& dir, const Encrypti
   repository->check_lock("switching the config to the encrypted one");
   migration::move_into_place(dir, config_format::kObjectName);
 
-  report.objects_moved = 1 + finish(dir, *local, repository->catalog(), encrypted, *repository);
+  report.objects_moved = 1 + finish(dir, *local, *repository, encrypted);
   return report;
 }
 

@@ -110,6 +110,15 @@ TEST_CASE("migrate --encrypt converts copies of the golden repositories, which e
         files_containing_ca_strings(repo, found);
         INFO("files with plaintext of the CA's database: " << Catch::Detail::stringify(found));
         CHECK(found.empty());
+        // A format-1 golden becomes format 3 (version-2 packs, dictionaries): it takes new backups.
+        const auto source = temp / "source";
+        certvault_test::write_bytes(source / "new.bin", certvault_test::random_bytes(300u << 10, 7));
+        const auto backup = certvault_test::certvault("backup --folder " + quoted(source.string()) + r(repo));
+        INFO(backup.output);
+        CHECK(backup.exit_code == 0);
+        const auto checked = certvault_test::certvault("check --read-data" + r(repo));
+        INFO(checked.output);
+        CHECK(checked.exit_code == 0);
         ++migrated;
       }
     }
