@@ -31,6 +31,7 @@ void register_migrate_command(CLI::App& app) {
         "migrate --encrypt needs the new key: a passphrase (--password-file, CERTVAULT_PASSWORD_FILE, "
         "CERTVAULT_PASSWORD, or type it on a terminal) or a key file (--key-file, created when absent)");
     migration.warn = warn;
+    migration.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
     const auto report = encrypt_repository(os::path_from_utf8(options->repo), migration);
     if (report.discarded_earlier_run) {
       std::printf("discarded what an interrupted earlier run had staged (before it switched anything)\n");

@@ -78,6 +78,11 @@ uint64_t finish(const fs::path& dir, ObjectStore& local, Repository& repository,
   return staged.size();
 }
 
+struct PlainObject {
+  std::string name;
+  uint64_t size = 0;
+};
+
 // Removes what an earlier run staged (it was sealed under a key that run made and this one does not
 // reuse); true if there was something.
 bool discard_staged(ObjectStore& objects) {
@@ -89,15 +94,13 @@ bool discard_staged(ObjectStore& objects) {
 
 // The sealed copies live beside the originals until the commit point: refuse up front, rather than
 // fill the volume, when they cannot fit (a volume that cannot tell its free space is not checked).
-void require_space_for_sealed_copies(const fs::path& dir, const ObjectStore& objects,
-                                     const std::vector<std::string>& names) {
+void require_space_for_sealed_copies(const fs::path& dir, const std::vector<PlainObject>& plain) {
   const auto free = os::file_system().free_space(dir);
   if (!free) return;
   constexpr uint64_t kBlock = crypto_format::kSealedBlockSize;
   // Key slot, config, folders and the catalog's journal fit in the margin.
   uint64_t needed = 1u << 20;
-  for (const auto& name : names) {
-    const uint64_t size = objects.size(name);
+  for (const auto& [name, size] : plain) {
     const uint64_t blocks = std::max<uint64_t>(1, (size + kBlock - 1) / kBlock);
     needed += crypto_format::kSealedHeaderSize + size + blocks * crypto_format::kTagSize;
   }
@@ -112,16 +115,24 @@ void require_space_for_sealed_copies(const fs::path& dir, const ObjectStore& obj
 
 // Before the commit point: the key slot, every object sealed and read back, the encrypted config
 // (into `encrypted`), all under migrating/; then the catalog drops the settings that change.
-void stage(Repository& repository, const Credentials& credentials, const KdfParams& kdf,
-           const std::vector<std::string>& names, RepositoryConfig& encrypted, EncryptionMigrationReport& report) {
+void stage(Repository& repository, const EncryptionMigrationOptions& options, const std::vector<PlainObject>& plain,
+           RepositoryConfig& encrypted, EncryptionMigrationReport& report) {
   auto& objects = repository.objects();
   const auto staging = migration::staging_area(objects);
   const auto key = crypto::new_master_key(repository.config().repository_id);
-  report.key_slot = key_slots::create(*staging, *key, credentials, kdf);
+  report.key_slot = key_slots::create(*staging, *key, options.credentials, options.kdf);
   const auto sealed = seal_object_store(migration::staging_area(objects), key);
-  for (const auto& name : names) {
+  uint64_t total = 0;
+  for (const auto& object : plain) total += object.size;
+  uint64_t next_report = total / 10;
+  for (const auto& [name, size] : plain) {
     report.bytes_sealed += seal_copy(objects, *sealed, name);
     ++report.objects_sealed;
+    if (options.progress && (report.bytes_sealed >= next_report || report.objects_sealed == plain.size())) {
+      options.progress(fmt::format("sealed {} of {} objects ({} of {})", report.objects_sealed, plain.size(),
+                                   byte_count_text(report.bytes_sealed), byte_count_text(total)));
+      next_report = report.bytes_sealed + total / 10;
+    }
   }
   encrypted.format_version = kEncryptedFormatVersion;
   encrypted.checksummed = true;
@@ -164,15 +175,15 @@ EncryptionMigrationReport encrypt_repository(const fs::path& dir, const Encrypti
   auto& objects = repository->objects();  // the plaintext folder store, lock-checked
   objects.remove_temporaries();
   report.discarded_earlier_run = discard_staged(objects);
-  std::vector<std::string> names;
+  std::vector<PlainObject> plain;
   for (const char* folder : kSealedFolders) {
-    for (auto& name : objects.list(folder)) names.push_back(std::move(name));
+    for (auto& name : objects.list(folder)) plain.push_back({name, objects.size(name)});
   }
-  require_space_for_sealed_copies(dir, objects, names);
+  require_space_for_sealed_copies(dir, plain);
 
   RepositoryConfig encrypted = repository->config();
   try {
-    stage(*repository, credentials, options.kdf, names, encrypted, report);
+    stage(*repository, options, plain, encrypted, report);
   } catch (const Error&) {
     // Before the commit point nothing was switched: the copies are only in the way (and take space).
     try {
@@ -186,6 +197,7 @@ EncryptionMigrationReport encrypt_repository(const fs::path& dir, const Encrypti
   // The commit point: the encrypted config replaces the plaintext one in one rename.
   repository->check_lock("switching the config to the encrypted one");
   migration::move_into_place(dir, config_format::kObjectName);
+  if (options.progress) options.progress("switched to the encrypted config; replacing the plaintext objects");
 
   report.objects_moved = 1 + finish(dir, *local, *repository, encrypted);
   return report;

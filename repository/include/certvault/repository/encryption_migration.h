@@ -30,7 +30,8 @@ struct EncryptionMigrationOptions {
   // migration past its commit point, the credentials that open the slot it made.
   Credentials credentials;
   KdfParams kdf = default_kdf_params();
-  std::function<void(const std::string&)> warn;  // taking over a dead process's lock, leftovers
+  std::function<void(const std::string&)> warn;      // taking over a dead process's lock, leftovers
+  std::function<void(const std::string&)> progress;  // a line per tenth of the bytes sealed, and the switch
 };
 
 struct EncryptionMigrationReport {
