@@ -42,6 +42,16 @@ const std::array<const char*, 4> kChangingSettings = {config_format::kFormatVers
 // migration now. Returns the object's size.
 uint64_t seal_copy(const ObjectStore& plain, ObjectStore& sealed, const std::string& name) {
   const uint64_t size = plain.size(name);
+  // No plaintext object starts with the sealed magic (packs start with CVPK, framed objects with
+  // their own magic): one that does was sealed already, and sealing it again would lose it.
+  if (size >= crypto_format::kSealedMagic.size() &&
+      plain.read(name, 0, crypto_format::kSealedMagic.size()) ==
+          std::vector<uint8_t>(crypto_format::kSealedMagic.begin(), crypto_format::kSealedMagic.end())) {
+    throw Error(ErrorKind::kIntegrity,
+                fmt::format("{} is already encrypted (it starts with '{}') although the config says the repository "
+                            "is plaintext; nothing was switched",
+                            name, crypto_format::kSealedMagic));
+  }
   auto writer = sealed.create(name);
   for (uint64_t at = 0; at < size; at += kCopyStep) {
     writer->append(plain.read(name, at, std::min(kCopyStep, size - at)));
@@ -78,6 +88,24 @@ uint64_t finish(const fs::path& dir, ObjectStore& local, Repository& repository,
   return staged.size();
 }
 
+// Repository::open reads the config before it takes the lock (without waiting): another migration
+// that finished in between would leave this one believing the repository plaintext, and sealing
+// sealed objects a second time. Under the lock, the config on disk is what counts.
+void require_config_unchanged_since_open(const ObjectStore& local, const Repository& repository) {
+  const auto bytes = local.read_all(config_format::kObjectName);
+  const auto on_disk =
+      RepositoryConfig::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                              os::display(repository.root() / config_format::kObjectName));
+  if (on_disk.format_version != repository.config().format_version) {
+    throw Error(
+        ErrorKind::kLocked,
+        fmt::format("repository {} changed while it was being opened (its config went from format {} to "
+                    "{}: another `migrate --encrypt` finished meanwhile); nothing was changed, run the "
+                    "command again",
+                    os::display(repository.root()), repository.config().format_version, on_disk.format_version));
+  }
+}
+
 struct PlainObject {
   std::string name;
   uint64_t size = 0;
@@ -85,10 +113,11 @@ struct PlainObject {
 
 // Removes what an earlier run staged (it was sealed under a key that run made and this one does not
 // reuse); true if there was something.
-bool discard_staged(ObjectStore& objects) {
+bool discard_staged(const fs::path& dir, ObjectStore& objects) {
   const auto staging = migration::staging_area(objects);
   const auto names = staging->list("");
   for (const auto& name : names) staging->remove(name);
+  migration::remove_staging_folders(dir);
   return !names.empty();
 }
 
@@ -151,6 +180,7 @@ EncryptionMigrationReport encrypt_repository(const fs::path& dir, const Encrypti
   // plaintext one ignores them here.
   auto repository = Repository::open(dir, LockMode::kExclusive, options.warn, options.credentials);
   auto local = open_local_object_store(dir);
+  require_config_unchanged_since_open(*local, *repository);
 
   if (repository->encrypted()) {
     if (!migration::has_staged_objects(*local)) {
@@ -174,7 +204,7 @@ EncryptionMigrationReport encrypt_repository(const fs::path& dir, const Encrypti
   }
   auto& objects = repository->objects();  // the plaintext folder store, lock-checked
   objects.remove_temporaries();
-  report.discarded_earlier_run = discard_staged(objects);
+  report.discarded_earlier_run = discard_staged(dir, objects);
   std::vector<PlainObject> plain;
   for (const char* folder : kSealedFolders) {
     for (auto& name : objects.list(folder)) plain.push_back({name, objects.size(name)});
@@ -187,7 +217,7 @@ EncryptionMigrationReport encrypt_repository(const fs::path& dir, const Encrypti
   } catch (const Error&) {
     // Before the commit point nothing was switched: the copies are only in the way (and take space).
     try {
-      discard_staged(objects);
+      discard_staged(dir, objects);
     } catch (const Error&) {
       // The next run discards them (and the repository is plaintext whatever is left).
     }

@@ -16,7 +16,8 @@ using certvault_test::quoted;
 using namespace encryption_test;
 using Files = std::vector<std::pair<std::string, std::vector<uint8_t>>>;
 
-constexpr int kExitUsage = 2;    // README's exit code table
+constexpr int kExitUsage = 2;  // README's exit code table
+constexpr int kExitIntegrity = 4;
 constexpr int kExitRefused = 6;  // refused by a safety rule: already encrypted
 constexpr int kExitKeyRejected = 9;
 
@@ -198,4 +199,17 @@ TEST_CASE("migrate --encrypt refuses an encrypted repository, a folder that is n
   INFO(without_flag.output);
   CHECK(without_flag.exit_code == kExitUsage);
   CHECK(text_of(plaintext / "config") == config);
+
+  // An object that is sealed already in a repository whose config says plaintext (a copy mixed up,
+  // or a second migration racing the first) is never sealed twice: nothing is switched.
+  const std::string pack = "packs/00/" + std::string(32, '0') + ".pack";
+  auto sealed = ascii("CVSEALED");
+  sealed.resize(100, 0x5a);
+  certvault_test::write_bytes(plaintext / pack, sealed);
+  const auto mixed = certvault_test::certvault("migrate --encrypt" + r(plaintext));
+  INFO(mixed.output);
+  CHECK(mixed.exit_code == kExitIntegrity);
+  CHECK_THAT(mixed.output, Catch::Contains(pack) && Catch::Contains("is already encrypted"));
+  CHECK(text_of(plaintext / "config") == config);
+  CHECK_FALSE(fs::exists(plaintext / "migrating"));
 }
