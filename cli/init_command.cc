@@ -1,10 +1,8 @@
 #include <cstdio>
 
-#include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
 #include "cli_support.h"
 #include "commands.h"
-#include "console.h"
 #include "number_option.h"
 
 namespace certvault::cli {

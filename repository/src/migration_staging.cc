@@ -38,8 +38,8 @@ class StagingArea final : public ObjectStore {
 class StagedOverlay final : public ObjectStore {
  public:
   explicit StagedOverlay(std::unique_ptr<ObjectStore> local) : local_(std::move(local)) {}
-  // Nothing writes while the overlay is in use: Repository::open refuses writers until the
-  // migration is finished, and the migration itself writes through the folder store.
+  // A writer's new objects go to their final names: the names of new objects are new (random, or
+  // keyed digests of the content, whose staged twin holds the same plaintext).
   std::unique_ptr<ObjectWriter> create(const std::string& name) override { return local_->create(name); }
   std::vector<uint8_t> read(const std::string& name, uint64_t offset, uint64_t length) const override {
     return local_->read(where(name), offset, length);

@@ -8,8 +8,8 @@
 //   data binds the final name) at `migrating/<name>`.
 // - overlay_staged_objects() is the read view of an encrypted repository whose migration is past
 //   its commit point: a name is read from `migrating/<name>` while that exists, else from `<name>`,
-//   and listings show both under the final names. Every byte read is still authenticated by the
-//   sealing store above it, so the overlay never lets plaintext through.
+//   and listings show both under the final names; a removal removes both. Every byte read is still
+//   authenticated by the sealing store above it, so the overlay never lets plaintext through.
 // - move_into_place() renames `migrating/<name>` over `<name>` durably: the new name is synced
 //   before the staged one is dropped, so a power cut leaves one of them (or both), never neither.
 #pragma once

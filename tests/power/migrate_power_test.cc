@@ -5,6 +5,7 @@
 // object sealed.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <optional>
 
 #include "certvault/base/error.h"
 #include "certvault/operations/folder_backup.h"
@@ -65,6 +66,8 @@ TEST_CASE("power: migrate --encrypt, cut at each sync point and just after, then
   // The states the cuts left (docs/format.md §8.5): each one must occur, or the matrix tests less
   // than it claims.
   int plaintext_with_leftovers = 0, unfinished = 0, encrypted = 0;
+  std::optional<std::pair<std::string, Files>> late;  // a backup taken with the migration unfinished
+  bool late_checked = false;
   const auto require_exports_as_before = [&](const fs::path& work) {
     for (const auto& [id, files] : expected) CHECK(exported(repo(work), id, work.parent_path()) == files);
   };
@@ -101,6 +104,13 @@ TEST_CASE("power: migrate --encrypt, cut at each sync point and just after, then
             CHECK(e.kind() == ErrorKind::kKeyRejected);
           }
           require_exports_as_before(work);
+          if (unfinished == 1) {
+            // Writers work meanwhile: a backup taken now survives the finishing rerun.
+            const Files files = {{"late.bin", random_bytes(120u << 10, 9)}};
+            set_folder(work.parent_path() / "late-source", files);
+            auto repository = Repository::open(repo(work), LockMode::kExclusive, [](const std::string&) {});
+            late = {back_up_folder(*repository, {work.parent_path() / "late-source", {}, {}}).snapshot_id, files};
+          }
         }
         // A rerun completes the migration; one that finds nothing left to do says so.
         try {
@@ -116,6 +126,10 @@ TEST_CASE("power: migrate --encrypt, cut at each sync point and just after, then
         require_check_clean(repo(work));
         require_exports_as_before(work);
         CHECK_FALSE(fs::exists(repo(work) / "migrating"));
+        if (late && !late_checked) {
+          CHECK(exported(repo(work), late->first, work.parent_path()) == late->second);
+          late_checked = true;
+        }
         for (const char* folder : {"packs", "recipes", "snapshots"}) {
           for (const auto& entry : fs::recursive_directory_iterator(repo(work) / folder)) {
             if (!entry.is_regular_file()) continue;
@@ -131,4 +145,5 @@ TEST_CASE("power: migrate --encrypt, cut at each sync point and just after, then
   CHECK(plaintext_with_leftovers > 0);
   CHECK(unfinished > 0);
   CHECK(encrypted > 0);
+  CHECK(late_checked);
 }

@@ -9,8 +9,9 @@
 //   object is renamed over its plaintext original, the emptied staging folders are removed.
 // - A crash before the commit point leaves the plaintext repository (its staged leftovers are
 //   ignored, and discarded by the next run, which starts over). A crash after it leaves an
-//   encrypted repository that opens for reading (the staged objects are read in place of the
-//   plaintext ones) and refuses writers until `migrate --encrypt` runs again and finishes.
+//   encrypted repository that opens with the new key, for reading and writing alike (the staged
+//   objects are read in place of the plaintext ones, a removal removes both names), until
+//   `migrate --encrypt` runs again with that key and finishes.
 // - An encrypted repository with nothing left to finish: Error(kRefused). No credentials for the
 //   new key: Error(kUsage). Not a repository: Error(kUsage). A catalog missing or belonging to
 //   another repository: Error(kIntegrity).
