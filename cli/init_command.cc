@@ -5,7 +5,6 @@
 #include "certvault/base/os_file.h"
 #include "cli_support.h"
 #include "commands.h"
-#include "console.h"
 #include "number_option.h"
 
 namespace certvault::cli {
@@ -41,28 +40,17 @@ void register_init_command(CLI::App& app) {
     init.zstd_level = options->compression;
     init.pack_target_bytes = options->pack_mib << 20;
     if (!options->insecure_no_encryption) {
-      auto given = credentials();
       if (options->dpapi) {
-        if (!given.key_file)
+        if (!credentials().key_file) {
           throw Error(ErrorKind::kUsage, "--dpapi protects the key file init creates: give --key-file");
+        }
         os::require_account_protection();
-        given.protect_new_key_file_with_dpapi = true;
       }
-      if (!given.passphrase && !given.key_file) {
-        if (!given.prompt) {
-          throw Error(ErrorKind::kUsage,
-                      "init encrypts the repository: give its passphrase (--password-file, CERTVAULT_PASSWORD_FILE, "
-                      "CERTVAULT_PASSWORD, or type it on a terminal) or a key file (--key-file, created when absent), "
-                      "or say --insecure-no-encryption for a plaintext repository");
-        }
-        const auto first = console::read_secret("certvault: new passphrase: ");
-        if (console::read_secret("certvault: the same passphrase again: ") != first) {
-          throw Error(ErrorKind::kUsage, "the two passphrases differ; nothing was created");
-        }
-        given.passphrase = first;
-        given.prompt = nullptr;
-      }
-      init.encryption = given;
+      init.encryption = new_repository_credentials(
+          "init encrypts the repository: give its passphrase (--password-file, CERTVAULT_PASSWORD_FILE, "
+          "CERTVAULT_PASSWORD, or type it on a terminal) or a key file (--key-file, created when absent), or say "
+          "--insecure-no-encryption for a plaintext repository");
+      init.encryption->protect_new_key_file_with_dpapi = options->dpapi;
     }
     if (options->insecure_no_encryption && options->dpapi) {
       throw Error(ErrorKind::kUsage, "--dpapi protects a key file; a plaintext repository has none");

@@ -14,6 +14,7 @@
 #include "certvault/base/os_file.h"
 #include "config_format.h"
 #include "config_sealing.h"
+#include "migration_staging.h"
 #include "sealed_object_store.h"
 
 namespace certvault {
@@ -362,11 +363,15 @@ namespace certvault {
 
 UnlockedObjects unlock_objects(std::unique_ptr<ObjectStore> local, RepositoryConfig& config,
                                const std::optional<Credentials>& credentials, const std::filesystem::path& dir) {
-  if (!config.encrypted()) return {std::move(local), nullptr, ""};
+  if (!config.encrypted()) return {std::move(local), nullptr, "", false};
+  // Staged objects beside an encrypted config: a migration past its commit point. Its key slot
+  // may still be staged too, so the slots are looked up through the overlay.
+  const bool migration_unfinished = migration::has_staged_objects(*local);
+  if (migration_unfinished) local = migration::overlay_staged_objects(std::move(local));
   const auto opened = key_slots::open(*local, config.repository_id,
                                       credentials ? *credentials : Credentials::from_environment(), os::display(dir));
   unseal_config(config, *opened.key, os::display(dir / config_format::kObjectName));
-  return {seal_object_store(std::move(local), opened.key), opened.key, opened.slot_id};
+  return {seal_object_store(std::move(local), opened.key), opened.key, opened.slot_id, migration_unfinished};
 }
 
 }  // namespace certvault
