@@ -39,6 +39,12 @@ std::optional<std::vector<std::string>> read_published_templates(const std::stri
                                                                   const std::string& ca_name, std::string& origin,
                                                                   std::string& why_not);
 
+#ifdef _WIN32
+// Whether --server names this computer (its NetBIOS or DNS name, empty, or a simulated CA's
+// folder under wine): the key is exported only there. recovery_set_win32.cc.
+bool names_this_computer(const std::string& server);
+#endif
+
 // A whole file, opened without following a symlink (both halves read their files with it;
 // defined in recovery_set.cc).
 std::optional<std::vector<uint8_t>> read_whole(const std::filesystem::path& path, std::string& why_not);
