@@ -145,6 +145,21 @@ std::optional<std::u16string> active_ca(const RegistryKey& configuration) {
   return std::nullopt;
 }
 
+// The active CA's CAType (0 enterprise root, 1 enterprise subordinate, 3 and 4 standalone).
+std::optional<uint32_t> ca_type(const RegistryKey& configuration) {
+  const auto active = active_ca(configuration);
+  for (const auto& ca : configuration.subkeys) {
+    if (active && ca.name != *active) continue;
+    for (const auto& value : ca.values) {
+      if (value.name == u"CAType" && value.type == kRegDword && value.data.size() == 4) {
+        return static_cast<uint32_t>(value.data[0]) | static_cast<uint32_t>(value.data[1]) << 8 |
+               static_cast<uint32_t>(value.data[2]) << 16 | static_cast<uint32_t>(value.data[3]) << 24;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 // The thumbprints CACertHash names in the active CA's subkey (any CA's, without Active).
 std::vector<std::string> ca_certificate_thumbprints(const RegistryKey& configuration) {
   const auto active = active_ca(configuration);
@@ -204,10 +219,13 @@ RecoverySet read_recovery_set(const std::string& server, const RecoverySetReques
   std::string origin, why_not;
   std::vector<std::string> thumbprints;
   std::string ca_name = request.ca_name;
+  bool standalone = false;  // only an enterprise CA publishes templates: a standalone one is not asked
   if (const auto key = recovery_os::read_configuration_key(server, origin, why_not)) {
     set.files.push_back({"CA.reg", format_reg_file(*key, certadm::utf8_to_utf16(kCaConfigurationKey)), origin});
     if (const auto active = active_ca(*key); active && ca_name.empty()) ca_name = certadm::utf16_to_utf8(*active);
     thumbprints = ca_certificate_thumbprints(*key);
+    const auto type = ca_type(*key);
+    standalone = type && *type >= 2;
     if (thumbprints.empty()) set.notes.push_back("the CA configuration names no CA certificate (CACertHash)");
     for (const auto& thumbprint : thumbprints) {
       std::string certificate_origin, missing;
@@ -227,7 +245,10 @@ RecoverySet read_recovery_set(const std::string& server, const RecoverySetReques
     set.notes.push_back("no CAPolicy.inf stored: " + no_policy);
   }
   std::string templates_origin, no_templates;
-  if (const auto templates = recovery_os::read_published_templates(server, ca_name, templates_origin, no_templates)) {
+  if (standalone) {
+    // Nothing to store, nothing to note.
+  } else if (const auto templates =
+                 recovery_os::read_published_templates(server, ca_name, templates_origin, no_templates)) {
     std::string text;
     for (const auto& name : *templates) text += name + "\r\n";
     set.files.push_back({"templates.txt", std::vector<uint8_t>(text.begin(), text.end()), templates_origin});
