@@ -47,7 +47,7 @@ std::optional<std::vector<uint8_t>> pkcs12_of(const std::vector<std::vector<uint
                                               std::string& why_not) {
   STACK_OF(PKCS12_SAFEBAG)* bags = sk_PKCS12_SAFEBAG_new_null();
   std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), void (*)(STACK_OF(PKCS12_SAFEBAG)*)> bags_owner(
-      bags, [](STACK_OF(PKCS12_SAFEBAG)* s) { sk_PKCS12_SAFEBAG_pop_free(s, PKCS12_SAFEBAG_free); });
+      bags, [](STACK_OF(PKCS12_SAFEBAG) * s) { sk_PKCS12_SAFEBAG_pop_free(s, PKCS12_SAFEBAG_free); });
   for (const auto& der : keys) {
     const unsigned char* at = der.data();
     std::unique_ptr<EVP_PKEY, KeyFree> key(d2i_AutoPrivateKey(nullptr, &at, static_cast<long>(der.size())));
@@ -64,7 +64,7 @@ std::optional<std::vector<uint8_t>> pkcs12_of(const std::vector<std::vector<uint
   }
   STACK_OF(PKCS7)* safes = nullptr;
   std::unique_ptr<STACK_OF(PKCS7)*, void (*)(STACK_OF(PKCS7)**)> safes_owner(
-      &safes, [](STACK_OF(PKCS7)** s) { sk_PKCS7_pop_free(*s, PKCS7_free); });
+      &safes, [](STACK_OF(PKCS7) * *s) { sk_PKCS7_pop_free(*s, PKCS7_free); });
   if (!PKCS12_add_safe(&safes, bags, -1, 0, nullptr)) {
     why_not = "PKCS12_add_safe failed: " + openssl_errors();
     return std::nullopt;
@@ -120,8 +120,8 @@ CaKeyExport export_ca_keys(const std::string& server, const std::vector<std::str
         return result;
       }
     } catch (const std::exception& e) {
-      result.why_not = fmt::format("{} cannot be read as the simulated CA's key policy: {}", os::display(policy_file),
-                                   e.what());
+      result.why_not =
+          fmt::format("{} cannot be read as the simulated CA's key policy: {}", os::display(policy_file), e.what());
       return result;
     }
     const fs::path key_file = store / (thumbprint + ".key");

@@ -58,17 +58,17 @@ Exportability ask_provider(PCCERT_CONTEXT certificate, const std::string& thumbp
   const std::string provider = provider_of(certificate);
   if (key_spec == CERT_NCRYPT_KEY_SPEC) {
     DWORD policy = 0, size = 0;
-    const SECURITY_STATUS status =
-        NCryptGetProperty(handle, NCRYPT_EXPORT_POLICY_PROPERTY, reinterpret_cast<PBYTE>(&policy), sizeof policy,
-                          &size, 0);
+    const SECURITY_STATUS status = NCryptGetProperty(handle, NCRYPT_EXPORT_POLICY_PROPERTY,
+                                                     reinterpret_cast<PBYTE>(&policy), sizeof policy, &size, 0);
     if (status != ERROR_SUCCESS) {
       why = fmt::format("NCryptGetProperty(Export Policy) for CA certificate {} failed: {}", thumbprint,
                         certadm::describe_hresult(static_cast<HRESULT>(status)));
     } else if ((policy & NCRYPT_ALLOW_EXPORT_FLAG) == 0) {
       answer = Exportability::kNotExportable;
-      why = fmt::format("the key of CA certificate {} is held by '{}', whose export policy (0x{:X}) does not allow "
-                        "export (NCRYPT_ALLOW_EXPORT_FLAG unset)",
-                        thumbprint, provider, policy);
+      why = fmt::format(
+          "the key of CA certificate {} is held by '{}', whose export policy (0x{:X}) does not allow "
+          "export (NCRYPT_ALLOW_EXPORT_FLAG unset)",
+          thumbprint, provider, policy);
     } else {
       answer = Exportability::kExportable;
     }
@@ -82,9 +82,10 @@ Exportability ask_provider(PCCERT_CONTEXT certificate, const std::string& thumbp
                         thumbprint, last_error_text());
     } else if ((permissions & CRYPT_EXPORT) == 0) {
       answer = Exportability::kNotExportable;
-      why = fmt::format("the key of CA certificate {} is held by '{}', whose permissions (0x{:X}) do not include "
-                        "CRYPT_EXPORT",
-                        thumbprint, provider, permissions);
+      why = fmt::format(
+          "the key of CA certificate {} is held by '{}', whose permissions (0x{:X}) do not include "
+          "CRYPT_EXPORT",
+          thumbprint, provider, permissions);
     } else {
       answer = Exportability::kExportable;
     }
@@ -100,8 +101,8 @@ bool refused_export(HRESULT hresult) {
 
 }  // namespace
 
-CaKeyExport export_ca_keys(const std::string& server, const std::vector<std::string>& thumbprints,
-                           const std::string&, const std::string& passphrase) {
+CaKeyExport export_ca_keys(const std::string& server, const std::vector<std::string>& thumbprints, const std::string&,
+                           const std::string& passphrase) {
   CaKeyExport result;
   if (!names_this_computer(server)) {
     result.why_not = fmt::format(
@@ -110,10 +111,9 @@ CaKeyExport export_ca_keys(const std::string& server, const std::vector<std::str
         server);
     return result;
   }
-  StoreHandle machine(CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-                                    CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG |
-                                        CERT_STORE_OPEN_EXISTING_FLAG,
-                                    L"My"));
+  StoreHandle machine(
+      CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+                    CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG | CERT_STORE_OPEN_EXISTING_FLAG, L"My"));
   if (!machine) {
     result.why_not = "CertOpenStore(LocalMachine\\My) failed: " + last_error_text();
     return result;
@@ -129,12 +129,13 @@ CaKeyExport export_ca_keys(const std::string& server, const std::vector<std::str
     BYTE hash[20];
     for (size_t i = 0; i < 20; ++i) hash[i] = static_cast<BYTE>(std::stoul(thumbprint.substr(2 * i, 2), nullptr, 16));
     CRYPT_HASH_BLOB blob{20, hash};
-    CertificateHandle certificate(CertFindCertificateInStore(
-        machine.get(), X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0, CERT_FIND_SHA1_HASH, &blob, nullptr));
+    CertificateHandle certificate(CertFindCertificateInStore(machine.get(), X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0,
+                                                             CERT_FIND_SHA1_HASH, &blob, nullptr));
     if (!certificate) {
-      result.why_not = fmt::format("CA certificate {} (CACertHash) is not in the machine's \"My\" store "
-                                   "(CertFindCertificateInStore: {})",
-                                   thumbprint, last_error_text());
+      result.why_not = fmt::format(
+          "CA certificate {} (CACertHash) is not in the machine's \"My\" store "
+          "(CertFindCertificateInStore: {})",
+          thumbprint, last_error_text());
       return result;
     }
     std::string why;

@@ -53,9 +53,8 @@ std::wstring config_string(const std::string& server, const std::string& ca_name
 
 }  // namespace
 
-std::optional<std::vector<std::string>> read_published_templates(const std::string& server,
-                                                                  const std::string& ca_name, std::string& origin,
-                                                                  std::string& why_not) {
+std::optional<std::vector<std::string>> read_published_templates(const std::string& server, const std::string& ca_name,
+                                                                 std::string& origin, std::string& why_not) {
   ComScope com;
   if (FAILED(com.result())) {
     why_not = "CoInitializeEx failed: " + certadm::describe_hresult(com.result());
@@ -64,9 +63,10 @@ std::optional<std::vector<std::string>> read_published_templates(const std::stri
   CLSID clsid;
   HRESULT hr = CLSIDFromProgID(L"CertificateAuthority.Admin", &clsid);
   if (FAILED(hr)) {
-    why_not = "CLSIDFromProgID(CertificateAuthority.Admin) failed (the CA administration tools are not installed "
-              "here): " +
-              certadm::describe_hresult(hr);
+    why_not =
+        "CLSIDFromProgID(CertificateAuthority.Admin) failed (the CA administration tools are not installed "
+        "here): " +
+        certadm::describe_hresult(hr);
     return std::nullopt;
   }
   IDispatch* admin = nullptr;

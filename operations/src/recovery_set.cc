@@ -196,7 +196,9 @@ namespace {
 void add_ca_keys(RecoverySet& set, const std::string& server, const std::vector<std::string>& thumbprints,
                  const std::string& ca_name, const std::string& passphrase) {
   const std::string name = ca_name + ".p12";
-  auto exported = thumbprints.empty() ? recovery_os::CaKeyExport{std::nullopt, {}, false,
+  auto exported = thumbprints.empty() ? recovery_os::CaKeyExport{std::nullopt,
+                                                                 {},
+                                                                 false,
                                                                  "the CA configuration names no CA certificate "
                                                                  "(CACertHash), so no key to export is known"}
                                       : recovery_os::export_ca_keys(server, thumbprints, ca_name, passphrase);

@@ -35,9 +35,8 @@ CaKeyExport export_ca_keys(const std::string& server, const std::vector<std::str
 // The certificate templates an enterprise CA publishes (its CertificateTemplates property,
 // CR_PROP_TEMPLATES), names only. nullopt with an empty `why_not` for a CA that publishes none (a
 // standalone CA); with the reason when they could not be read. ca_templates_win32.cc / recovery_set_posix.cc.
-std::optional<std::vector<std::string>> read_published_templates(const std::string& server,
-                                                                  const std::string& ca_name, std::string& origin,
-                                                                  std::string& why_not);
+std::optional<std::vector<std::string>> read_published_templates(const std::string& server, const std::string& ca_name,
+                                                                 std::string& origin, std::string& why_not);
 
 #ifdef _WIN32
 // Whether --server names this computer (its NetBIOS or DNS name, empty, or a simulated CA's

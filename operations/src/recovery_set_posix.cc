@@ -124,7 +124,7 @@ std::optional<std::vector<uint8_t>> read_capolicy(const std::string& server, std
 }
 
 std::optional<std::vector<std::string>> read_published_templates(const std::string& server, const std::string&,
-                                                                  std::string& origin, std::string& why_not) {
+                                                                 std::string& origin, std::string& why_not) {
   if (!simulated(server, why_not)) return std::nullopt;
   const fs::path file = os::path_from_utf8(server) / ".casim" / "templates.txt";
   // A standalone CA publishes none: no file, and nothing to note.

@@ -24,7 +24,8 @@ bool names_this_computer(const std::string& server) {
   const bool is_folder = name.find_first_of(u"/\\:") != std::u16string::npos;
   return is_folder || name.empty() ||
          (GetComputerNameW(local, &size) &&
-          CompareStringOrdinal(local, static_cast<int>(size), std::wstring(short_name.begin(), short_name.end()).c_str(),
+          CompareStringOrdinal(local, static_cast<int>(size),
+                               std::wstring(short_name.begin(), short_name.end()).c_str(),
                                static_cast<int>(short_name.size()), TRUE) == CSTR_EQUAL);
 }
 

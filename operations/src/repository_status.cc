@@ -193,8 +193,8 @@ RepositoryStatus compute_status(Repository& repository, const StatusOptions& opt
     if (!series.chain.full_id.empty()) {
       for (const auto& missing : catalog.missing_files(series.chain.full_id)) {
         if (missing.path.starts_with("Config/") && missing.path.ends_with(".p12")) {
-          series.ca_key = fmt::format("full snapshot {} holds no {}: {}", short_id(series.chain.full_id),
-                                      missing.path, missing.reason);
+          series.ca_key = fmt::format("full snapshot {} holds no {}: {}", short_id(series.chain.full_id), missing.path,
+                                      missing.reason);
         }
       }
     }

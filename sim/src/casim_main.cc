@@ -9,11 +9,11 @@
 #include <optional>
 
 #include "certadm_sim/hresults.h"
+#include "core/ca_key.h"
 #include "core/configuration.h"
 #include "core/engine.h"
 #include "core/faults.h"
 #include "core/file_layer.h"
-#include "core/ca_key.h"
 #include "core/recovery.h"
 #include "core/restore_record.h"
 #include "core/scratch.h"

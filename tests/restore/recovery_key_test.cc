@@ -81,10 +81,9 @@ TEST_CASE("backup --with-key into an encrypted repository stores Config/<CA>.p12
   REQUIRE(cli("init " + s.repo).exit_code == 0);  // encrypted: the tests' CERTVAULT_PASSWORD
   const auto full = json_document(cli("backup " + s.repo + s.server + " --type full --json" + s.key_file), "{");
   CHECK(full.at("recovery_set").back() == "Config/Contoso Root CA.p12");
-  CHECK(full.at("key") == nlohmann::json({{"stored", true},
-                                          {"path", "Config/Contoso Root CA.p12"},
-                                          {"not_exportable", false},
-                                          {"reason", ""}}));
+  CHECK(full.at("key") ==
+        nlohmann::json(
+            {{"stored", true}, {"path", "Config/Contoso Root CA.p12"}, {"not_exportable", false}, {"reason", ""}}));
   CHECK(full.at("recovery_set_notes").empty());
 
   const auto target = s.temp / "export";
@@ -150,7 +149,8 @@ TEST_CASE("backup --with-key without --key-password-file, or with an unusable on
   CHECK(json_document(cli("snapshots " + s.repo + "--json"), "[").empty());
 }
 
-TEST_CASE("a key that cannot be exported is recorded, and backup, show and status say to use the HSM vendor procedure") {
+TEST_CASE(
+    "a key that cannot be exported is recorded, and backup, show and status say to use the HSM vendor procedure") {
   Setup s;
   REQUIRE(cli("init " + s.repo).exit_code == 0);
   casim("key " + quoted(s.ca.string()) + " --non-exportable --provider 'Contoso HSM KSP'");
@@ -180,8 +180,7 @@ TEST_CASE("a key that cannot be exported is recorded, and backup, show and statu
   CHECK_THAT(status.output, Catch::Contains("CA private key:"));
   CHECK_THAT(status.output, Catch::Contains("HSM vendor's procedure"));
   const auto status_json = json_document(cli("status " + s.repo + "--json"), "{");
-  CHECK_THAT(status_json.at("series").at(0).at("ca_key").get<std::string>(),
-             Catch::Contains("HSM vendor's procedure"));
+  CHECK_THAT(status_json.at("series").at(0).at("ca_key").get<std::string>(), Catch::Contains("HSM vendor's procedure"));
 
   // The export carries what was stored, and the snapshot still checks.
   const auto target = s.temp / "export";

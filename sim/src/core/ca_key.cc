@@ -55,9 +55,10 @@ size_t set_key_export_policy(const CaLayout& layout, bool exportable, const std:
     ++marked;
   }
   if (marked == 0) {
-    throw SimError(certadm_sim::kEFail, fmt::format("{} holds no CA key (*.key.json): the CA was created before the sim modelled "
-                                       "its key",
-                                       path_to_utf8(store)));
+    throw SimError(certadm_sim::kEFail,
+                   fmt::format("{} holds no CA key (*.key.json): the CA was created before the sim modelled "
+                               "its key",
+                               path_to_utf8(store)));
   }
   return marked;
 }

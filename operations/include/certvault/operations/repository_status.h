@@ -80,7 +80,7 @@ struct SeriesStatus {
   ChainStatus chain;
   std::optional<OutcomeRecord> last_verification;
   std::vector<catalog::TruncationRecord> open_truncation_failures;
-  std::string ca_key;  // set: the last full records the CA's key as not stored, and why
+  std::string ca_key;                 // set: the last full records the CA's key as not stored, and why
   std::vector<SnapshotPoint> recent;  // the last `recent` snapshots, oldest first
   uint64_t added_bytes_total = 0;     // pack bytes its kept snapshots added
   Verdict verdict = Verdict::kOk;
