@@ -157,27 +157,41 @@ CaKeyExport export_ca_keys(const std::string& server, const std::vector<std::str
   std::u16string utf16 = certadm::utf8_to_utf16(passphrase);
   std::wstring password(utf16.begin(), utf16.end());
   SecureZeroMemory(utf16.data(), utf16.size() * sizeof(char16_t));
+  // AES-256 with PBKDF2-SHA256 (PBES2) where Windows offers it (Windows 10 1709, Server 2019 and
+  // later); older systems refuse the parameters, and then get Windows' default (3DES, SHA-1).
   const DWORD flags = EXPORT_PRIVATE_KEYS | REPORT_NOT_ABLE_TO_EXPORT_PRIVATE_KEY | REPORT_NO_PRIVATE_KEY;
-  CRYPT_DATA_BLOB pfx{0, nullptr};
-  bool exported = PFXExportCertStoreEx(chosen.get(), &pfx, password.c_str(), nullptr, flags) != FALSE;
+  wchar_t algorithm[] = PKCS12_PBES2_ALG_AES256_SHA256;
+  PKCS12_PBES2_EXPORT_PARAMS pbes2{sizeof(PKCS12_PBES2_EXPORT_PARAMS), nullptr, algorithm};
   std::vector<uint8_t> bytes;
-  if (exported) {
+  auto export_store = [&](void* parameters, DWORD extra_flags) -> HRESULT {
+    CRYPT_DATA_BLOB pfx{0, nullptr};
+    if (!PFXExportCertStoreEx(chosen.get(), &pfx, password.c_str(), parameters, flags | extra_flags)) {
+      // CryptoAPI sets HRESULTs (NTE_*) as the last error; HRESULT_FROM_WIN32 leaves those unchanged.
+      return HRESULT_FROM_WIN32(GetLastError());
+    }
     bytes.resize(pfx.cbData);
     pfx.pbData = bytes.data();
-    exported = PFXExportCertStoreEx(chosen.get(), &pfx, password.c_str(), nullptr, flags) != FALSE;
+    if (!PFXExportCertStoreEx(chosen.get(), &pfx, password.c_str(), parameters, flags | extra_flags)) {
+      return HRESULT_FROM_WIN32(GetLastError());
+    }
+    bytes.resize(pfx.cbData);
+    return S_OK;
+  };
+  HRESULT failure = export_store(&pbes2, PKCS12_EXPORT_PBES2_PARAMS);
+  std::string protection = "AES-256, PBKDF2-SHA256";
+  if (failure == E_INVALIDARG || failure == NTE_BAD_FLAGS) {
+    failure = export_store(nullptr, 0);
+    protection = "Windows' default protection: this Windows has no PBES2 export";
   }
-  // CryptoAPI sets HRESULTs (NTE_*) as the last error; HRESULT_FROM_WIN32 leaves those unchanged.
-  const HRESULT failure = exported ? S_OK : HRESULT_FROM_WIN32(GetLastError());
   SecureZeroMemory(password.data(), password.size() * sizeof(wchar_t));
-  if (!exported) {
+  if (FAILED(failure)) {
     // A provider may say "exportable" and still refuse at export time (some HSMs do).
     result.not_exportable = refused_export(failure);
     result.why_not = "PFXExportCertStoreEx(EXPORT_PRIVATE_KEYS) failed: " + certadm::describe_hresult(failure);
     return result;
   }
-  bytes.resize(pfx.cbData);
   result.pkcs12 = std::move(bytes);
-  result.origin = "LocalMachine\\My store and the keys' providers (PFXExportCertStoreEx)";
+  result.origin = "LocalMachine\\My store and the keys' providers (PFXExportCertStoreEx, " + protection + ")";
   return result;
 }
 
