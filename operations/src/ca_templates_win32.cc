@@ -76,9 +76,9 @@ std::optional<std::vector<std::string>> read_published_templates(const std::stri
     return std::nullopt;
   }
   OLECHAR method_name[] = L"GetCAProperty";
-  LPOLESTR names[] = {method_name};
+  LPOLESTR method_names[] = {method_name};
   DISPID method = 0;
-  hr = admin->GetIDsOfNames(IID_NULL, names, 1, LOCALE_USER_DEFAULT, &method);
+  hr = admin->GetIDsOfNames(IID_NULL, method_names, 1, LOCALE_USER_DEFAULT, &method);
   const std::wstring config = config_string(server, ca_name);
   VARIANT answer;
   VariantInit(&answer);
