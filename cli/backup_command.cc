@@ -202,7 +202,7 @@ void register_backup_command(CLI::App& app) {
   command->add_flag("--keep-logs", options->keep_logs, "do not truncate the CA's logs after the snapshot commits");
   command->add_flag("--with-config,!--no-config", options->with_config,
                     "a full also stores the recovery set under Config/: the CA configuration key (CA.reg), "
-                    "CAPolicy.inf, the CA certificates (default: on)");
+                    "CAPolicy.inf, the CA certificates, an enterprise CA's templates (templates.txt) (default: on)");
   auto* with_key = command->add_flag(
       "--with-key", options->with_key,
       "a full also stores the CA's private key as Config/<CA>.p12, protected by the passphrase of "
