@@ -102,6 +102,17 @@ TEST_CASE("migrate --encrypt converts copies of the golden repositories, which e
           fs::permissions(entry.path(),
                           entry.is_directory() ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write);
         }
+        if (fs::exists(golden.path() / "passphrase.txt")) {
+          // An encrypted golden (v3 on) is refused as it is, and left as it was.
+          const auto config = text_of(repo / "config");
+          const auto refused = certvault_test::certvault("migrate --encrypt --password-file " +
+                                                         quoted((golden.path() / "passphrase.txt").string()) + r(repo));
+          INFO(refused.output);
+          CHECK(refused.exit_code == kExitRefused);
+          CHECK(text_of(repo / "config") == config);
+          ++migrated;
+          continue;
+        }
         const auto ids = snapshot_ids(repo);
         REQUIRE(ids.size() >= 2);
         const auto before = export_all(repo, ids, temp.path(), "before");
