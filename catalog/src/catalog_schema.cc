@@ -79,6 +79,25 @@ CREATE TABLE dictionaries(
   id INTEGER PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,
   ratio_ppm INTEGER NOT NULL, created_unix INTEGER NOT NULL);
 )sql"},
+      // Issue 16: at most 48 bytes per chunk on disk (schema 3: about 74 with dictionaries). The
+      // index by pack repeated every 16-byte id (about 26 bytes a chunk) and is gone: per-pack work
+      // reads all the packs it needs in one scan ordered by (pack, offset) (Catalog::PackChunks). A
+      // chunk names its dictionary by a small catalog-local number instead of the 32-bit zstd id in
+      // the high bits of flags (6 bytes a row, now 0 or 1). No foreign key to packs: without the
+      // index, SQLite would scan every chunk row for each pack row deleted; `check` finds dangling
+      // rows in one scan instead. The copy is inserted in id order, so its pages come out full.
+      {4, "compact chunk index", R"sql(
+CREATE TABLE dictionary_numbers(number INTEGER PRIMARY KEY, id INTEGER NOT NULL UNIQUE);
+INSERT INTO dictionary_numbers(id) SELECT DISTINCT flags >> 16 FROM chunks WHERE flags >= 65536 ORDER BY 1;
+CREATE TABLE chunks_v4(
+  id BLOB PRIMARY KEY, pack_id INTEGER NOT NULL, offset INTEGER NOT NULL, stored_size INTEGER NOT NULL,
+  raw_size INTEGER NOT NULL, flags INTEGER NOT NULL, dictionary_number INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO chunks_v4(id, pack_id, offset, stored_size, raw_size, flags, dictionary_number)
+  SELECT c.id, c.pack_id, c.offset, c.stored_size, c.raw_size, c.flags & 65535, COALESCE(n.number, 0)
+  FROM chunks c LEFT JOIN dictionary_numbers n ON c.flags >= 65536 AND n.id = c.flags >> 16 ORDER BY c.id;
+DROP TABLE chunks;
+ALTER TABLE chunks_v4 RENAME TO chunks;
+)sql"},
   };
   return all;
 }
