@@ -110,14 +110,14 @@ int user_version(sqlite3* db) {
 
 }  // namespace
 
-void migrate(sqlite3* db, const std::filesystem::path& path) {
+void migrate(sqlite3* db, const std::filesystem::path& path, int target_version) {
   const int current = user_version(db);  // also fails early on a file that is not a database
   if (current > kSchemaVersion) {
     throw CatalogError(ErrorKind::kRefused, "catalog: " + path.string() + " has schema version " +
                                                 std::to_string(current) + ", newer than this build understands (" +
                                                 std::to_string(kSchemaVersion) + "); use a newer certvault");
   }
-  if (current == kSchemaVersion) return;
+  if (current >= target_version) return;
   Transaction transaction(db, "migrate schema");
   execute(db,
           "CREATE TABLE IF NOT EXISTS migrations(version INTEGER PRIMARY KEY, applied_unix INTEGER NOT NULL, "
@@ -126,7 +126,7 @@ void migrate(sqlite3* db, const std::filesystem::path& path) {
   const int64_t now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   for (const auto& migration : migrations()) {
-    if (migration.version <= current) continue;
+    if (migration.version <= current || migration.version > target_version) continue;
     execute(db, migration.sql, "migration " + std::to_string(migration.version));
     Statement record(db, "INSERT INTO migrations(version, applied_unix, description) VALUES (?, ?, ?)");
     record.bind_int64(1, migration.version).bind_int64(2, now).bind_text(3, migration.description);
