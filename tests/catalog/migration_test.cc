@@ -86,6 +86,7 @@ TEST_CASE("catalog migration: a schema-3 catalog becomes schema 4 in place and k
   catalog.reset();
   CHECK(count_of(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'chunks_by_pack'") == 0);
   CHECK(count_of(path, "SELECT max(version) FROM migrations") == 4);
+  CHECK(count_of(path, "PRAGMA freelist_count") == 0);  // the old table's pages went back (VACUUM)
 }
 
 TEST_CASE("catalog PackChunks: one pass hands out each asked pack's rows by offset, with liveness") {
