@@ -163,3 +163,16 @@ TEST_CASE("catalog delete_packs and replace_packs remove exactly the packs' rows
   CHECK(catalog->dangling_references().empty());
   CHECK(catalog->dictionaries_in_use() == std::vector<uint32_t>{7});
 }
+
+TEST_CASE("catalog dangling_references names a chunk whose dictionary has no row, by its zstd id") {
+  certvault_test::TempFolder folder("catalog-dangling-dictionary");
+  auto catalog = Catalog::open(folder / "catalog.db");
+  auto commit = make_commit(1, 1000, "ca");
+  commit.new_chunks[0].dictionary = 0x2468ace;  // no dictionary row in the commit
+  catalog->commit_snapshot(commit);
+  const auto problems = catalog->dangling_references();
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("dictionary " + std::to_string(0x2468ace)) != std::string::npos);
+  CHECK(problems[0].find("no such dictionary") != std::string::npos);
+  CHECK(catalog->find_chunk(commit.new_chunks[0].id)->dictionary == 0x2468aceu);
+}
