@@ -25,10 +25,27 @@ struct BackupOptions {
   double full_every_days = 7;
   bool keep_logs = false;
   bool with_config = true;
+  bool with_key = false;
+  std::string key_password_file;
   std::vector<std::string> tags;
   bool json = false;
   uint32_t read_buffer_kib = 1024;
 };
+
+// --json's "key": null without --with-key; else whether Config/<CA>.p12 was stored, and why not.
+nlohmann::json key_json(const BackupOptions& options, const ApiBackupResult& result) {
+  if (!options.with_key || result.kind != BackupKind::kFull) return nullptr;
+  if (result.key_not_stored) {
+    return {{"stored", false},
+            {"path", result.key_not_stored->path},
+            {"not_exportable", result.key_not_stored->not_exportable},
+            {"reason", result.key_not_stored->reason}};
+  }
+  for (const auto& path : result.recovery_set) {
+    if (path.ends_with(".p12")) return {{"stored", true}, {"path", path}, {"not_exportable", false}, {"reason", ""}};
+  }
+  return nullptr;
+}
 
 // Each returns the message of its event (event_log.h): what was backed up, the snapshot, the outcome.
 std::string run_folder_backup(const BackupOptions& options) {
@@ -73,6 +90,10 @@ std::string run_server_backup(const BackupOptions& options) {
   api.full_every = std::chrono::seconds(static_cast<int64_t>(options.full_every_days * 86400));
   api.keep_logs = options.keep_logs;
   api.with_config = options.with_config;
+  if (options.with_key) {
+    // Read before the repository is touched, so that a bad file is a usage error and nothing else.
+    api.key_passphrase = Credentials::read_passphrase_file(os::path_from_utf8(options.key_password_file));
+  }
   api.tags = options.tags;
   api.read_buffer_bytes = options.read_buffer_kib * 1024;
   ProgressLine progress;
@@ -108,6 +129,7 @@ std::string run_server_backup(const BackupOptions& options) {
                 {"missing_dynamic_files", result.missing_dynamic_files},
                 {"recovery_set", result.recovery_set},
                 {"recovery_set_notes", result.recovery_set_notes},
+                {"key", key_json(options, result)},
                 {"logs_truncated", result.logs_truncated},
                 {"truncation_error", result.truncation_error},
                 {"session_end_error", result.session_end_error},
@@ -127,6 +149,11 @@ std::string run_server_backup(const BackupOptions& options) {
         names += path;
       }
       std::printf("recovery set: %s\n", names.c_str());
+    }
+    if (result.key_not_stored) {
+      std::printf("CA private key: not in this snapshot (%s)\n",
+                  result.key_not_stored->not_exportable ? "not exportable: back it up with the HSM vendor's procedure"
+                                                        : "not exported");
     }
   }
   // After the summary line (flushed first: scripts read the snapshot id from the first line).
@@ -175,7 +202,16 @@ void register_backup_command(CLI::App& app) {
   command->add_flag("--keep-logs", options->keep_logs, "do not truncate the CA's logs after the snapshot commits");
   command->add_flag("--with-config,!--no-config", options->with_config,
                     "a full also stores the recovery set under Config/: the CA configuration key (CA.reg), "
-                    "CAPolicy.inf, the CA certificates (default: on)");
+                    "CAPolicy.inf, the CA certificates, an enterprise CA's templates (templates.txt) (default: on)");
+  auto* with_key = command->add_flag(
+      "--with-key", options->with_key,
+      "a full also stores the CA's private key as Config/<CA>.p12, protected by the passphrase of "
+      "--key-password-file; only into an encrypted repository (refused with exit 6 otherwise). A key that cannot be "
+      "exported (HSM, non-exportable key) is recorded as such (default: off)");
+  auto* key_password =
+      command->add_option("--key-password-file", options->key_password_file,
+                          "with --with-key: file whose first line is the PKCS#12 passphrase (not the repository's)");
+  key_password->needs(with_key);
   command->add_option("--library", options->library,
                       "Certadm library to load (default: certadm.dll on Windows, libcertadm_sim.so elsewhere)");
   command->add_option("--tag", options->tags, "tag the snapshot (repeatable)");
@@ -186,6 +222,15 @@ void register_backup_command(CLI::App& app) {
   command->callback([options] {
     if (options->folder.empty() && options->server.empty()) {
       throw CLI::ValidationError("backup", "give --server NAME or --folder DIR");
+    }
+    if (options->with_key && options->server.empty()) {
+      throw CLI::ValidationError("--with-key", "--with-key backs up a CA's key: it needs --server");
+    }
+    if (options->with_key && options->key_password_file.empty()) {
+      throw CLI::ValidationError("--with-key",
+                                 "--with-key needs --key-password-file FILE: the passphrase that protects the "
+                                 "PKCS#12 file of the CA's key (choose one apart from the repository's, and keep it "
+                                 "where the restore can find it)");
     }
     const std::string what =
         !options->folder.empty() ? "backup of folder " + options->folder : "backup of CA " + options->server;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
 #include "certvault/repository/outcome_log.h"
 #include "commands.h"
@@ -39,6 +40,20 @@ Credentials credentials() {
     result.prompt = [] { return console::read_secret("certvault: passphrase: "); };
   }
   return result;
+}
+
+Credentials new_repository_credentials(const std::string& missing) {
+  auto given = credentials();
+  if (given.passphrase || given.key_file) return given;
+  if (!given.prompt) throw Error(ErrorKind::kUsage, missing);
+  const auto first = console::read_secret("certvault: new passphrase: ");
+  if (console::read_secret("certvault: the same passphrase again: ") != first) {
+    throw Error(ErrorKind::kUsage, "the two passphrases differ; nothing was changed");
+  }
+  given.passphrase = first;
+  given.passphrase_origin = "the passphrase typed";
+  given.prompt = nullptr;
+  return given;
 }
 
 std::unique_ptr<Repository> open_repository(const std::string& path, LockMode mode) {

@@ -22,6 +22,9 @@ std::unique_ptr<Repository> open_repository(const std::string& path, LockMode mo
 // CERTVAULT_PASSWORD; --key-file (or CERTVAULT_KEY_FILE); else, on a terminal, a prompt
 // without echo.
 Credentials credentials();
+// The credential of a repository's first key (init, migrate --encrypt): credentials(), where a
+// prompt asks for a new passphrase twice. None given and no terminal: Error(kUsage) with `missing`.
+Credentials new_repository_credentials(const std::string& missing);
 // Says on stderr that a plaintext repository is not encrypted (text output only: --json stays
 // pure JSON and carries an `encrypted` field instead).
 void warn_if_not_encrypted(const Repository& repository);

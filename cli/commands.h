@@ -26,5 +26,6 @@ void register_forget_command(CLI::App& app);
 void register_status_command(CLI::App& app);
 void register_install_eventsource_command(CLI::App& app);
 void register_key_command(CLI::App& app);
+void register_migrate_command(CLI::App& app);
 
 }  // namespace certvault::cli

@@ -22,7 +22,8 @@ enum ExitCode : int {
 
 inline constexpr const char* kExitCodeHelp =
     "Exit codes: 0 ok, 1 failure, 2 usage, 3 repository locked, 4 integrity problem,\n"
-    "            5 Certadm API/CA failure, 6 refused by a safety rule, 7 internal error (a bug),\n"
+    "            5 Certadm API/CA failure, 6 refused by a safety rule (e.g. migrate --encrypt of an\n"
+    "            encrypted repository), 7 internal error (a bug),\n"
     "            8 backup committed but the CA did not record its end (CertSrvBackupEnd failed),\n"
     "            9 wrong passphrase or key file (no key slot of the repository opened),\n"
     "            10 status: WARNING, 11 status: CRITICAL (status --plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).";

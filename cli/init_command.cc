@@ -1,10 +1,10 @@
 #include <cstdio>
 
+#include "certvault/base/account_protection.h"
 #include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
 #include "cli_support.h"
 #include "commands.h"
-#include "console.h"
 #include "number_option.h"
 
 namespace certvault::cli {
@@ -17,6 +17,7 @@ void register_init_command(CLI::App& app) {
     int compression = InitOptions{}.zstd_level;
     uint64_t pack_mib = InitOptions{}.pack_target_bytes >> 20;
     bool insecure_no_encryption = false;
+    bool dpapi = false;
   };
   auto options = std::make_shared<Options>();
   add_repo_option(*command, options->repo);
@@ -31,28 +32,28 @@ void register_init_command(CLI::App& app) {
       ->check(integer_in(1, 4096, "MiB"));
   command->add_flag("--insecure-no-encryption", options->insecure_no_encryption,
                     "create a plaintext repository: anyone who can read its files reads the CA's database");
+  command->add_flag("--dpapi", options->dpapi,
+                    "Windows: the key file --key-file creates is sealed with DPAPI for the account running init");
   command->callback([options] {
     InitOptions init;
     init.chunk_avg = options->chunk_avg;
     init.zstd_level = options->compression;
     init.pack_target_bytes = options->pack_mib << 20;
     if (!options->insecure_no_encryption) {
-      auto given = credentials();
-      if (!given.passphrase && !given.key_file) {
-        if (!given.prompt) {
-          throw Error(ErrorKind::kUsage,
-                      "init encrypts the repository: give its passphrase (--password-file, CERTVAULT_PASSWORD_FILE, "
-                      "CERTVAULT_PASSWORD, or type it on a terminal) or a key file (--key-file, created when absent), "
-                      "or say --insecure-no-encryption for a plaintext repository");
+      if (options->dpapi) {
+        if (!credentials().key_file) {
+          throw Error(ErrorKind::kUsage, "--dpapi protects the key file init creates: give --key-file");
         }
-        const auto first = console::read_secret("certvault: new passphrase: ");
-        if (console::read_secret("certvault: the same passphrase again: ") != first) {
-          throw Error(ErrorKind::kUsage, "the two passphrases differ; nothing was created");
-        }
-        given.passphrase = first;
-        given.prompt = nullptr;
+        os::require_account_protection();
       }
-      init.encryption = given;
+      init.encryption = new_repository_credentials(
+          "init encrypts the repository: give its passphrase (--password-file, CERTVAULT_PASSWORD_FILE, "
+          "CERTVAULT_PASSWORD, or type it on a terminal) or a key file (--key-file, created when absent), or say "
+          "--insecure-no-encryption for a plaintext repository");
+      init.encryption->protect_new_key_file_with_dpapi = options->dpapi;
+    }
+    if (options->insecure_no_encryption && options->dpapi) {
+      throw Error(ErrorKind::kUsage, "--dpapi protects a key file; a plaintext repository has none");
     }
     Repository::init(os::path_from_utf8(options->repo), init);
     std::printf("created %s repository %s\n", init.encryption ? "encrypted" : "plaintext (NOT encrypted)",

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "certvault/base/account_protection.h"
 #include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
 #include "certvault/base/utc_time.h"
@@ -17,6 +18,7 @@ namespace {
 struct KeyOptions {
   std::string repo, id, new_password_file, new_key_file;
   bool json = false;
+  bool dpapi = false;
 };
 
 // The credential of a new key slot: --new-key-file, --new-password-file, CERTVAULT_NEW_PASSWORD,
@@ -25,8 +27,11 @@ Credentials new_key_credentials(const KeyOptions& options, bool passphrase_only)
   Credentials result;
   if (!options.new_key_file.empty() && !passphrase_only) {
     result.key_file = os::path_from_utf8(options.new_key_file);
+    if (options.dpapi) os::require_account_protection();
+    result.protect_new_key_file_with_dpapi = options.dpapi;
     return result;
   }
+  if (options.dpapi) throw Error(ErrorKind::kUsage, "--dpapi protects a new key file: give --new-key-file");
   if (!options.new_password_file.empty()) {
     result.passphrase = Credentials::read_passphrase_file(os::path_from_utf8(options.new_password_file));
     return result;
@@ -57,6 +62,9 @@ void add_new_key_options(CLI::App& command, KeyOptions& options, bool with_key_f
   if (with_key_file) {
     command.add_option("--new-key-file", options.new_key_file,
                        "add a key file instead of a passphrase (created with a random key when absent)");
+    command.add_flag("--dpapi", options.dpapi,
+                     "Windows: seal the new key file with DPAPI for the account running this command (run it as "
+                     "SYSTEM for the scheduled task's key file)");
   }
 }
 

@@ -83,6 +83,7 @@ nlohmann::json status_json(const RepositoryStatus& status) {
                            {"chain", chain},
                            {"last_verification", verification},
                            {"open_truncation_failures", truncations},
+                           {"ca_key", series.ca_key.empty() ? nlohmann::json(nullptr) : nlohmann::json(series.ca_key)},
                            {"recent", recent},
                            {"added_bytes_total", series.added_bytes_total}});
   }
@@ -145,6 +146,7 @@ std::string status_text(const RepositoryStatus& status, const std::string& repo)
       out += fmt::format("  log truncation:    {} after {} at {}: {}\n", t.outcome, t.snapshot_id.substr(0, 12),
                          format_utc(t.time_unix), t.message);
     }
+    if (!series.ca_key.empty()) out += fmt::format("  CA private key:    {}\n", series.ca_key);
     if (!series.recent.empty()) {
       std::string list;
       for (const auto& point : series.recent) {

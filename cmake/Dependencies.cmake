@@ -10,6 +10,9 @@ find_package(SQLite3 REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# PKCS#12 of the simulated CA's private key (operations/src/ca_key_posix.cc) and the tests that open
+# it: OpenSSL's PKCS12_create, not a hand-written PKCS#12. Windows exports through CryptoAPI instead.
+pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(fmt CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)

@@ -132,10 +132,11 @@ cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-Release}
   -DCERTVAULT_TESTS=OFF -DCERTVAULT_BENCH=OFF "$@" >/dev/null
 cmake --build "$build_dir" -j"$jobs"
 
-# Runs on a bare Windows: nothing but system DLLs may be imported.
+# Runs on a bare Windows: nothing but system DLLs may be imported. ncrypt (CNG key storage, since
+# Vista) and oleaut32 (COM automation) are for backup --with-key and the published templates.
 for artifact in cli/certvault.exe sim/certadm.dll sim/casim.exe; do
   imports=$($host-objdump -p "$build_dir/$artifact" | awk '/DLL Name:/ {print tolower($3)}' | sort -u)
-  unexpected=$(echo "$imports" | grep -vE '^(kernel32|advapi32|bcrypt|crypt32|msvcrt|user32|ws2_32|shell32|ole32)\.dll$' || true)
+  unexpected=$(echo "$imports" | grep -vE '^(kernel32|advapi32|bcrypt|crypt32|msvcrt|user32|ws2_32|shell32|ole32|oleaut32|ncrypt)\.dll$' || true)
   if [ -n "$unexpected" ]; then
     echo "build-windows: $artifact imports non-system DLLs: $(echo $unexpected)" >&2
     exit 1

@@ -7,6 +7,8 @@ packages=(
   build-essential cmake pkg-config
   libsqlite3-dev libxxhash-dev libzstd-dev libcli11-dev catch2
   nlohmann-json3-dev libfmt-dev libarchive-dev libsodium-dev
+  # The simulated CA's private key as PKCS#12 (backup --with-key off Windows; OpenSSL's libcrypto).
+  libssl-dev
   sqlite3 tar
   # Tests: esedbinfo reads the simulated CA's database header as an ESE reader does (tests/sim).
   libesedb-utils

@@ -131,6 +131,12 @@ void Catalog::set_setting(const std::string& key, const std::string& value) {
   statement.run();
 }
 
+void Catalog::remove_setting(const std::string& key) {
+  Statement statement(db_, "DELETE FROM settings WHERE key = ?");
+  statement.bind_text(1, key);
+  statement.run();
+}
+
 std::optional<std::string> Catalog::setting(const std::string& key) const {
   Statement statement(db_, "SELECT value FROM settings WHERE key = ?");
   statement.bind_text(1, key);

@@ -45,6 +45,17 @@ constexpr Meaning kMeanings[] = {
     {certadm_abi::kEInvalidArg, "E_INVALIDARG", "The parameter is incorrect"},
     {hresult_from_bits(0x80010108), "RPC_E_DISCONNECTED", "The object invoked has disconnected from its clients"},
     {hresult_from_bits(0x800401F0), "CO_E_NOTINITIALIZED", "CoInitialize has not been called"},
+    {hresult_from_bits(0x800401F3), "CO_E_CLASSSTRING", "Invalid class string (the ProgID is not registered)"},
+    {hresult_from_bits(0x80040154), "REGDB_E_CLASSNOTREG", "Class not registered"},
+    {hresult_from_bits(0x80020006), "DISP_E_UNKNOWNNAME", "Unknown name"},
+    // CryptoAPI and CNG (winerror.h), for exporting the CA's private key (backup --with-key).
+    {hresult_from_bits(0x80090009), "NTE_BAD_FLAGS", "Invalid flags specified"},
+    {hresult_from_bits(0x8009000B), "NTE_BAD_KEY_STATE", "Key not valid for use in specified state (not exportable)"},
+    {hresult_from_bits(0x8009000D), "NTE_NO_KEY", "Key does not exist"},
+    {hresult_from_bits(0x80090010), "NTE_PERM", "Access denied"},
+    {hresult_from_bits(0x80090016), "NTE_BAD_KEYSET", "Keyset does not exist"},
+    {hresult_from_bits(0x80090029), "NTE_NOT_SUPPORTED", "The requested operation is not supported"},
+    {hresult_from_bits(0x80092004), "CRYPT_E_NOT_FOUND", "Cannot find object or property"},
     // Win32, as HRESULT_FROM_WIN32.
     {from_win32(1), "ERROR_INVALID_FUNCTION", "Incorrect function"},
     {certadm_abi::kFileNotFound, "ERROR_FILE_NOT_FOUND", "The system cannot find the file specified"},

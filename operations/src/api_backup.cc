@@ -222,7 +222,16 @@ class Session {
     // The recovery set (recovery_set.h): what the Certadm API does not back up, with every full.
     size_t config_files = 0;
     if (full && options_.with_config) {
-      auto recovery = read_recovery_set(options_.server);
+      RecoverySetRequest request;
+      request.ca_name = header.ca_name;
+      request.key_passphrase = options_.key_passphrase;
+      auto recovery = read_recovery_set(options_.server, request);
+      // A key asked for but not exported is part of the snapshot's record (manifest and catalog),
+      // so that show and status say so for as long as the snapshot is kept.
+      if (recovery.key_not_stored) {
+        writer->note_missing_file(recovery.key_not_stored->path, recovery.key_not_stored->reason);
+        result_.key_not_stored = recovery.key_not_stored;
+      }
       for (const auto& file : recovery.files) {
         const std::string path = "Config/" + file.name;
         stored_paths_.push_back(path);
@@ -521,6 +530,20 @@ bool same_computer(const std::string& a, const std::string& b) {
 ApiBackupResult back_up_server(Repository& repository, const ApiBackupOptions& options) {
   const auto started = Clock::now();
   if (options.server.empty()) throw Error(ErrorKind::kUsage, "no server given");
+  // Before the CA is even asked: key material goes only into an encrypted repository (issue 17).
+  if (options.key_passphrase && !repository.encrypted()) {
+    throw Error(ErrorKind::kRefused,
+                fmt::format("refusing --with-key: repository {} is not encrypted (format {}), and the CA's private "
+                            "key goes only into an encrypted repository (certvault init encrypts by default); "
+                            "nothing was backed up",
+                            os::display(repository.root()), repository.config().format_version));
+  }
+  if (options.key_passphrase && !options.with_config) {
+    throw Error(ErrorKind::kUsage, "--with-key stores the key in the recovery set, which --no-config leaves out");
+  }
+  if (options.key_passphrase && options.key_passphrase->empty()) {
+    throw Error(ErrorKind::kUsage, "the PKCS#12 passphrase of --with-key is empty");
+  }
   auto library = certadm::Library::load(options.library.empty() ? certadm::Library::default_path() : options.library);
   certadm::Server server(library, options.server);
   if (!server.is_online()) {

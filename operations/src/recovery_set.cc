@@ -138,12 +138,31 @@ std::string hex_digits_of(std::u16string_view text) {
   return hex.size() == 40 ? hex : std::string{};
 }
 
+std::optional<std::u16string> active_ca(const RegistryKey& configuration) {
+  for (const auto& value : configuration.values) {
+    if (value.name == u"Active" && value.type == kRegSz) return string_of(value.data);
+  }
+  return std::nullopt;
+}
+
+// The active CA's CAType (0 enterprise root, 1 enterprise subordinate, 3 and 4 standalone).
+std::optional<uint32_t> ca_type(const RegistryKey& configuration) {
+  const auto active = active_ca(configuration);
+  for (const auto& ca : configuration.subkeys) {
+    if (active && ca.name != *active) continue;
+    for (const auto& value : ca.values) {
+      if (value.name == u"CAType" && value.type == kRegDword && value.data.size() == 4) {
+        return static_cast<uint32_t>(value.data[0]) | static_cast<uint32_t>(value.data[1]) << 8 |
+               static_cast<uint32_t>(value.data[2]) << 16 | static_cast<uint32_t>(value.data[3]) << 24;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 // The thumbprints CACertHash names in the active CA's subkey (any CA's, without Active).
 std::vector<std::string> ca_certificate_thumbprints(const RegistryKey& configuration) {
-  std::optional<std::u16string> active;
-  for (const auto& value : configuration.values) {
-    if (value.name == u"Active" && value.type == kRegSz) active = string_of(value.data);
-  }
+  const auto active = active_ca(configuration);
   std::vector<std::string> thumbprints;
   std::set<std::string> seen;
   for (const auto& ca : configuration.subkeys) {
@@ -170,12 +189,45 @@ std::vector<uint8_t> format_reg_file(const RegistryKey& key, const std::u16strin
   return text.utf16le_with_bom();
 }
 
-RecoverySet read_recovery_set(const std::string& server) {
+namespace {
+
+// Config/<CA>.p12: every key CACertHash names (a renewed CA signs with its newest key but its older
+// certificates' CRLs still need theirs), as `certutil -backupKey` exports them.
+void add_ca_keys(RecoverySet& set, const std::string& server, const std::vector<std::string>& thumbprints,
+                 const std::string& ca_name, const std::string& passphrase) {
+  const std::string name = ca_name + ".p12";
+  auto exported = thumbprints.empty() ? recovery_os::CaKeyExport{std::nullopt,
+                                                                 {},
+                                                                 false,
+                                                                 "the CA configuration names no CA certificate "
+                                                                 "(CACertHash), so no key to export is known"}
+                                      : recovery_os::export_ca_keys(server, thumbprints, ca_name, passphrase);
+  if (exported.pkcs12) {
+    set.files.push_back({name, std::move(*exported.pkcs12), exported.origin});
+    return;
+  }
+  KeyNotStored missing{"Config/" + name, "", exported.not_exportable};
+  missing.reason = exported.not_exportable
+                       ? fmt::format("the CA's private key cannot be exported: {}; {}", exported.why_not, kHsmProcedure)
+                       : fmt::format("the CA's private key was not exported: {}", exported.why_not);
+  set.notes.push_back(missing.reason);
+  set.key_not_stored = std::move(missing);
+}
+
+}  // namespace
+
+RecoverySet read_recovery_set(const std::string& server, const RecoverySetRequest& request) {
   RecoverySet set;
   std::string origin, why_not;
+  std::vector<std::string> thumbprints;
+  std::string ca_name = request.ca_name;
+  bool standalone = false;  // only an enterprise CA publishes templates: a standalone one is not asked
   if (const auto key = recovery_os::read_configuration_key(server, origin, why_not)) {
     set.files.push_back({"CA.reg", format_reg_file(*key, certadm::utf8_to_utf16(kCaConfigurationKey)), origin});
-    const auto thumbprints = ca_certificate_thumbprints(*key);
+    if (const auto active = active_ca(*key); active && ca_name.empty()) ca_name = certadm::utf16_to_utf8(*active);
+    thumbprints = ca_certificate_thumbprints(*key);
+    const auto type = ca_type(*key);
+    standalone = type && *type >= 2;
     if (thumbprints.empty()) set.notes.push_back("the CA configuration names no CA certificate (CACertHash)");
     for (const auto& thumbprint : thumbprints) {
       std::string certificate_origin, missing;
@@ -194,6 +246,18 @@ RecoverySet read_recovery_set(const std::string& server) {
   } else {
     set.notes.push_back("no CAPolicy.inf stored: " + no_policy);
   }
+  std::string templates_origin, no_templates;
+  if (standalone) {
+    // Nothing to store, nothing to note.
+  } else if (const auto templates =
+                 recovery_os::read_published_templates(server, ca_name, templates_origin, no_templates)) {
+    std::string text;
+    for (const auto& name : *templates) text += name + "\r\n";
+    set.files.push_back({"templates.txt", std::vector<uint8_t>(text.begin(), text.end()), templates_origin});
+  } else if (!no_templates.empty()) {
+    set.notes.push_back("the published certificate templates not stored: " + no_templates);
+  }
+  if (request.key_passphrase) add_ca_keys(set, server, thumbprints, ca_name, *request.key_passphrase);
   return set;
 }
 

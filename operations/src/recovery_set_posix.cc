@@ -123,4 +123,28 @@ std::optional<std::vector<uint8_t>> read_capolicy(const std::string& server, std
   return read_whole(file, why_not);
 }
 
+std::optional<std::vector<std::string>> read_published_templates(const std::string& server, const std::string&,
+                                                                 std::string& origin, std::string& why_not) {
+  if (!simulated(server, why_not)) return std::nullopt;
+  const fs::path file = os::path_from_utf8(server) / ".casim" / "templates.txt";
+  // A standalone CA publishes none: no file, and nothing to note.
+  std::error_code ignored;
+  if (!fs::exists(file, ignored)) return std::nullopt;
+  const auto bytes = read_whole(file, why_not);
+  if (!bytes) return std::nullopt;
+  std::vector<std::string> names;
+  std::string line;
+  for (const uint8_t byte : *bytes) {
+    if (byte != '\n' && byte != '\r') {
+      line.push_back(static_cast<char>(byte));
+    } else if (!line.empty()) {
+      names.push_back(std::move(line));
+      line.clear();
+    }
+  }
+  if (!line.empty()) names.push_back(std::move(line));
+  origin = fmt::format("{} (the simulated CA's CertificateTemplates property, CR_PROP_TEMPLATES)", os::display(file));
+  return names;
+}
+
 }  // namespace certvault::recovery_os

@@ -13,6 +13,22 @@
 #include "recovery_set_os.h"
 
 namespace certvault::recovery_os {
+
+bool names_this_computer(const std::string& server) {
+  wchar_t local[MAX_COMPUTERNAME_LENGTH + 1];
+  DWORD size = MAX_COMPUTERNAME_LENGTH + 1;
+  std::u16string name = certadm::utf8_to_utf16(server);
+  while (!name.empty() && name.front() == u'\\') name.erase(0, 1);
+  const size_t dot = name.find(u'.');
+  const std::u16string short_name = dot == std::u16string::npos ? name : name.substr(0, dot);
+  const bool is_folder = name.find_first_of(u"/\\:") != std::u16string::npos;
+  return is_folder || name.empty() ||
+         (GetComputerNameW(local, &size) &&
+          CompareStringOrdinal(local, static_cast<int>(size),
+                               std::wstring(short_name.begin(), short_name.end()).c_str(),
+                               static_cast<int>(short_name.size()), TRUE) == CSTR_EQUAL);
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -32,22 +48,13 @@ using KeyHandle = std::unique_ptr<std::remove_pointer_t<HKEY>, KeyCloser>;
 // The computer's registry: this one's for a local name or a simulated CA's folder (wine), else the
 // named computer's through the Remote Registry service.
 LONG open_machine(const std::string& server, HKEY& machine, bool& remote) {
-  wchar_t local[MAX_COMPUTERNAME_LENGTH + 1];
-  DWORD size = MAX_COMPUTERNAME_LENGTH + 1;
-  std::u16string name = certadm::utf8_to_utf16(server);
-  while (!name.empty() && name.front() == u'\\') name.erase(0, 1);
-  const size_t dot = name.find(u'.');
-  const std::u16string short_name = dot == std::u16string::npos ? name : name.substr(0, dot);
-  const bool is_folder = name.find_first_of(u"/\\:") != std::u16string::npos;
-  remote = false;
-  if (is_folder || name.empty() ||
-      (GetComputerNameW(local, &size) &&
-       CompareStringOrdinal(local, static_cast<int>(size), wide(short_name).c_str(),
-                            static_cast<int>(short_name.size()), TRUE) == CSTR_EQUAL)) {
+  remote = !names_this_computer(server);
+  if (!remote) {
     machine = HKEY_LOCAL_MACHINE;
     return ERROR_SUCCESS;
   }
-  remote = true;
+  std::u16string name = certadm::utf8_to_utf16(server);
+  while (!name.empty() && name.front() == u'\\') name.erase(0, 1);
   const std::wstring unc = L"\\\\" + wide(name);
   return RegConnectRegistryW(unc.c_str(), HKEY_LOCAL_MACHINE, &machine);
 }

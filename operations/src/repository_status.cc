@@ -189,6 +189,16 @@ RepositoryStatus compute_status(Repository& repository, const StatusOptions& opt
       add_reason(series, Verdict::kCritical, "chain broken: " + series.chain.detail);
     }
 
+    // The CA key the restoring full records as not stored (backup --with-key, recovery_set.h).
+    if (!series.chain.full_id.empty()) {
+      for (const auto& missing : catalog.missing_files(series.chain.full_id)) {
+        if (missing.path.starts_with("Config/") && missing.path.ends_with(".p12")) {
+          series.ca_key = fmt::format("full snapshot {} holds no {}: {}", short_id(series.chain.full_id), missing.path,
+                                      missing.reason);
+        }
+      }
+    }
+
     // The last verification that covered one of its snapshots.
     for (auto it = outcomes.rbegin(); it != outcomes.rend(); ++it) {
       if (std::any_of(it->snapshots.begin(), it->snapshots.end(), [&](const auto& id) { return ids.contains(id); })) {

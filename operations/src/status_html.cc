@@ -173,6 +173,9 @@ std::string series_table(const SeriesStatus& series) {
                       escape_html(format_utc(t.time_unix)), escape_html(t.message));
     }
   }
+  if (!series.ca_key.empty()) {
+    html += fmt::format("<tr><th>CA private key</th><td class=\"warning\">{}</td></tr>\n", escape_html(series.ca_key));
+  }
   if (!series.recent.empty()) {
     std::vector<uint64_t> added;
     for (const auto& p : series.recent) added.push_back(p.added_bytes);

@@ -16,6 +16,7 @@
 #include "certvault/repository/outcome_log.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_reader.h"
+#include "certvault/repository/truncation_log.h"
 #include "chunk_verify.h"
 #include "dictionary.h"
 #include "exposed_entries.h"
@@ -51,6 +52,7 @@ class Checker {
     phase("damaged files", [this] { locate_damage(); });
     phase("snapshots", [this] { check_snapshots(); });
     phase("outcome records", [this] { check_outcome_records(); });
+    phase("truncation records", [this] { check_truncation_records(); });
     if (options_.read_data || options_.read_data_subset_percent > 0) {
       phase("file contents", [this] { read_files(); });
     }
@@ -93,6 +95,15 @@ class Checker {
   void check_outcome_records() {
     std::vector<std::string> unreadable;
     read_outcome_objects(objects_, unreadable);
+    for (auto& line : unreadable) warning(std::move(line));
+  }
+
+  // Truncation records (truncation_log.h) are the history of what the CA was asked to truncate;
+  // no restore reads them, so a damaged one is a warning as an outcome record is, named so that
+  // `status` showing no truncation failure for that snapshot is not taken on trust.
+  void check_truncation_records() {
+    std::vector<std::string> unreadable;
+    read_truncation_objects(objects_, unreadable);
     for (auto& line : unreadable) warning(std::move(line));
   }
 

@@ -38,6 +38,10 @@ inline constexpr size_t kSlotSize = 152;
 inline constexpr size_t kSlotAuthenticatedHeader = 64;  // bytes 0..63 are part of the wrapping's AD
 inline constexpr std::string_view kSlotLabel = "certvault key slot v1";
 inline constexpr std::string_view kKeyFileLabel = "certvault key file v1";
+// A key file sealed with Windows DPAPI for one account: this line, then the DPAPI blob of the 32
+// key bytes in hex (user guide, "Windows, scheduled tasks as SYSTEM").
+inline constexpr std::string_view kDpapiKeyFileHeader = "certvault DPAPI key file v1";
+inline constexpr std::string_view kDpapiKeyFilePurpose = "certvault repository key file";
 
 // §8.3 Sealed objects.
 inline constexpr std::string_view kSealedMagic = "CVSEALED";

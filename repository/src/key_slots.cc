@@ -7,12 +7,14 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "certvault/base/account_protection.h"
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
 #include "certvault/base/little_endian.h"
 #include "certvault/base/os_file.h"
 #include "config_format.h"
 #include "config_sealing.h"
+#include "migration_staging.h"
 #include "sealed_object_store.h"
 
 namespace certvault {
@@ -41,17 +43,44 @@ std::array<uint8_t, 32> key_file_bytes(const std::filesystem::path& path) {
   if (!os::File::try_open(path, os::OpenFor::kRead, "read key file", file, reason)) {
     throw Error(ErrorKind::kUsage, fmt::format("key file {} cannot be read: {}", os::display(path), reason));
   }
-  std::array<uint8_t, 200> text{};
+  // A DPAPI blob of 32 bytes is about 250 bytes; anything near this bound is not a key file.
+  std::array<uint8_t, 4096> text{};
   const size_t n = file.read(text);
-  std::string_view hex(reinterpret_cast<const char*>(text.data()), n);
-  while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r' || hex.back() == ' ')) hex.remove_suffix(1);
+  std::string_view content(reinterpret_cast<const char*>(text.data()), n);
+  auto trim = [](std::string_view line) {
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    return line;
+  };
+  const std::string what = "key file " + os::display(path);
   std::array<uint8_t, 32> key{};
-  if (hex.size() != 64) {
-    throw Error(ErrorKind::kUsage, fmt::format("key file {} is not a certvault key file (64 hex digits expected, "
-                                               "found {} bytes)",
-                                               os::display(path), n));
+  if (content.starts_with(kDpapiKeyFileHeader)) {
+    std::string_view hex = content.substr(kDpapiKeyFileHeader.size());
+    while (!hex.empty() && (hex.front() == '\r' || hex.front() == '\n')) hex.remove_prefix(1);
+    hex = trim(hex);
+    if (hex.empty() || hex.size() % 2 != 0 || n == text.size()) {
+      throw Error(ErrorKind::kUsage, fmt::format("{} is damaged: a DPAPI key file holds one line of hex after its "
+                                                 "header",
+                                                 what));
+    }
+    std::vector<uint8_t> sealed(hex.size() / 2);
+    from_hex_exact(hex, sealed, what);
+    auto opened = os::unprotect_for_this_account(sealed, kDpapiKeyFilePurpose, what);
+    if (opened.size() != key.size()) {
+      sodium_memzero(opened.data(), opened.size());
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("{} opened with DPAPI to {} bytes, not the 32 of a key", what, opened.size()));
+    }
+    std::memcpy(key.data(), opened.data(), key.size());
+    sodium_memzero(opened.data(), opened.size());
+    return key;
   }
-  from_hex_exact(hex, key, "key file " + os::display(path));
+  const std::string_view hex = trim(content);
+  if (hex.size() != 64) {
+    throw Error(ErrorKind::kUsage, fmt::format("{} is not a certvault key file (64 hex digits, or a DPAPI key file, "
+                                               "expected; found {} bytes)",
+                                               what, n));
+  }
+  from_hex_exact(hex, key, what);
   return key;
 }
 
@@ -159,11 +188,22 @@ Credentials Credentials::from_environment() {
   return credentials;
 }
 
-void create_key_file(const std::filesystem::path& path) {
+void create_key_file(const std::filesystem::path& path, bool protect_with_dpapi) {
   crypto::require_sodium();
   std::array<uint8_t, 32> key;
   randombytes_buf(key.data(), key.size());
-  const std::string text = to_hex(key) + "\n";
+  std::string text;
+  if (protect_with_dpapi) {
+    try {
+      text = std::string(kDpapiKeyFileHeader) + "\n" + to_hex(os::protect_for_this_account(key, kDpapiKeyFilePurpose)) +
+             "\n";
+    } catch (...) {
+      sodium_memzero(key.data(), key.size());
+      throw;
+    }
+  } else {
+    text = to_hex(key) + "\n";
+  }
   sodium_memzero(key.data(), key.size());
   os::File file;
   std::string reason;
@@ -189,7 +229,12 @@ std::string create(ObjectStore& objects, const crypto::MasterKey& key, const Cre
   if (passphrase && passphrase->empty()) throw Error(ErrorKind::kUsage, "the passphrase is empty");
   std::array<uint8_t, 32> file_key{};
   if (!passphrase) {
-    if (!std::filesystem::exists(*credentials.key_file)) create_key_file(*credentials.key_file);
+    if (!std::filesystem::exists(*credentials.key_file)) {
+      create_key_file(*credentials.key_file, credentials.protect_new_key_file_with_dpapi);
+    } else if (credentials.protect_new_key_file_with_dpapi) {
+      throw Error(ErrorKind::kRefused, fmt::format("--dpapi protects a key file certvault creates; {} exists already",
+                                                   os::display(*credentials.key_file)));
+    }
     file_key = key_file_bytes(*credentials.key_file);
   }
   std::array<uint8_t, 8> id_bytes;
@@ -318,11 +363,15 @@ namespace certvault {
 
 UnlockedObjects unlock_objects(std::unique_ptr<ObjectStore> local, RepositoryConfig& config,
                                const std::optional<Credentials>& credentials, const std::filesystem::path& dir) {
-  if (!config.encrypted()) return {std::move(local), nullptr, ""};
+  if (!config.encrypted()) return {std::move(local), nullptr, "", false};
+  // Staged objects beside an encrypted config: a migration past its commit point. Its key slot
+  // may still be staged too, so the slots are looked up through the overlay.
+  const bool migration_unfinished = migration::has_staged_objects(*local);
+  if (migration_unfinished) local = migration::overlay_staged_objects(std::move(local));
   const auto opened = key_slots::open(*local, config.repository_id,
                                       credentials ? *credentials : Credentials::from_environment(), os::display(dir));
   unseal_config(config, *opened.key, os::display(dir / config_format::kObjectName));
-  return {seal_object_store(std::move(local), opened.key), opened.key, opened.slot_id};
+  return {seal_object_store(std::move(local), opened.key), opened.key, opened.slot_id, migration_unfinished};
 }
 
 }  // namespace certvault

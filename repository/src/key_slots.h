@@ -35,11 +35,15 @@ struct UnlockedObjects {
   std::unique_ptr<ObjectStore> objects;  // sealing, for an encrypted repository; `local` otherwise
   std::shared_ptr<const crypto::MasterKey> key;
   std::string slot_id;
+  // A `migrate --encrypt` past its commit point is unfinished: `objects` reads the staged
+  // objects in place of the plaintext ones they replace (migration_staging.h).
+  bool migration_unfinished = false;
 };
 
 // For an encrypted `config` (parsed from `dir`'s config object): opens a key slot with
 // `credentials` (none given: Credentials::from_environment()), checks the config's MAC and
-// decrypts its secrets into `config`, and wraps `local` in the sealing store.
+// decrypts its secrets into `config`, and wraps `local` in the sealing store (over the staged
+// objects of an unfinished migration, when there are some).
 UnlockedObjects unlock_objects(std::unique_ptr<ObjectStore> local, RepositoryConfig& config,
                                const std::optional<Credentials>& credentials, const std::filesystem::path& dir);
 

@@ -16,6 +16,7 @@
 #include "crypto.h"
 #include "dictionary.h"
 #include "key_slots.h"
+#include "migration_staging.h"
 
 namespace certvault {
 namespace {
@@ -150,6 +151,18 @@ std::unique_ptr<Repository> Repository::open(const std::filesystem::path& dir, L
     repository->objects_ = std::move(unlocked.objects);
     repository->master_key_ = std::move(unlocked.key);
     repository->opened_key_slot_ = std::move(unlocked.slot_id);
+    if (unlocked.migration_unfinished && warn) {
+      warn(
+          fmt::format("repository {} is encrypted, but `certvault migrate --encrypt` was interrupted before it "
+                      "moved every encrypted object into place: they are read from {} meanwhile; run `certvault "
+                      "migrate --encrypt` again (with the same passphrase or key file) to finish",
+                      os::display(dir), migration::kStagingPrefix));
+    }
+  } else if (warn && migration::has_staged_objects(*repository->objects_)) {
+    warn(
+        fmt::format("repository {} is still plaintext: `certvault migrate --encrypt` was interrupted before it "
+                    "switched to encryption; its leftovers in {} are ignored, and discarded when it runs again",
+                    os::display(dir), migration::kStagingPrefix));
   }
   if (mode == LockMode::kExclusive) {
     repository->objects_ =

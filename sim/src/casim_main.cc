@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "certadm_sim/hresults.h"
+#include "core/ca_key.h"
 #include "core/configuration.h"
 #include "core/engine.h"
 #include "core/faults.h"
@@ -193,6 +194,21 @@ int run(int argc, char** argv) {
   import_reg->add_option("DIR", folder)->required();
   import_reg->add_option("FILE", reg_file, ".reg file as reg export writes it")->required();
 
+  auto* key = app.add_subcommand("key", "set the export policy of the CA's private key (models an HSM)");
+  key->add_option("DIR", folder)->required();
+  bool non_exportable = false, exportable = false;
+  std::string provider;
+  key->add_flag("--non-exportable", non_exportable,
+                "the key cannot be exported (an HSM, or a KSP key created without export rights)");
+  key->add_flag("--exportable", exportable, "the key can be exported (as casim init creates it)");
+  key->add_option("--provider", provider,
+                  "key storage provider to name (default: the software KSP, or 'Simulated HSM Key Storage Provider' "
+                  "with --non-exportable)");
+  auto* templates = app.add_subcommand("templates", "make the CA an enterprise CA publishing these templates");
+  templates->add_option("DIR", folder)->required();
+  std::vector<std::string> template_names;
+  templates->add_option("NAME", template_names, "certificate template names (CR_PROP_TEMPLATES)")->required();
+
   auto* calls = app.add_subcommand("calls", "print DIR/.casim/calls.log");
   calls->add_option("DIR", folder)->required();
   bool clear_calls = false;
@@ -244,6 +260,16 @@ int run(int argc, char** argv) {
     const auto state = casim::load_state(root);
     const auto count = casim::import_reg_file(casim::CaLayout(root, state.ca_name), casim::path_from_utf8(reg_file));
     fmt::print("imported {} values into the configuration key\n", count);
+  } else if (key->parsed()) {
+    if (exportable == non_exportable) throw UsageError("casim key needs exactly one of --exportable, --non-exportable");
+    if (provider.empty()) provider = exportable ? casim::kSoftwareKeyProvider : "Simulated HSM Key Storage Provider";
+    const auto state = casim::load_state(root);
+    const auto count = casim::set_key_export_policy(casim::CaLayout(root, state.ca_name), exportable, provider);
+    fmt::print("{} key(s) marked {} ({})\n", count, exportable ? "exportable" : "non-exportable", provider);
+  } else if (templates->parsed()) {
+    const auto state = casim::load_state(root);
+    casim::write_published_templates(casim::CaLayout(root, state.ca_name), template_names);
+    fmt::print("enterprise CA publishing {} template(s)\n", template_names.size());
   } else if (restore_db->parsed()) {
     const auto [low, high] = casim::restore_backup_folder(casim::path_from_utf8(backup_folder), root);
     fmt::print("restore registered: generations {}..{}; `casim start` recovers it\n", low, high);

@@ -175,6 +175,37 @@ TEST_CASE("init refuses to create a repository without a key unless told it may 
   CHECK(certvault_with("CERTVAULT_PASSWORD=", "snapshots" + r + " < /dev/null").exit_code == 9);
 }
 
+TEST_CASE("a DPAPI key file is refused clearly where there is no DPAPI, and nothing is created") {
+  // The Windows side (sealed, opened, tampered) runs under wine: tests/windows/wine_integration.sh.
+  certvault_test::TempFolder temp("keys-dpapi");
+  const std::string r = " --repo " + quoted((temp / "repo").string());
+  const auto key_file = temp / "task.key";
+  const auto refused =
+      certvault_with("CERTVAULT_PASSWORD=", "init --dpapi --key-file " + quoted(key_file.string()) + r);
+  INFO(refused.output);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.output, Catch::Contains("only on Windows"));
+  CHECK(!std::filesystem::exists(key_file));
+  CHECK(!std::filesystem::exists(temp / "repo" / "config"));
+  const auto without_file = certvault_with("CERTVAULT_PASSWORD=", "init --dpapi" + r + " < /dev/null");
+  CHECK(without_file.exit_code == 2);
+  CHECK_THAT(without_file.output, Catch::Contains("--key-file"));
+  // A key file sealed on Windows, brought here: named as such, not as "not a key file".
+  KeyedRepository setup;
+  certvault_test::write_bytes(setup.path("sealed.key"),
+                              ascii("certvault DPAPI key file v1\n01000000d08c9ddf0115d1118c7a00c04fc297eb\n"));
+  const auto foreign = certvault_with("CERTVAULT_PASSWORD=",
+                                      "snapshots --key-file " + quoted(setup.path("sealed.key").string()) + setup.r());
+  INFO(foreign.output);
+  CHECK(foreign.exit_code == 2);
+  CHECK_THAT(foreign.output, Catch::Contains("DPAPI") && Catch::Contains("sealed.key"));
+  const auto add =
+      certvault_with("", "key add --dpapi --new-key-file " + quoted(setup.path("new.key").string()) + setup.r());
+  CHECK(add.exit_code == 2);
+  CHECK(!std::filesystem::exists(setup.path("new.key")));
+  CHECK(setup.slots().size() == 1);
+}
+
 TEST_CASE("forget, prune and repacking work on an encrypted repository and keep every export") {
   certvault_test::TempFolder temp("keys-prune");
   const std::string r = " --repo " + quoted((temp / "repo").string());

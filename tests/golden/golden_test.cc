@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "test_support.h"
 
@@ -47,6 +48,9 @@ using Digests = std::map<std::string, std::string>;  // path in the export -> di
 struct Golden {
   std::string name;  // e.g. "v1/ca"
   fs::path folder;
+  // Encrypted goldens (v3 on) hold their passphrase beside the repository (a golden's key
+  // protects nothing); every command on them is given it.
+  std::optional<fs::path> passphrase_file;
   std::vector<std::pair<std::string, std::string>> snapshots;  // id, kind; oldest first
   std::map<std::string, Digests> expected;                     // by snapshot id
 };
@@ -76,6 +80,7 @@ std::vector<Golden> all_goldens() {
       Golden golden;
       golden.name = utf8(fs::relative(folder.path(), root));
       golden.folder = folder.path();
+      if (fs::exists(folder.path() / "passphrase.txt")) golden.passphrase_file = folder.path() / "passphrase.txt";
       std::ifstream list(folder.path() / "snapshots.txt");
       std::string id, kind;
       while (list >> id >> kind) {
@@ -88,6 +93,20 @@ std::vector<Golden> all_goldens() {
   }
   std::sort(goldens.begin(), goldens.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   REQUIRE(goldens.size() >= 2);  // v1/ca and v1/folder at least
+  return goldens;
+}
+
+// The goldens whose objects are plaintext (formats 1 and 2): the damage tests below find the
+// bytes to damage by reading those layouts; sealed objects have their own test.
+std::vector<Golden> plaintext_goldens() {
+  auto goldens = all_goldens();
+  std::erase_if(goldens, [](const Golden& golden) { return golden.passphrase_file.has_value(); });
+  return goldens;
+}
+
+std::vector<Golden> encrypted_goldens() {
+  auto goldens = all_goldens();
+  std::erase_if(goldens, [](const Golden& golden) { return !golden.passphrase_file.has_value(); });
   return goldens;
 }
 
@@ -108,8 +127,13 @@ class GoldenCopy {
   fs::path repo() const { return temp_ / "repo"; }
   fs::path file(const std::string& object) const { return repo() / object; }
 
+  // The test main's CERTVAULT_PASSWORD is emptied, so an encrypted golden opens only with its own
+  // passphrase file.
   CommandResult cv(const std::string& arguments) const {
-    return certvault(arguments + " --repo " + quoted(repo().string()));
+    std::string command = "CERTVAULT_PASSWORD= " + quoted(certvault_binary().string()) + " " + arguments + " --repo " +
+                          quoted(repo().string());
+    if (golden_.passphrase_file) command += " --password-file " + quoted(golden_.passphrase_file->string());
+    return run(command);
   }
 
   struct Export {
@@ -274,7 +298,7 @@ TEST_CASE("golden: with the catalog deleted, repair catalog rebuilds it and ever
 }
 
 TEST_CASE("golden: a flipped byte in a chunk's compressed data fails check --read-data and export with exit 4") {
-  for (const auto& golden : all_goldens()) {
+  for (const auto& golden : plaintext_goldens()) {
     INFO("golden " << golden.name);
     GoldenCopy copy(golden);
     const auto pack = copy.objects("packs/").front();
@@ -295,7 +319,7 @@ TEST_CASE("golden: a damaged pack trailer fails check with exit 4 naming the pac
       {"the footer's magic", [](const PackLayout&, uint64_t size) { return size - 8; }},
       {"the footer's entry count", [](const PackLayout&, uint64_t size) { return size - 32 + 8; }},
   };
-  for (const auto& golden : all_goldens()) {
+  for (const auto& golden : plaintext_goldens()) {
     for (const auto& [where, offset] : damages) {
       INFO("golden " << golden.name << ", damaged: " << where);
       GoldenCopy copy(golden);
@@ -308,7 +332,7 @@ TEST_CASE("golden: a damaged pack trailer fails check with exit 4 naming the pac
 }
 
 TEST_CASE("golden: a flipped byte in a recipe object fails check and repair catalog with exit 4 naming it") {
-  for (const auto& golden : all_goldens()) {
+  for (const auto& golden : plaintext_goldens()) {
     INFO("golden " << golden.name);
     for (const auto& recipe : one_full_and_one_delta_recipe(golden)) {
       INFO("damaged " << recipe);
@@ -323,7 +347,7 @@ TEST_CASE("golden: a flipped byte in a recipe object fails check and repair cata
 }
 
 TEST_CASE("golden: a flipped byte in a snapshot manifest fails check and repair catalog with exit 4 naming it") {
-  for (const auto& golden : all_goldens()) {
+  for (const auto& golden : plaintext_goldens()) {
     INFO("golden " << golden.name);
     GoldenCopy copy(golden);
     const auto manifest = "snapshots/" + golden.snapshots.back().first + ".snap";
@@ -336,7 +360,7 @@ TEST_CASE("golden: a flipped byte in a snapshot manifest fails check and repair 
 }
 
 TEST_CASE("golden: a damaged config stops check and export with exit 4 naming the config") {
-  for (const auto& golden : all_goldens()) {
+  for (const auto& golden : plaintext_goldens()) {
     for (const bool in_first_line : {true, false}) {
       INFO("golden " << golden.name
                      << ", damaged: " << (in_first_line ? "first line" : "a digit of the chunk-id secret"));
@@ -388,4 +412,50 @@ TEST_CASE("golden: v2/ca is format 2 with a dictionary its pages use, and a dama
   require_integrity_failure(copy.cv("check --read-data"), dictionaries.front());
   const auto failures = exports_never_wrong(copy);
   CHECK(failures.size() == copy.golden().snapshots.size());
+}
+
+// Repository format 3 (issue 17): every object sealed. The golden opens with either of its key
+// slots (the passphrase, the key file beside it) and not without one; a flipped byte in the
+// middle of any sealed object fails check --read-data with exit 4 naming the object, and no
+// export writes wrong bytes.
+TEST_CASE("golden: an encrypted golden opens with each of its keys, and damage to any sealed object is named") {
+  const auto goldens = encrypted_goldens();
+  REQUIRE_FALSE(goldens.empty());  // v3/ca at least
+  for (const auto& golden : goldens) {
+    INFO("golden " << golden.name);
+    {
+      GoldenCopy copy(golden);
+      const std::string repo = " --repo " + quoted(copy.repo().string());
+      const auto with_key_file = run("CERTVAULT_PASSWORD= " + quoted(certvault_binary().string()) + " check" + repo +
+                                     " --key-file " + quoted((golden.folder / "golden.key").string()));
+      INFO(with_key_file.output);
+      CHECK(with_key_file.exit_code == 0);
+      const auto without_key =
+          run("CERTVAULT_PASSWORD= " + quoted(certvault_binary().string()) + " snapshots" + repo + " < /dev/null");
+      CHECK(without_key.exit_code == 9);
+    }
+    for (const std::string folder : {"packs/", "recipes/", "snapshots/", "dicts/"}) {
+      GoldenCopy copy(golden);
+      const auto object = copy.objects(folder).front();
+      INFO("damaged " << object);
+      copy.flip_byte(object, fs::file_size(copy.file(object)) / 2);
+      require_integrity_failure(copy.cv("check --read-data"), object);
+      exports_never_wrong(copy);
+    }
+    // Records no restore reads (verification outcomes, truncation history): a warning naming them.
+    for (const std::string folder : {"outcomes/", "truncations/"}) {
+      GoldenCopy copy(golden);
+      const auto object = copy.objects(folder).front();
+      INFO("damaged " << object);
+      copy.flip_byte(object, fs::file_size(copy.file(object)) / 2);
+      const auto checked = copy.cv("check --read-data");
+      INFO(checked.output);
+      CHECK(checked.exit_code == 0);
+      CHECK(contains(checked.output, "warning"));
+      CHECK(contains(checked.output, object));
+    }
+    GoldenCopy copy(golden);
+    copy.flip_byte("config", 0);
+    require_integrity_failure(copy.cv("check"), copy.file("config").string());
+  }
 }

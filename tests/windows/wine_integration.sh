@@ -5,7 +5,9 @@
 #   compared byte for byte with the CA's files; a restore through the API, casim verify after
 #   recovery, and certvault.exe verify (a scratch restore through casim.exe); a repository deeper
 #   than MAX_PATH; a stale lock record; the recovery set's configuration key read from wine's
-#   registry and round-tripped through reg import. Then the repository format across systems: a repository
+#   registry and round-tripped through reg import; a DPAPI-sealed key file; backup --with-key
+#   refused into a plaintext repository and a key wine cannot export recorded. Then the
+#   repository format across systems: a repository
 #   written by certvault.exe is read by the Linux build and one written by the Linux build is read
 #   by certvault.exe, each export compared byte for byte with the other system's.
 #   tests/windows/wine_integration.sh WINDOWS_BUILD_DIR LINUX_BUILD_DIR
@@ -187,6 +189,54 @@ else
 fi
 # The CA certificate is not in wine's machine store and there is no CAPolicy.inf: both are notes.
 [[ $out == *"not stored"* ]] || fail "the backup did not note the CA certificate missing from the store: $out"
+
+step "a key file sealed with DPAPI for this account (key add --dpapi) opens the repository; a changed one does not"
+cv_win key add --repo "$(win "$repo")" --dpapi --new-key-file "$(win "$work/task.key")" >/dev/null
+head -n 1 "$work/task.key" | tr -d '\r' | grep -qx 'certvault DPAPI key file v1' ||
+  fail "key add --dpapi wrote no DPAPI key file ($work/task.key)"
+grep -qE '^[0-9a-f]{64}$' "$work/task.key" && fail "the DPAPI key file holds a plain 64-hex key"
+out=$(CERTVAULT_PASSWORD='' cv_win snapshots --repo "$(win "$repo")" --key-file "$(win "$work/task.key")")
+[[ $out == *"snapshots"* ]] || fail "certvault.exe did not open the repository with its DPAPI key file: $out"
+awk 'NR == 2 { c = substr($0, 41, 1); $0 = substr($0, 1, 40) (c == "0" ? "1" : "0") substr($0, 42) } 1' \
+  "$work/task.key" >"$work/changed.key"
+if CERTVAULT_PASSWORD='' timeout 300 wine64 "$work/bin/certvault.exe" snapshots --repo "$(win "$repo")" \
+  --key-file "$(win "$work/changed.key")" >/dev/null 2>&1; then
+  fail "certvault.exe opened the repository with a changed DPAPI key file"
+fi
+set +e
+linux_out=$(CERTVAULT_PASSWORD='' cv_linux snapshots --repo "$repo" --key-file "$work/task.key" 2>&1)
+linux_rc=$?
+set -e
+[ "$linux_rc" -eq 2 ] && [[ $linux_out == *DPAPI* ]] ||
+  fail "the Linux build did not refuse the DPAPI key file clearly (exit $linux_rc): $linux_out"
+echo "   sealed for this account, opened, a changed copy refused; the Linux build names it a DPAPI key file"
+echo "   (wine cannot show: another account or machine failing to open it; wine's DPAPI is not Windows')"
+
+step "--with-key under wine: refused into a plaintext repository (exit 6); a key it cannot export is recorded, not a failure"
+# Wine's machine store holds no CA certificate, so PFXExportCertStoreEx and the providers' export
+# policies cannot run here (docs/windows.md): this shows the refusal and the record only.
+printf 'p12 passphrase\n' >"$work/p12-passphrase"
+cv_win init --repo "$(win "$work/plain-repo")" --insecure-no-encryption >/dev/null
+set +e
+out=$(timeout 300 wine64 "$work/bin/certvault.exe" backup --repo "$(win "$work/plain-repo")" --server "$(win "$ca")" \
+  --type full --with-key --key-password-file "$(win "$work/p12-passphrase")" 2>&1)
+code=$?
+set -e
+[ "$code" -eq 6 ] || fail "backup --with-key into a plaintext repository exited $code, not 6: $out"
+[[ $out == *"refusing --with-key"* ]] || fail "the refusal does not say why: $out"
+[[ $(cv_win snapshots --repo "$(win "$work/plain-repo")") == *"0 snapshots"* ]] ||
+  fail "the refused backup left a snapshot in the plaintext repository"
+echo "   plaintext repository: exit 6, nothing backed up"
+out=$(cv_win backup --repo "$(win "$repo")" --server "$(win "$ca")" --type full --with-key \
+  --key-password-file "$(win "$work/p12-passphrase")" --json 2>&1)
+[[ $out == *'"stored": false'* ]] || fail "backup --with-key --json does not say the key was not stored: $out"
+# Wine's prefix has no machine "My" store at all: CertOpenStore names it, with its HRESULT.
+[[ $out == *"the CA's private key was not exported: CertOpenStore(LocalMachine"* ]] ||
+  fail "the key's note does not say why the key was not exported: $out"
+out=$(cv_win show latest --repo "$(win "$repo")")
+[[ $out == *"missing files:"*"Config/"*".p12: the CA's private key was not exported"* ]] ||
+  fail "show does not list the key as a missing file: $out"
+echo "   encrypted repository: key not found in wine's store, recorded as Config/<CA>.p12 missing, exit 0"
 
 step "certvault.exe reads a repository the Linux build wrote"
 linux_ca=$work/linux-ca

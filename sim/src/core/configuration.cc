@@ -8,6 +8,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "core/ca_key.h"
 #include "core/file_layer.h"
 #include "core/sim_error.h"
 #include "core/utf.h"
@@ -45,6 +46,8 @@ void write_configuration(const CaLayout& layout, const std::string& ca_name) {
   const auto store = layout.state_dir / "store";
   files::create_directories(store);
   files::write_bytes(store / (hash + ".cer"), der);
+  // The certificate's key beside it, as the store links a certificate to its key (ca_key.h).
+  write_ca_key(layout, hash, XXH64(der.data(), der.size(), 0));
 
   const std::string certlog = path_to_utf8(layout.certlog);
   const std::string certenroll = path_to_utf8(layout.certenroll);

@@ -198,6 +198,9 @@ class Catalog {
   // Repository settings (id, keys in hex, chunk parameters, ...).
   void set_setting(const std::string& key, const std::string& value);
   std::optional<std::string> setting(const std::string& key) const;
+  // Deletes a setting (absent: nothing to do). The open compares only the settings the catalog has,
+  // so `migrate --encrypt` removes those that change before it switches the config.
+  void remove_setting(const std::string& key);
 
   // Chunk index.
   std::optional<ChunkLocation> find_chunk(const ChunkId& id) const;

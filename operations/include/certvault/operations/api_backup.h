@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "certvault/operations/log_chain.h"
+#include "certvault/operations/recovery_set.h"
 
 namespace certvault {
 
@@ -46,6 +47,10 @@ struct ApiBackupOptions {
   std::chrono::seconds full_every = std::chrono::hours(24 * 7);
   bool keep_logs = false;
   bool with_config = true;  // a full also stores the recovery set under Config/ (recovery_set.h)
+  // Set (--with-key): a full also stores the CA's private key as Config/<CA>.p12 protected by this
+  // passphrase. Refused (ErrorKind::kRefused, before the CA is asked) unless the repository is
+  // encrypted; a key that cannot be exported is recorded in the snapshot as a missing file.
+  std::optional<std::string> key_passphrase;
   std::vector<std::string> tags;
   uint32_t read_buffer_bytes = 1u << 20;                   // chosen by `certvault-bench api` (see docs/benchmarks.md)
   std::function<void(const BackupProgress&)> on_progress;  // called at most every ~100 ms
@@ -65,6 +70,7 @@ struct ApiBackupResult {
   std::vector<std::string> missing_dynamic_files;  // "path: reason"
   std::vector<std::string> recovery_set;           // Config/... files stored (fulls with with_config)
   std::vector<std::string> recovery_set_notes;     // what of the recovery set is missing, and why
+  std::optional<KeyNotStored> key_not_stored;      // with key_passphrase: the key was not exported
   bool logs_truncated = false;
   std::string truncation_error;  // set when the truncation after commit failed
   // Set when CertSrvBackupEnd failed after the commit: the snapshot is safe, but the CA did not

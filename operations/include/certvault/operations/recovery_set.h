@@ -9,12 +9,21 @@
 //   - Config/CAPolicy.inf: %windir%\CAPolicy.inf when present;
 //   - Config/<thumbprint>.cer: each CA certificate CACertHash names, DER, from the machine's "My"
 //     store.
+//   - Config/templates.txt: for an enterprise CA, the certificate templates it publishes (one name a
+//     line), as the CA answers for its CertificateTemplates property (CR_PROP_TEMPLATES);
+//   - Config/<CA>.p12, only when asked (RecoverySetRequest::key_passphrase): the CA's private keys
+//     with the certificates CACertHash names, PKCS#12 protected by that passphrase, exported
+//     through CryptoAPI/CNG (PFXExportCertStoreEx) on Windows, from the simulated CA's key model
+//     (OpenSSL's PKCS12_create) elsewhere. Callers put it only into an encrypted repository.
 // What cannot be read (no key, a certificate missing from the store, no CAPolicy.inf) is a note,
-// never an error: the database backup does not depend on it. format_reg_file() is pure.
-// The CA's private key is not part of it (it needs an encrypted repository: issue 17).
+// never an error: the database backup does not depend on it. A key asked for but not stored is
+// also `key_not_stored`, which the backup records in the snapshot; `not_exportable` when the key
+// exists but its provider refuses to export it (an HSM, a non-exportable KSP key): only the HSM
+// vendor's procedure backs such a key up. format_reg_file() is pure.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,11 +67,28 @@ struct RecoverySetFile {
   std::string origin;  // where it was read, for the MANIFEST and show
 };
 
+struct RecoverySetRequest {
+  std::string ca_name;  // names Config/<CA>.p12 (the API's answer); empty: the configuration's Active
+  std::optional<std::string> key_passphrase;  // set: export the CA's private key as Config/<CA>.p12
+};
+
+struct KeyNotStored {
+  std::string path;             // "Config/<CA>.p12"
+  std::string reason;           // what failed and why, and what to do about it
+  bool not_exportable = false;  // the provider refuses to export it (HSM, non-exportable key)
+};
+
 struct RecoverySet {
   std::vector<RecoverySetFile> files;
   std::vector<std::string> notes;  // what is missing and why
+  std::optional<KeyNotStored> key_not_stored;
 };
 
-RecoverySet read_recovery_set(const std::string& server);
+RecoverySet read_recovery_set(const std::string& server, const RecoverySetRequest& request = {});
+
+// The sentence show, status and backup print for a key that was not exported.
+inline constexpr const char* kHsmProcedure =
+    "the CA's private key must be backed up with the HSM vendor's procedure (or the key storage provider's "
+    "own export tool)";
 
 }  // namespace certvault

@@ -17,6 +17,10 @@
 //   snapshot is older than warn_age or a truncation failure is open; else OK. Each reason is one
 //   sentence naming the snapshot. The repository's verdict is the worst series' verdict;
 //   CRITICAL when there is no series at all (or none named `source`).
+// - Per CA series, `ca_key`: when the full its chain restores from records the CA's private key as
+//   not stored (backup --with-key on a key that cannot be exported, e.g. an HSM's), that sentence,
+//   which says the key must be backed up with the HSM vendor's procedure. It does not change the
+//   verdict: it is a fact of the CA, not a fault of the backup, and it stays for as long as it holds.
 // - Damaged outcome objects are skipped and named in `problems` (they do not change the verdict).
 #pragma once
 
@@ -76,6 +80,7 @@ struct SeriesStatus {
   ChainStatus chain;
   std::optional<OutcomeRecord> last_verification;
   std::vector<catalog::TruncationRecord> open_truncation_failures;
+  std::string ca_key;                 // set: the last full records the CA's key as not stored, and why
   std::vector<SnapshotPoint> recent;  // the last `recent` snapshots, oldest first
   uint64_t added_bytes_total = 0;     // pack bytes its kept snapshots added
   Verdict verdict = Verdict::kOk;

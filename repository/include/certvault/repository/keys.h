@@ -36,6 +36,9 @@ KdfParams default_kdf_params();
 struct Credentials {
   std::optional<std::string> passphrase;
   std::optional<std::filesystem::path> key_file;
+  // A key file created for a new slot is sealed with Windows DPAPI for the account running this
+  // process (create_key_file); Error(kUsage) where there is no DPAPI.
+  bool protect_new_key_file_with_dpapi = false;
   std::string passphrase_origin;  // for messages: "CERTVAULT_PASSWORD", "--password-file F", "the prompt"
   // Asked for a passphrase when neither is given and a key is needed (the CLI's prompt on a TTY).
   std::function<std::string()> prompt;
@@ -48,8 +51,10 @@ struct Credentials {
 };
 
 // Creates a key file (32 random bytes as 64 hex digits and a newline, mode 0600); refuses an
-// existing file (kRefused).
-void create_key_file(const std::filesystem::path& path);
+// existing file (kRefused). With `protect_with_dpapi` the bytes are sealed with Windows DPAPI for
+// the account running this process (docs/format.md §8.2): only that account on this machine
+// opens the file. A key file of either form is read wherever a key file is accepted.
+void create_key_file(const std::filesystem::path& path, bool protect_with_dpapi = false);
 
 struct KeySlotInfo {
   std::string id;    // 16 hex digits
