@@ -364,8 +364,8 @@ class Catalog {
 // The chunk rows of many packs from one scan of the chunk index, sorted by (pack id, offset) and
 // handed out a pack at a time. Schema 4 has no index by pack (it cost 26 bytes a chunk), so a query
 // per pack would scan every chunk row per pack; this scans once, however many packs are asked for.
-// SQLite sorts in its temp store (disk beyond a few MiB), so memory stays flat; the sort is done
-// at the first call, so the caller may change the catalog between calls (prune does).
+// SQLite sorts in its temp store (disk beyond a few MiB), so memory stays flat; the constructor
+// completes the sort, so the caller may change the catalog between calls (prune does).
 class PackChunks {
  public:
   struct Row {
