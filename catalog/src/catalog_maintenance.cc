@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "certvault/catalog/catalog.h"
+#include "pack_choice.h"
 #include "row_readers.h"
 #include "statement.h"
 
@@ -111,11 +112,14 @@ uint64_t Catalog::delete_dead_recipes() {
 }
 
 std::vector<Catalog::PackUsage> Catalog::pack_usage() const {
+  // One scan of the chunk index grouped by pack, then joined to the packs (no index by pack).
   Statement statement(db_,
-                      "SELECT p.id, p.name, p.size, p.entry_count, p.created_unix, COUNT(c.id), COUNT(l.id), "
-                      "COALESCE(SUM(CASE WHEN l.id IS NOT NULL THEN c.stored_size ELSE 0 END), 0) "
-                      "FROM packs p LEFT JOIN chunks c ON c.pack_id = p.id "
-                      "LEFT JOIN temp.live_chunks l ON l.id = c.id GROUP BY p.id ORDER BY p.id");
+                      "SELECT p.id, p.name, p.size, p.entry_count, p.created_unix, COALESCE(u.chunks, 0), "
+                      "COALESCE(u.live, 0), COALESCE(u.live_bytes, 0) FROM packs p LEFT JOIN ("
+                      "SELECT c.pack_id AS pack_id, COUNT(*) AS chunks, COUNT(l.id) AS live, "
+                      "SUM(CASE WHEN l.id IS NOT NULL THEN c.stored_size ELSE 0 END) AS live_bytes "
+                      "FROM chunks c LEFT JOIN temp.live_chunks l ON l.id = c.id GROUP BY c.pack_id) u "
+                      "ON u.pack_id = p.id ORDER BY p.id");
   std::vector<PackUsage> usage;
   while (statement.step()) {
     PackUsage pack;
@@ -129,54 +133,53 @@ std::vector<Catalog::PackUsage> Catalog::pack_usage() const {
   return usage;
 }
 
-std::vector<ChunkLocation> Catalog::live_chunks_in_pack(int64_t pack_id) const {
-  Statement statement(db_,
-                      "SELECT c.id, c.pack_id, c.offset, c.stored_size, c.raw_size, c.flags FROM chunks c "
-                      "JOIN temp.live_chunks l ON l.id = c.id WHERE c.pack_id = ? ORDER BY c.offset");
-  statement.bind_int64(1, pack_id);
-  std::vector<ChunkLocation> chunks;
-  while (statement.step()) chunks.push_back(read_location(statement));
-  return chunks;
-}
-
-std::vector<ChunkLocation> Catalog::chunks_in_pack(int64_t pack_id) const {
-  Statement statement(db_,
-                      "SELECT id, pack_id, offset, stored_size, raw_size, flags FROM chunks WHERE pack_id = ? "
-                      "ORDER BY offset");
-  statement.bind_int64(1, pack_id);
-  std::vector<ChunkLocation> chunks;
-  while (statement.step()) chunks.push_back(read_location(statement));
-  return chunks;
+void Catalog::delete_packs(const std::vector<int64_t>& pack_ids) {
+  if (pack_ids.empty()) return;
+  constexpr const char* kChoice = "doomed_packs";
+  Transaction transaction(db_, "delete packs");
+  choose_packs(db_, kChoice, pack_ids);
+  execute(db_, std::string("DELETE FROM chunks WHERE pack_id IN (SELECT id FROM temp.") + kChoice + ")",
+          "delete the chunk rows of " + std::to_string(pack_ids.size()) + " packs");
+  execute(db_, std::string("DELETE FROM packs WHERE id IN (SELECT id FROM temp.") + kChoice + ")",
+          "delete " + std::to_string(pack_ids.size()) + " pack rows");
+  forget_pack_choice(db_, kChoice);
+  transaction.commit();
 }
 
 void Catalog::replace_packs(const std::vector<int64_t>& old_pack_ids, const std::vector<PackRecord>& new_packs,
-                            const std::vector<ChunkLocation>& moved_chunks) {
+                            const std::vector<ChunkLocation>& moved_chunks,
+                            const std::vector<ChunkId>& dropped_chunks) {
   Transaction transaction(db_, "replace packs");
   std::vector<int64_t> new_ids;
   for (const auto& pack : new_packs) new_ids.push_back(insert_pack_row(pack));
   Statement move(db_,
-                 "UPDATE chunks SET pack_id = ?, offset = ?, stored_size = ?, raw_size = ?, flags = ? WHERE id = ?");
+                 "UPDATE chunks SET pack_id = ?, offset = ?, stored_size = ?, raw_size = ?, flags = ?, "
+                 "dictionary_number = ? WHERE id = ?");
   for (const auto& chunk : moved_chunks) {
     if (chunk.pack_id < 0 || static_cast<size_t>(chunk.pack_id) >= new_ids.size()) {
       throw CatalogError(ErrorKind::kInternal, "catalog: replace packs: chunk " + hex_of(chunk.id) +
                                                    " names new pack index " + std::to_string(chunk.pack_id) + " of " +
                                                    std::to_string(new_ids.size()));
     }
+    const int64_t number = dictionary_number(chunk.dictionary);
     move.reset();
     move.bind_int64(1, new_ids[static_cast<size_t>(chunk.pack_id)])
         .bind_int64(2, static_cast<int64_t>(chunk.offset))
         .bind_int64(3, chunk.stored_size)
         .bind_int64(4, chunk.raw_size)
-        .bind_int64(5, flags_column(chunk))
-        .bind_blob(6, chunk.id);
+        .bind_int64(5, chunk.flags)
+        .bind_int64(6, number)
+        .bind_blob(7, chunk.id);
     move.run();
   }
-  Statement delete_chunks(db_, "DELETE FROM chunks WHERE pack_id = ?");
+  Statement drop_chunk(db_, "DELETE FROM chunks WHERE id = ?");
+  for (const auto& id : dropped_chunks) {
+    drop_chunk.reset();
+    drop_chunk.bind_blob(1, id);
+    drop_chunk.run();
+  }
   Statement delete_pack(db_, "DELETE FROM packs WHERE id = ?");
   for (const int64_t id : old_pack_ids) {
-    delete_chunks.reset();
-    delete_chunks.bind_int64(1, id);
-    delete_chunks.run();
     delete_pack.reset();
     delete_pack.bind_int64(1, id);
     delete_pack.run();
@@ -207,12 +210,18 @@ std::vector<std::string> Catalog::dangling_references() const {
   }
   {
     Statement statement(db_,
-                        "SELECT c.id, c.flags >> 16 FROM chunks c LEFT JOIN dictionaries d ON d.id = c.flags >> 16 "
-                        "WHERE c.flags >= 65536 AND d.id IS NULL LIMIT " +
+                        "SELECT c.id, c.dictionary_number, n.id FROM chunks c "
+                        "LEFT JOIN dictionary_numbers n ON n.number = c.dictionary_number "
+                        "LEFT JOIN dictionaries d ON d.id = n.id WHERE c.dictionary_number != 0 AND d.id IS NULL "
+                        "LIMIT " +
                             std::to_string(kLimit));
     while (statement.step()) {
-      problems.push_back("chunk " + hex_of(statement.column_blob(0)) + " was compressed with dictionary " +
-                         std::to_string(statement.column_int64(1)) + ", but no such dictionary is in the catalog");
+      const std::string chunk = "chunk " + hex_of(statement.column_blob(0));
+      problems.push_back(statement.column_is_null(2)
+                             ? chunk + " names dictionary number " + std::to_string(statement.column_int64(1)) +
+                                   ", which the catalog's dictionary_numbers do not map to a dictionary"
+                             : chunk + " was compressed with dictionary " + std::to_string(statement.column_int64(2)) +
+                                   ", but no such dictionary is in the catalog");
     }
   }
   {

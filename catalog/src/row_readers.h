@@ -26,23 +26,24 @@ std::array<uint8_t, N> blob_array(const Statement& statement, int column, const 
   return out;
 }
 
-// Columns first..first+4: pack_id, offset, stored_size, raw_size, flags.
+// The columns of a chunk location, from `kChunkRows`: the dictionary's zstd id comes from its
+// catalog-local number (schema 4), 0 when the chunk has none.
+inline constexpr const char* kLocationColumns =
+    "c.pack_id, c.offset, c.stored_size, c.raw_size, c.flags, COALESCE(n.id, 0)";
+inline constexpr const char* kChunkRows =
+    " FROM chunks c LEFT JOIN dictionary_numbers n ON n.number = c.dictionary_number ";
+
+// Columns first..first+5: kLocationColumns.
 inline void read_location_fields(const Statement& statement, int first, ChunkLocation& location) {
   location.pack_id = statement.column_int64(first);
   location.offset = static_cast<uint64_t>(statement.column_int64(first + 1));
   location.stored_size = static_cast<uint32_t>(statement.column_int64(first + 2));
   location.raw_size = static_cast<uint32_t>(statement.column_int64(first + 3));
-  const auto flags = static_cast<uint64_t>(statement.column_int64(first + 4));
-  location.flags = static_cast<uint16_t>(flags & 0xffff);  // bits 16..47: the dictionary (schema 3)
-  location.dictionary = static_cast<uint32_t>(flags >> 16);
+  location.flags = static_cast<uint16_t>(statement.column_int64(first + 4));
+  location.dictionary = static_cast<uint32_t>(statement.column_int64(first + 5));
 }
 
-// The `flags` column of a chunk row: the entry flags in bits 0..15, the dictionary id in 16..47.
-inline int64_t flags_column(const ChunkLocation& location) {
-  return static_cast<int64_t>((uint64_t{location.dictionary} << 16) | location.flags);
-}
-
-// Columns 0..5: id, pack_id, offset, stored_size, raw_size, flags.
+// Columns 0..6: c.id, then kLocationColumns.
 inline ChunkLocation read_location(const Statement& statement) {
   ChunkLocation location;
   location.id = blob_array<16>(statement, 0, "chunk id");

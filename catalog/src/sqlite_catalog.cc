@@ -44,14 +44,16 @@ void leave_wal_mode(sqlite3* db, const std::filesystem::path& path) {
 
 struct Catalog::Statements {
   explicit Statements(sqlite3* db)
-      : find_chunk(db, "SELECT pack_id, offset, stored_size, raw_size, flags FROM chunks WHERE id = ?"),
+      : find_chunk(db, std::string("SELECT ") + kLocationColumns + kChunkRows + "WHERE c.id = ?"),
         has_chunk(db, "SELECT 1 FROM chunks WHERE id = ?"),
         find_recipe(db, "SELECT base, depth, chunk_count, logical_size, body FROM recipes WHERE id = ?"),
         has_recipe(db, "SELECT 1 FROM recipes WHERE id = ?"),
         insert_pack(db, "INSERT INTO packs(name, size, entry_count, created_unix) VALUES (?, ?, ?, ?)"),
         insert_chunk(db,
-                     "INSERT OR IGNORE INTO chunks(id, pack_id, offset, stored_size, raw_size, flags) "
-                     "VALUES (?, ?, ?, ?, ?, ?)"),
+                     "INSERT OR IGNORE INTO chunks(id, pack_id, offset, stored_size, raw_size, flags, "
+                     "dictionary_number) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+        find_dictionary_number(db, "SELECT number FROM dictionary_numbers WHERE id = ?"),
+        insert_dictionary_number(db, "INSERT INTO dictionary_numbers(id) VALUES (?)"),
         insert_recipe(db,
                       "INSERT OR IGNORE INTO recipes(id, base, depth, chunk_count, logical_size, body) "
                       "VALUES (?, ?, ?, ?, ?, ?)"),
@@ -66,8 +68,9 @@ struct Catalog::Statements {
                     "INSERT INTO files(snapshot_id, seq, path, role, type_code, api_path, size, digest, recipe, "
                     "log_generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         insert_missing(db, "INSERT INTO missing_files(snapshot_id, path, reason) VALUES (?, ?, ?)") {}
-  Statement find_chunk, has_chunk, find_recipe, has_recipe, insert_pack, insert_chunk, insert_recipe, insert_snapshot,
-      insert_tag, insert_map_entry, insert_file, insert_missing;
+  Statement find_chunk, has_chunk, find_recipe, has_recipe, insert_pack, insert_chunk, find_dictionary_number,
+      insert_dictionary_number, insert_recipe, insert_snapshot, insert_tag, insert_map_entry, insert_file,
+      insert_missing;
 };
 
 std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path) {
@@ -180,7 +183,7 @@ std::vector<PackRecord> Catalog::packs() const {
 }
 
 void Catalog::for_each_chunk(const std::function<void(const ChunkLocation&)>& visit) const {
-  Statement statement(db_, "SELECT id, pack_id, offset, stored_size, raw_size, flags FROM chunks");
+  Statement statement(db_, std::string("SELECT c.id, ") + kLocationColumns + kChunkRows);
   while (statement.step()) visit(read_location(statement));
 }
 
@@ -278,6 +281,7 @@ int64_t Catalog::insert_pack_row(const PackRecord& pack) {
 }
 
 void Catalog::insert_chunk_row(const ChunkLocation& chunk, int64_t pack_id) {
+  const int64_t number = dictionary_number(chunk.dictionary);
   auto& statement = statements_->insert_chunk;
   statement.reset();
   statement.bind_blob(1, chunk.id)
@@ -285,8 +289,26 @@ void Catalog::insert_chunk_row(const ChunkLocation& chunk, int64_t pack_id) {
       .bind_int64(3, static_cast<int64_t>(chunk.offset))
       .bind_int64(4, chunk.stored_size)
       .bind_int64(5, chunk.raw_size)
-      .bind_int64(6, flags_column(chunk));
+      .bind_int64(6, chunk.flags)
+      .bind_int64(7, number);
   statement.run();
+}
+
+// Numbered on first use, inside the caller's transaction: a chunk row is written before its
+// dictionary's row (which commit_snapshot adds last), so the number cannot live in `dictionaries`.
+int64_t Catalog::dictionary_number(uint32_t dictionary) {
+  if (dictionary == 0) return 0;
+  {
+    auto& find = statements_->find_dictionary_number;
+    const ResetOnExit reset(find);
+    find.bind_int64(1, dictionary);
+    if (find.step()) return find.column_int64(0);
+  }
+  auto& insert = statements_->insert_dictionary_number;
+  insert.reset();
+  insert.bind_int64(1, dictionary);
+  insert.run();
+  return sqlite3_last_insert_rowid(db_);
 }
 
 void Catalog::stage_pack(const PackRecord& pack, const std::vector<ChunkLocation>& chunks) try {
@@ -504,7 +526,7 @@ void Catalog::begin_rebuild() {
   try {
     // Children before parents, so that no foreign key is violated on the way.
     for (const char* table : {"missing_files", "files", "restore_map", "snapshot_tags", "snapshots", "recipes",
-                              "chunks", "packs", "dictionaries"}) {
+                              "chunks", "packs", "dictionaries", "dictionary_numbers"}) {
       execute(db_, std::string("DELETE FROM ") + table, std::string("rebuild: clear ") + table);
     }
   } catch (...) {
@@ -565,7 +587,10 @@ std::optional<DictionaryRecord> Catalog::latest_dictionary(const std::string& ro
 }
 
 std::vector<uint32_t> Catalog::dictionaries_in_use() const {
-  Statement statement(db_, "SELECT DISTINCT flags >> 16 FROM chunks WHERE flags >= 65536 ORDER BY 1");
+  // One scan of the chunk index; a number is a primary-key lookup in a table of a few rows.
+  Statement statement(db_,
+                      "SELECT DISTINCT n.id FROM chunks c JOIN dictionary_numbers n ON n.number = c.dictionary_number "
+                      "WHERE c.dictionary_number != 0 ORDER BY 1");
   std::vector<uint32_t> ids;
   while (statement.step()) ids.push_back(static_cast<uint32_t>(statement.column_int64(0)));
   return ids;

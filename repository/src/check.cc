@@ -160,10 +160,12 @@ class Checker {
   }
 
   void check_packs() {
+    catalog::PackChunks rows(catalog_, {}, false);  // every pack's rows from one scan, in pack id order
     for (const auto& pack : catalog_.packs()) {
       ++report_.packs;
       pack_names_[pack.id] = pack.name;
-      const auto chunks = catalog_.chunks_in_pack(pack.id);
+      std::vector<catalog::ChunkLocation> chunks;
+      for (auto& row : rows.next(pack.id)) chunks.push_back(row.location);
       report_.chunks += chunks.size();
       if (!objects_.exists(pack.name)) {
         problem(fmt::format("pack {} is missing: its {} indexed chunks cannot be read", pack.name, chunks.size()));

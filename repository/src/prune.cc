@@ -175,7 +175,7 @@ class Pruner {
     report_.packs_deleted = ids.size();
     if (dry_ || ids.empty()) return;
     progress(fmt::format("deleting {} packs with no live chunk", ids.size()));
-    catalog_.replace_packs(ids, {}, {});
+    catalog_.delete_packs(ids);
     for (const auto& name : names) objects_.remove(name);
   }
 
@@ -193,6 +193,16 @@ class Pruner {
   // it has.
   void repack(const std::vector<catalog::Catalog::PackUsage>& usage) {
     const uint64_t target = repository_.config().pack_target_bytes;
+    // The rows of every pack to repack, from one scan of the chunk index (it has no index by pack).
+    std::optional<catalog::PackChunks> rows;
+    if (!dry_) {
+      std::vector<int64_t> ids;
+      for (const auto& pack : usage) {
+        if (needs_repack(pack)) ids.push_back(pack.pack.id);
+      }
+      if (ids.empty()) return;
+      rows.emplace(catalog_, ids, true);
+    }
     for (const auto& pack : usage) {
       if (!needs_repack(pack)) continue;
       if (dry_) {
@@ -211,7 +221,7 @@ class Pruner {
             objects_, pack::new_pack_name(), repository_.uses_dictionaries() ? pack::kVersion2 : pack::kVersion1);
         progress(fmt::format("repacking into {}", writer_->name()));
       }
-      copy_live_chunks(pack.pack);
+      copy_live_chunks(pack.pack, rows->next(pack.pack.id));
       ++report_.packs_repacked;
       report_.chunks_removed += pack.chunks - pack.live_chunks;
       group_.push_back(pack.pack);
@@ -257,9 +267,17 @@ class Pruner {
 
   // Copies the live chunks of `old_pack` into the open writer, verifying each
   // entry on the way: a damaged chunk must stop prune, not be copied along.
-  void copy_live_chunks(const catalog::PackRecord& old_pack) {
+  // Every row of `old_pack` goes: a live one moves to the new pack, a dead one is dropped with it.
+  void copy_live_chunks(const catalog::PackRecord& old_pack, const std::vector<catalog::PackChunks::Row>& rows) {
     constexpr uint64_t kReadBytes = 4u << 20;
-    const auto chunks = catalog_.live_chunks_in_pack(old_pack.id);
+    std::vector<catalog::ChunkLocation> chunks;
+    for (const auto& row : rows) {
+      if (row.live) {
+        chunks.push_back(row.location);
+      } else {
+        dropped_.push_back(row.location.id);
+      }
+    }
     size_t first = 0;
     while (first < chunks.size()) {
       // A run of adjacent entries, read with one I/O.
@@ -334,13 +352,14 @@ class Pruner {
     record.created_unix = now_unix();
     std::vector<int64_t> old_ids;
     for (const auto& pack : group_) old_ids.push_back(pack.id);
-    catalog_.replace_packs(old_ids, {record}, moved_);
+    catalog_.replace_packs(old_ids, {record}, moved_, dropped_);
     for (const auto& pack : group_) objects_.remove(pack.name);
     ++report_.packs_written;
     writer_.reset();
     group_.clear();
     group_chunks_ = 0;
     moved_.clear();
+    dropped_.clear();
     space_budget_.reset();
   }
 
@@ -377,6 +396,7 @@ class Pruner {
   std::unique_ptr<pack::PackWriter> writer_;
   std::vector<catalog::PackRecord> group_;  // old packs whose live chunks are in writer_
   std::vector<catalog::ChunkLocation> moved_;
+  std::vector<catalog::ChunkId> dropped_;  // rows of the packs in group_ that are not live
   uint64_t estimated_repack_bytes_ = 0;
   uint64_t group_chunks_ = 0;             // chunk rows of the packs in group_ (live or not)
   std::optional<uint64_t> space_budget_;  // free bytes when the open new pack was begun, if the system says

@@ -58,7 +58,7 @@ struct ChunkLocation {
   uint32_t raw_size = 0;
   uint16_t flags = 0;
   // The zstd dictionary the stored bytes were compressed with (0: none; docs/format.md §5.2).
-  // Stored in the `flags` column's bits 16..47 (schema 3): no column of its own.
+  // Schema 4 stores a catalog-local number for it (table dictionary_numbers), a byte or none.
   uint32_t dictionary = 0;
 };
 
@@ -285,16 +285,18 @@ class Catalog {
   };
   // After compute_live_set(); by pack id.
   std::vector<PackUsage> pack_usage() const;
-  std::vector<ChunkLocation> live_chunks_in_pack(int64_t pack_id) const;  // by offset
-  // One transaction: inserts `new_packs`, points `moved_chunks` (pack_id = index
-  // into new_packs) at them, then deletes every other chunk row of `old_pack_ids`
-  // and those packs' rows.
+  // One transaction: deletes the packs' rows and every chunk row in them, found by one scan of
+  // the chunk index however many packs there are.
+  void delete_packs(const std::vector<int64_t>& pack_ids);
+  // One transaction, without scanning the chunk index: inserts `new_packs`, points `moved_chunks`
+  // (pack_id = index into new_packs) at them, deletes the rows of `dropped_chunks` by id, then the
+  // rows of `old_pack_ids`. Together, moved and dropped chunks must be every row of the old packs
+  // (as PackChunks gave them); a row left out would name a pack that is gone, which check reports.
   void replace_packs(const std::vector<int64_t>& old_pack_ids, const std::vector<PackRecord>& new_packs,
-                     const std::vector<ChunkLocation>& moved_chunks);
+                     const std::vector<ChunkLocation>& moved_chunks, const std::vector<ChunkId>& dropped_chunks);
   void drop_live_set();
   // For check: problems SQL finds by itself, each a complete sentence.
   std::vector<std::string> dangling_references() const;
-  std::vector<ChunkLocation> chunks_in_pack(int64_t pack_id) const;  // by offset
   // Streams every recipe row (body included).
   void for_each_recipe(const std::function<void(const RecipeRecord&)>& visit) const;
   // Files whose recipe is `recipe` or a delta built on it: (snapshot id, file).
@@ -339,6 +341,7 @@ class Catalog {
   explicit Catalog(sqlite3* db, std::filesystem::path path);
   int64_t insert_pack_row(const PackRecord& pack);
   void insert_chunk_row(const ChunkLocation& chunk, int64_t pack_id);
+  int64_t dictionary_number(uint32_t dictionary);  // chunks.dictionary_number of a zstd dictionary id
   void insert_recipe_row(const RecipeRecord& recipe);
   void insert_snapshot_rows(const SnapshotRecord& snapshot, const std::vector<FileRecord>& files,
                             const std::vector<MissingFile>& missing);
@@ -355,6 +358,36 @@ class Catalog {
   sqlite3* db_;
   std::filesystem::path path_;
   std::unique_ptr<Statements> statements_;
+  friend class PackChunks;
+};
+
+// The chunk rows of many packs from one scan of the chunk index, sorted by (pack id, offset) and
+// handed out a pack at a time. Schema 4 has no index by pack (it cost 26 bytes a chunk), so a query
+// per pack would scan every chunk row per pack; this scans once, however many packs are asked for.
+// SQLite sorts in its temp store (disk beyond a few MiB), so memory stays flat; the constructor
+// completes the sort, so the caller may change the catalog between calls (prune does).
+class PackChunks {
+ public:
+  struct Row {
+    ChunkLocation location;
+    bool live = false;  // in the live set (only with `with_liveness`)
+  };
+  // `pack_ids`: the packs wanted, any order; empty: every pack. `with_liveness` needs the live set
+  // of Catalog::compute_live_set().
+  PackChunks(const Catalog& catalog, const std::vector<int64_t>& pack_ids, bool with_liveness);
+  ~PackChunks();
+  PackChunks(const PackChunks&) = delete;
+  PackChunks& operator=(const PackChunks&) = delete;
+  // The rows of `pack_id` by offset. Ask in ascending pack id: the rows of packs passed over are
+  // skipped, and a pack asked for twice, or out of order, has no rows the second time.
+  std::vector<Row> next(int64_t pack_id);
+
+ private:
+  sqlite3* db_;
+  bool with_liveness_;
+  bool chosen_ = false;  // a temp table holds the chosen pack ids
+  std::unique_ptr<Statement> statement_;
+  bool has_row_ = false;  // statement_ is on a row not handed out yet
 };
 
 }  // namespace certvault::catalog
