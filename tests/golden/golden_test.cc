@@ -80,6 +80,12 @@ std::vector<Golden> all_goldens() {
       Golden golden;
       golden.name = utf8(fs::relative(folder.path(), root));
       golden.folder = folder.path();
+      // A golden is committed checkpointed: SQLite leftovers beside its catalog mean something
+      // opened the committed files in place (the goldens are only ever read through copies).
+      for (const char* leftover : {"catalog.db-wal", "catalog.db-shm", "catalog.db-journal"}) {
+        INFO(utf8(folder.path()) << " holds " << leftover);
+        REQUIRE_FALSE(fs::exists(folder.path() / "repo" / leftover));
+      }
       if (fs::exists(folder.path() / "passphrase.txt")) golden.passphrase_file = folder.path() / "passphrase.txt";
       std::ifstream list(folder.path() / "snapshots.txt");
       std::string id, kind;
