@@ -1,5 +1,8 @@
 #include "catalog_test_support.h"
 
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
 #include <cstdio>
 
 namespace catalog_test {
@@ -72,6 +75,18 @@ SnapshotCommit make_commit(uint64_t seed, int64_t created_unix, const std::strin
     commit.files.push_back(file);
   }
   return commit;
+}
+
+int64_t query_int(const std::filesystem::path& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(statement) == SQLITE_ROW);
+  const int64_t value = sqlite3_column_int64(statement, 0);
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return value;
 }
 
 }  // namespace catalog_test

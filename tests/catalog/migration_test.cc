@@ -45,25 +45,13 @@ std::map<ChunkId, Row> schema3_rows(const fs::path& path) {
   return rows;
 }
 
-int64_t count_of(const fs::path& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* statement = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(statement) == SQLITE_ROW);
-  const int64_t value = sqlite3_column_int64(statement, 0);
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return value;
-}
-
 }  // namespace
 
 TEST_CASE("catalog migration: a schema-3 catalog becomes schema 4 in place and keeps every chunk location") {
   certvault_test::TempFolder folder("catalog-migration");
   const auto path = folder / "catalog.db";
   fs::copy_file(fs::path(CERTVAULT_SOURCE_DIR) / "tests/golden/v2/ca/repo/catalog.db", path);
-  REQUIRE(count_of(path, "PRAGMA user_version") == 3);
+  REQUIRE(catalog_test::query_int(path, "PRAGMA user_version") == 3);
   const auto before = schema3_rows(path);
   REQUIRE(before.size() > 100);
   size_t with_dictionary = 0;
@@ -84,9 +72,9 @@ TEST_CASE("catalog migration: a schema-3 catalog becomes schema 4 in place and k
   CHECK(catalog->dangling_references().empty());
   CHECK(catalog->integrity_check() == std::vector<std::string>{"ok"});
   catalog.reset();
-  CHECK(count_of(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'chunks_by_pack'") == 0);
-  CHECK(count_of(path, "SELECT max(version) FROM migrations") == 4);
-  CHECK(count_of(path, "PRAGMA freelist_count") == 0);  // the old table's pages went back (VACUUM)
+  CHECK(catalog_test::query_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'chunks_by_pack'") == 0);
+  CHECK(catalog_test::query_int(path, "SELECT max(version) FROM migrations") == 4);
+  CHECK(catalog_test::query_int(path, "PRAGMA freelist_count") == 0);  // the old table's pages went back (VACUUM)
 }
 
 TEST_CASE("catalog PackChunks: one pass hands out each asked pack's rows by offset, with liveness") {
