@@ -63,18 +63,7 @@ class BackedUpCa {
     for (const auto& entry : std::filesystem::directory_iterator(ca() / "CertLog")) std::filesystem::remove(entry);
   }
 
-  // casim start then casim verify; returns the generation verify compared against.
-  uint32_t recover_and_verify() const {
-    casim("start " + quoted(ca().string()));
-    const auto verify = run(quoted(casim_binary().string()) + " verify " + quoted(ca().string()));
-    INFO(verify.output);
-    REQUIRE(verify.exit_code == 0);
-    // No std::regex: GCC 12 under ASan warns falsely inside it (see tests/CMakeLists.txt).
-    const std::string marker = "ground truth of generation ";
-    const auto at = verify.output.find(marker);
-    REQUIRE(at != std::string::npos);
-    return static_cast<uint32_t>(std::stoul(verify.output.substr(at + marker.size())));
-  }
+  uint32_t recover_and_verify() const { return certvault_test::recover_and_verify(ca()); }
 
   void sql(const std::string& statement) const {
     const auto result = run("sqlite3 " + quoted(Repository::catalog_path(repo()).string()) + " " + quoted(statement));

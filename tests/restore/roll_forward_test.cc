@@ -47,17 +47,7 @@ class LostDatabase {
     std::snprintf(name, sizeof(name), "edb%05X.log", generation);
     return name;
   }
-  // casim start, casim verify: the generation whose ground truth the recovered CA matches.
-  uint32_t recover_and_verify() const {
-    casim("start " + quoted(ca().string()));
-    const auto verify = run(quoted(casim_binary().string()) + " verify " + quoted(ca().string()));
-    INFO(verify.output);
-    REQUIRE(verify.exit_code == 0);
-    const std::string marker = "ground truth of generation ";
-    const auto at = verify.output.find(marker);
-    REQUIRE(at != std::string::npos);
-    return static_cast<uint32_t>(std::stoul(verify.output.substr(at + marker.size())));
-  }
+  uint32_t recover_and_verify() const { return certvault_test::recover_and_verify(ca()); }
 
   uint32_t backup_gen_high = 0;
   uint32_t newest_generation = 0;

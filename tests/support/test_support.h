@@ -76,6 +76,19 @@ inline void casim(const std::string& arguments) {
   REQUIRE(result.exit_code == 0);
 }
 
+// casim start, then casim verify: the generation whose ground truth the recovered CA matches.
+inline uint32_t recover_and_verify(const std::filesystem::path& ca) {
+  casim("start " + quoted(ca.string()));
+  const auto verify = run(quoted(casim_binary().string()) + " verify " + quoted(ca.string()));
+  INFO(verify.output);
+  REQUIRE(verify.exit_code == 0);
+  // No std::regex: GCC 12 under ASan warns falsely inside it (see tests/CMakeLists.txt).
+  const std::string marker = "ground truth of generation ";
+  const auto at = verify.output.find(marker);
+  REQUIRE(at != std::string::npos);
+  return static_cast<uint32_t>(std::stoul(verify.output.substr(at + marker.size())));
+}
+
 inline std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   REQUIRE(in.good());
