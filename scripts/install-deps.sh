@@ -9,6 +9,9 @@ packages=(
   nlohmann-json3-dev libfmt-dev libarchive-dev libsodium-dev
   # The simulated CA's private key as PKCS#12 (backup --with-key off Windows; OpenSSL's libcrypto).
   libssl-dev
+  # S3 repositories (issue 18): HTTP and SigV4 signing through libcurl, XML responses through expat.
+  # The Ceph gateway the s3 tests run against is installed by scripts/ceph-rgw.sh, not here.
+  libcurl4-openssl-dev libexpat1-dev
   sqlite3 tar
   # Tests: esedbinfo reads the simulated CA's database header as an ESE reader does (tests/sim).
   libesedb-utils
