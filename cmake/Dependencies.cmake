@@ -13,6 +13,9 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 # PKCS#12 of the simulated CA's private key (operations/src/ca_key_posix.cc) and the tests that open
 # it: OpenSSL's PKCS12_create, not a hand-written PKCS#12. Windows exports through CryptoAPI instead.
 pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
+# S3 repositories (s3/, issue 18): HTTP with SigV4 signing, and the XML of S3's answers.
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl>=7.75)
+pkg_check_modules(EXPAT REQUIRED IMPORTED_TARGET expat)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(fmt CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)

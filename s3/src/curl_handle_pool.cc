@@ -1,0 +1,57 @@
+#include "curl_handle_pool.h"
+
+#include <sodium.h>
+
+#include "certvault/base/error.h"
+
+namespace certvault::s3 {
+namespace {
+
+// curl_global_init is not thread-safe in libcurl 7.88: once, before the first handle.
+void initialise_libraries() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      throw Error(ErrorKind::kFailure, "S3: libcurl's global initialisation failed");
+    }
+    if (sodium_init() < 0) throw Error(ErrorKind::kFailure, "S3: libsodium's initialisation failed");
+  });
+}
+
+// More idle handles than this are closed: each holds open connections.
+constexpr size_t kMaxIdleHandles = 16;
+
+}  // namespace
+
+CurlHandlePool::CurlHandlePool() { initialise_libraries(); }
+
+CurlHandlePool::~CurlHandlePool() {
+  for (CURL* handle : idle_) curl_easy_cleanup(handle);
+}
+
+CurlHandlePool::Lease CurlHandlePool::borrow() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      CURL* handle = idle_.back();
+      idle_.pop_back();
+      return Lease(*this, handle);
+    }
+  }
+  CURL* handle = curl_easy_init();
+  if (handle == nullptr) throw Error(ErrorKind::kFailure, "S3: libcurl could not create a handle");
+  return Lease(*this, handle);
+}
+
+void CurlHandlePool::give_back(CURL* handle) {
+  {
+    std::lock_guard lock(mutex_);
+    if (idle_.size() < kMaxIdleHandles) {
+      idle_.push_back(handle);
+      return;
+    }
+  }
+  curl_easy_cleanup(handle);
+}
+
+}  // namespace certvault::s3
