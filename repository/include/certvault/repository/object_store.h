@@ -13,7 +13,11 @@
 // - Every failure throws certvault::Error.
 // - Implementations: LocalObjectStore (a folder, every call through the
 //   file-system seam, certvault/base/file_system.h, where tests inject faults
-//   and cut the power), later S3.
+//   and cut the power), and S3ObjectStore (open_s3_object_store: a bucket and
+//   prefix, objects at keys "PREFIX/<name>"; a writer streams a multipart upload
+//   once it passes the multipart threshold, and a writer destroyed without commit
+//   aborts it; remove_temporaries() aborts abandoned multipart uploads; remove()
+//   of an absent object succeeds, as S3's DELETE does).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +27,9 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include "certvault/s3/location.h"
+#include "certvault/s3/options.h"
 
 namespace certvault {
 
@@ -56,5 +63,8 @@ class ObjectStore {
 void validate_object_name(const std::string& name);
 
 std::unique_ptr<ObjectStore> open_local_object_store(const std::filesystem::path& root);
+// Objects in `location`'s bucket under its prefix. Opening sends no request; the first call that
+// does reports an unreachable service or refused credentials.
+std::unique_ptr<ObjectStore> open_s3_object_store(const s3::S3Location& location, const s3::S3Options& options);
 
 }  // namespace certvault

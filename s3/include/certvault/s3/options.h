@@ -41,6 +41,10 @@ struct S3Options {
   std::chrono::seconds connect_timeout{10};
   // A transfer that moves fewer than 1 byte/s for this long is abandoned (and retried).
   std::chrono::seconds stall_timeout{60};
+  // The S3 object store's remove_temporaries() aborts incomplete multipart uploads started longer
+  // ago than this (by the local clock against the service's): a younger one may belong to a writer
+  // still at work on another machine, and an hour is far beyond any clock skew.
+  std::chrono::seconds abandoned_upload_age{3600};
 };
 
 S3Options s3_options_from_environment();
