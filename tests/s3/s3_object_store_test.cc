@@ -129,16 +129,6 @@ TEST_CASE("s3 store: wrong credentials fail at once (no retry), naming the S3 er
                                  Catch::Contains("after 1 attempt"));
 }
 
-TEST_CASE("s3 store: a service that does not answer fails after the retries, saying so") {
-  auto location = gateway_location("p", "http://127.0.0.1:1");  // nothing listens on port 1
-  auto options = gateway_options();
-  options.max_attempts = 3;
-  auto store = open_s3_object_store(location, options);
-  const auto unreachable = error_of([&] { store->exists("x"); });
-  CHECK_THAT(unreachable.what(),
-             Catch::Contains("S3 HEAD") && Catch::Contains("connect") && Catch::Contains("after 3 attempts"));
-}
-
 TEST_CASE("s3 store: more than 1000 objects are listed across pages, from several threads") {
   ScratchStore scratch("pages");
   auto& store = *scratch.store;
