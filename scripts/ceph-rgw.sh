@@ -120,6 +120,10 @@ osd_memory_target = 939524096
 rgw_frontends = beast endpoint=127.0.0.1:$rgw_port
 rgw_data = $state/rgw
 rgw_enable_usage_log = false
+# Removed and overwritten objects' data is reclaimed within a minute, not after two hours: the OSD
+# keeps everything in memory.
+rgw_gc_obj_min_wait = 30
+rgw_gc_processor_period = 30
 EOF
 }
 
