@@ -1,7 +1,5 @@
 #include "curl_handle_pool.h"
 
-#include <sodium.h>
-
 #include "certvault/base/error.h"
 
 namespace certvault::s3 {
@@ -14,7 +12,6 @@ void initialise_libraries() {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
       throw Error(ErrorKind::kFailure, "S3: libcurl's global initialisation failed");
     }
-    if (sodium_init() < 0) throw Error(ErrorKind::kFailure, "S3: libsodium's initialisation failed");
   });
 }
 

@@ -82,7 +82,7 @@ std::string S3Location::key_of(std::string_view name) const {
 
 std::string S3Location::to_string() const {
   return prefix.empty() ? fmt::format("s3:{}/{}", endpoint(), bucket)
-                       : fmt::format("s3:{}/{}/{}", endpoint(), bucket, prefix);
+                        : fmt::format("s3:{}/{}/{}", endpoint(), bucket, prefix);
 }
 
 bool is_s3_location(std::string_view text) { return text.starts_with("s3:"); }
