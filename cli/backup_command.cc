@@ -49,7 +49,7 @@ nlohmann::json key_json(const BackupOptions& options, const ApiBackupResult& res
 
 // Each returns the message of its event (event_log.h): what was backed up, the snapshot, the outcome.
 std::string run_folder_backup(const BackupOptions& options) {
-  auto repository = open_repository(options.repo, LockMode::kExclusive);
+  auto repository = open_repository(options.repo, LockMode::kAppend);
   FolderBackupOptions folder;
   folder.folder = os::path_from_utf8(options.folder);
   folder.tags = options.tags;
@@ -80,7 +80,7 @@ std::string run_folder_backup(const BackupOptions& options) {
 }
 
 std::string run_server_backup(const BackupOptions& options) {
-  auto repository = open_repository(options.repo, LockMode::kExclusive);
+  auto repository = open_repository(options.repo, LockMode::kAppend);
   ApiBackupOptions api;
   api.server = options.server;
   api.library = os::path_from_utf8(options.library);

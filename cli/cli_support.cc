@@ -58,7 +58,7 @@ Credentials new_repository_credentials(const std::string& missing) {
 
 std::unique_ptr<Repository> open_repository(const std::string& path, LockMode mode) {
   // UTF-8, whatever the Windows code page.
-  return Repository::open(os::path_from_utf8(path), mode, warn, credentials());
+  return Repository::open(RepositoryLocation::parse(path), mode, warn, credentials());
 }
 
 void warn_if_not_encrypted(const Repository& repository) {
@@ -66,7 +66,7 @@ void warn_if_not_encrypted(const Repository& repository) {
   // Not "warning:": check's warnings are findings about the repository's state, counted in its summary.
   std::fprintf(stderr,
                "certvault: repository %s is NOT encrypted: anyone who can read its files reads the CA's database\n",
-               os::display(repository.root()).c_str());
+               repository.display_name().c_str());
 }
 
 void run_with_event(event_log::Command command, const std::string& what, const std::function<std::string()>& run) {
@@ -113,7 +113,9 @@ CLI::Option* add_repo_option(CLI::App& command, std::string& repo) {
       ->envname("CERTVAULT_PASSWORD_FILE");
   command.add_option("--key-file", options.key_file, "open an encrypted repository with this key file")
       ->envname("CERTVAULT_KEY_FILE");
-  return command.add_option("--repo,-r", repo, "repository folder")->required()->envname("CERTVAULT_REPO");
+  return command.add_option("--repo,-r", repo, "repository: a folder, or s3:https://HOST[:PORT]/BUCKET[/PREFIX]")
+      ->required()
+      ->envname("CERTVAULT_REPO");
 }
 
 }  // namespace certvault::cli

@@ -1,6 +1,9 @@
+#include <fmt/format.h>
+
 #include <cstdio>
 
 #include "certvault/base/byte_count_text.h"
+#include "certvault/base/error.h"
 #include "certvault/base/os_file.h"
 #include "certvault/repository/encryption_migration.h"
 #include "cli_support.h"
@@ -32,6 +35,13 @@ void register_migrate_command(CLI::App& app) {
         "CERTVAULT_PASSWORD, or type it on a terminal) or a key file (--key-file, created when absent)");
     migration.warn = warn;
     migration.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+    if (!RepositoryLocation::parse(options->repo).is_local()) {
+      // Remote objects cannot be renamed into place as the local migration does (docs/user-guide.md).
+      throw Error(ErrorKind::kUsage, fmt::format("--repo {}: migrate --encrypt converts local repositories only; "
+                                                 "copy the snapshots into a new encrypted repository instead "
+                                                 "(certvault copy --all)",
+                                                 options->repo));
+    }
     const auto report = encrypt_repository(os::path_from_utf8(options->repo), migration);
     if (report.discarded_earlier_run) {
       std::printf("discarded what an interrupted earlier run had staged (before it switched anything)\n");

@@ -536,6 +536,26 @@ void Catalog::begin_rebuild() {
   rebuilding_ = true;
 }
 
+uint64_t Catalog::recipe_count() const {
+  Statement statement(db_, "SELECT COUNT(*) FROM recipes");
+  statement.step();
+  return static_cast<uint64_t>(statement.column_int64(0));
+}
+
+void Catalog::begin_catch_up() {
+  if (rebuilding_) {
+    throw CatalogError(ErrorKind::kInternal, "catalog: begin_catch_up(): a rebuild is already in progress");
+  }
+  execute(db_, "BEGIN IMMEDIATE", "begin catching up with the repository's objects");
+  rebuilding_ = true;
+}
+
+void Catalog::abandon_catch_up() {
+  if (!rebuilding_) return;
+  rebuilding_ = false;
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
 void Catalog::add_pack_with_chunks(PackRecord pack, std::vector<ChunkLocation> chunks) {
   const int64_t pack_id = insert_pack_row(pack);
   for (const auto& chunk : chunks) insert_chunk_row(chunk, pack_id);

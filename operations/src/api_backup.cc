@@ -536,7 +536,7 @@ ApiBackupResult back_up_server(Repository& repository, const ApiBackupOptions& o
                 fmt::format("refusing --with-key: repository {} is not encrypted (format {}), and the CA's private "
                             "key goes only into an encrypted repository (certvault init encrypts by default); "
                             "nothing was backed up",
-                            os::display(repository.root()), repository.config().format_version));
+                            repository.display_name(), repository.config().format_version));
   }
   if (options.key_passphrase && !options.with_config) {
     throw Error(ErrorKind::kUsage, "--with-key stores the key in the recovery set, which --no-config leaves out");

@@ -362,15 +362,15 @@ std::vector<KeySlotInfo> list(const ObjectStore& objects, const std::string& cur
 namespace certvault {
 
 UnlockedObjects unlock_objects(std::unique_ptr<ObjectStore> local, RepositoryConfig& config,
-                               const std::optional<Credentials>& credentials, const std::filesystem::path& dir) {
+                               const std::optional<Credentials>& credentials, const std::string& repository) {
   if (!config.encrypted()) return {std::move(local), nullptr, "", false};
   // Staged objects beside an encrypted config: a migration past its commit point. Its key slot
   // may still be staged too, so the slots are looked up through the overlay.
   const bool migration_unfinished = migration::has_staged_objects(*local);
   if (migration_unfinished) local = migration::overlay_staged_objects(std::move(local));
   const auto opened = key_slots::open(*local, config.repository_id,
-                                      credentials ? *credentials : Credentials::from_environment(), os::display(dir));
-  unseal_config(config, *opened.key, os::display(dir / config_format::kObjectName));
+                                      credentials ? *credentials : Credentials::from_environment(), repository);
+  unseal_config(config, *opened.key, repository + "/" + config_format::kObjectName);
   return {seal_object_store(std::move(local), opened.key), opened.key, opened.slot_id, migration_unfinished};
 }
 
@@ -382,7 +382,7 @@ namespace {
 void require_encrypted(const Repository& repository, const char* what) {
   if (!repository.encrypted() || !repository.master_key()) {
     throw Error(ErrorKind::kUsage, fmt::format("cannot {}: repository {} is not encrypted (it has no keys)", what,
-                                               os::display(repository.root())));
+                                               repository.display_name()));
   }
 }
 

@@ -45,6 +45,6 @@ struct UnlockedObjects {
 // decrypts its secrets into `config`, and wraps `local` in the sealing store (over the staged
 // objects of an unfinished migration, when there are some).
 UnlockedObjects unlock_objects(std::unique_ptr<ObjectStore> local, RepositoryConfig& config,
-                               const std::optional<Credentials>& credentials, const std::filesystem::path& dir);
+                               const std::optional<Credentials>& credentials, const std::string& repository);
 
 }  // namespace certvault

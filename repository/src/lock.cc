@@ -107,6 +107,7 @@ std::optional<LockRecord> read_holder_record(os::OpenFile& file) {
 
 std::unique_ptr<RepositoryLock> RepositoryLock::acquire(const std::filesystem::path& repository, LockMode mode,
                                                         const std::function<void(const std::string&)>& on_stale) {
+  if (mode == LockMode::kAppend) mode = LockMode::kExclusive;  // one local writer at a time (lock.h)
   auto file = open_lock_file(repository);
   if (!file->try_lock_file(mode == LockMode::kExclusive ? os::LockKind::kExclusive : os::LockKind::kShared)) {
     throw_busy(repository, mode, read_holder_record(*file));

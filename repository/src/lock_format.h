@@ -13,6 +13,8 @@ inline constexpr const char* kHost = "host";
 inline constexpr const char* kPid = "pid";
 inline constexpr const char* kStarted = "started";
 inline constexpr const char* kMode = "mode";
-inline constexpr const char* kExclusive = "exclusive";  // the only mode ever written
+inline constexpr const char* kExclusive = "exclusive";  // the only mode ever written to REPO/lock
+inline constexpr const char* kShared = "shared";        // lock objects of remote repositories only
+inline constexpr const char* kRefreshed = "refreshed";  // lock objects only: unix seconds
 
 }  // namespace certvault::lock_format

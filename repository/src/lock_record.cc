@@ -10,8 +10,10 @@ namespace certvault {
 
 std::string format_lock_record(const LockRecord& record) {
   using namespace lock_format;
-  return fmt::format("{}={} {}={} {}={} {}={}", kHost, record.host, kPid, record.pid, kStarted, record.started_unix,
-                     kMode, record.mode);
+  auto text = fmt::format("{}={} {}={} {}={} {}={}", kHost, record.host, kPid, record.pid, kStarted,
+                          record.started_unix, kMode, record.mode);
+  if (record.refreshed_unix != 0) text += fmt::format(" {}={}", kRefreshed, record.refreshed_unix);
+  return text;
 }
 
 std::optional<LockRecord> parse_lock_record(std::string_view text) {
@@ -29,6 +31,7 @@ std::optional<LockRecord> parse_lock_record(std::string_view text) {
       if (key == lock_format::kPid) record.pid = std::stol(value), has_pid = true;
       if (key == lock_format::kStarted) record.started_unix = std::stoll(value);
       if (key == lock_format::kMode) record.mode = value;
+      if (key == lock_format::kRefreshed) record.refreshed_unix = std::stoll(value);
     } catch (const std::exception&) {
       return std::nullopt;
     }

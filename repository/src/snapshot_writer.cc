@@ -140,8 +140,9 @@ SnapshotWriter::~SnapshotWriter() {
 const std::string& SnapshotWriter::snapshot_id() const { return state_->id; }
 
 std::unique_ptr<SnapshotWriter> Repository::begin_snapshot(const SnapshotHeader& header) {
-  if (lock_mode() != LockMode::kExclusive) {
-    throw Error(ErrorKind::kInternal, "writing a snapshot needs the repository opened with the exclusive lock");
+  if (lock_mode() == LockMode::kShared) {
+    throw Error(ErrorKind::kInternal,
+                "writing a snapshot needs the repository opened for writing (append or exclusive)");
   }
   if (header.kind != "folder" && header.kind != "full" && header.kind != "incremental") {
     throw Error(ErrorKind::kInternal, fmt::format("unknown snapshot kind '{}'", header.kind));

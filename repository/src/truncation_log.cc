@@ -60,12 +60,14 @@ void record_truncation_outcome(Repository& repository, const catalog::Truncation
   repository.catalog().record_truncation(record);
 }
 
-std::vector<catalog::TruncationRecord> read_truncation_objects(const ObjectStore& objects,
-                                                               std::vector<std::string>& problems) {
+std::vector<catalog::TruncationRecord> read_truncation_objects(
+    const ObjectStore& objects, std::vector<std::string>& problems,
+    const std::function<bool(const std::string& name)>& wanted) {
   std::map<std::string, catalog::TruncationRecord> intents, outcomes;  // by snapshot id
   for (const auto& name : objects.list(kPrefix)) {
     const bool intent = name.ends_with(".intent");
     if (!intent && !name.ends_with(".outcome")) continue;
+    if (wanted && !wanted(name)) continue;
     try {
       auto record = decode(objects.read_all(name), "truncation object " + name);
       if (object_name(record.snapshot_id, intent ? "intent" : "outcome") != name) {

@@ -221,6 +221,7 @@ class Catalog {
   // Recipes.
   std::optional<RecipeRecord> recipe(const Digest& id) const;
   bool has_recipe(const Digest& id) const;
+  uint64_t recipe_count() const;
 
   // Snapshots. commit_snapshot() is atomic: all of it or nothing.
   void commit_snapshot(const SnapshotCommit& commit);
@@ -253,6 +254,11 @@ class Catalog {
 
   // For `repair catalog`: wipes every table but settings' schema and refills it.
   void begin_rebuild();
+  // For a catalog that caches a remote repository's objects (repository/catalog_sync.h): like
+  // begin_rebuild() but keeps every row, so the add_* calls append what other machines committed
+  // since the last open; finish_rebuild() commits it all at once.
+  void begin_catch_up();
+  void abandon_catch_up();                                                        // rolls back what the catch-up added
   void add_pack_with_chunks(PackRecord pack, std::vector<ChunkLocation> chunks);  // pack_id ignored in chunks
   void add_recipe(const RecipeRecord& recipe);
   void add_snapshot(const SnapshotRecord& snapshot, const std::vector<FileRecord>& files,

@@ -11,11 +11,14 @@
 #include <optional>
 #include <string>
 
+#include "certvault/repository/location.h"
 #include "certvault/repository/lock.h"
 
 namespace certvault {
 
-std::optional<LockRecord> unlock_repository(const std::filesystem::path& repository,
+// A remote repository (location.h): stale lock objects are removed the same way (lock.h); the
+// record returned is the first of them.
+std::optional<LockRecord> unlock_repository(const RepositoryLocation& repository,
                                             const std::function<void(const std::string&)>& on_stale);
 
 }  // namespace certvault

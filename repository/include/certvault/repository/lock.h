@@ -16,18 +16,25 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "certvault/base/file_system.h"
+#include "certvault/repository/object_store.h"
 
 namespace certvault {
 
-enum class LockMode { kShared, kExclusive };
+// kShared: readers. kExclusive: whatever deletes or rewrites (prune, forget, key changes, repair).
+// kAppend: adding snapshots (backups, copy). In a local repository kAppend is kExclusive (one writer
+// at a time, as the catalog beside the objects has one writer); in a remote one it is a shared lock
+// object, so several machines back up into one repository at once while prune stays alone.
+enum class LockMode { kShared, kExclusive, kAppend };
 
 struct LockRecord {
   std::string host;
   long pid = 0;
   long long started_unix = 0;
-  std::string mode;  // "shared" or "exclusive"
+  std::string mode;              // "shared" or "exclusive"
+  long long refreshed_unix = 0;  // lock objects only (object_lock.h): the holder's last refresh
 };
 
 class RepositoryLock {
@@ -53,5 +60,11 @@ class RepositoryLock {
   LockMode mode_;
   os::FileIdentity identity_;  // of file_, to notice REPO/lock deleted or replaced
 };
+
+// A remote repository (location.h, object_lock.h): takes the exclusive lock object and releases it
+// at once, removing the lock objects of holders that stopped refreshing (each reported through
+// `on_stale`); returns their records. Throws Error(kLocked) naming a live holder.
+std::vector<LockRecord> clear_stale_lock_objects(std::unique_ptr<ObjectStore> objects, const std::string& repository,
+                                                 const std::function<void(const std::string&)>& on_stale);
 
 }  // namespace certvault

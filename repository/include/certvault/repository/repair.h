@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "certvault/repository/keys.h"
+#include "certvault/repository/location.h"
 
 namespace certvault {
 
@@ -32,7 +33,8 @@ struct RepairReport {
 };
 
 // An encrypted repository is read with `credentials` (none: Credentials::from_environment()).
-RepairReport repair_catalog(const std::filesystem::path& repository,
+// A remote repository's catalog cache is rebuilt the same way (the old one moved aside).
+RepairReport repair_catalog(const RepositoryLocation& repository,
                             const std::optional<Credentials>& credentials = std::nullopt);
 
 }  // namespace certvault

@@ -27,6 +27,7 @@
 #include "certvault/catalog/catalog.h"
 #include "certvault/chunker/chunker.h"
 #include "certvault/repository/keys.h"
+#include "certvault/repository/location.h"
 #include "certvault/repository/lock.h"
 #include "certvault/repository/object_store.h"
 
@@ -40,6 +41,8 @@ struct MasterKey;
 }
 class SnapshotWriter;
 struct SnapshotHeader;
+struct RepairReport;
+class ObjectLock;
 
 // Format 2 (issue 16) adds zstd dictionaries: version-2 packs whose entries name one, `dicts/`
 // objects. A format-1 repository is read and written as format 1 (no dictionaries, version-1
@@ -93,15 +96,22 @@ struct RepositoryConfig {
 
 class Repository {
  public:
-  static void init(const std::filesystem::path& dir, const InitOptions& options);
+  // A remote location (location.h) must hold no object yet; its catalog cache is built on first open.
+  static void init(const RepositoryLocation& location, const InitOptions& options);
   // An encrypted repository opens with `credentials`, or without them with
-  // Credentials::from_environment(); see keys.h.
-  static std::unique_ptr<Repository> open(const std::filesystem::path& dir, LockMode mode,
+  // Credentials::from_environment(); see keys.h. A remote repository's catalog cache is brought up to
+  // date from the objects (catalog_sync.h); `warn` hears when it had to be rebuilt.
+  static std::unique_ptr<Repository> open(const RepositoryLocation& location, LockMode mode,
                                           const std::function<void(const std::string&)>& warn = {},
                                           const std::optional<Credentials>& credentials = std::nullopt);
   ~Repository();
 
+  // The local folder: the repository's own, or a remote repository's cache folder (location.h).
+  // Export records and free-space checks live there.
   const std::filesystem::path& root() const { return root_; }
+  const RepositoryLocation& location() const { return location_; }
+  // What messages call the repository: its folder, or its remote location as given.
+  std::string display_name() const { return location_.display(); }
   const RepositoryConfig& config() const { return config_; }
   catalog::Catalog& catalog() { return *catalog_; }
   const catalog::Catalog& catalog() const { return *catalog_; }
@@ -110,7 +120,7 @@ class Repository {
   bool uses_dictionaries() const { return config_.format_version >= 2; }
   // The dictionaries readers decompress with, loaded on first use (thread-safe).
   dictionary::DictionaryCache& dictionaries() const { return *dictionaries_; }
-  LockMode lock_mode() const { return lock_->mode(); }
+  LockMode lock_mode() const { return mode_; }
   bool encrypted() const { return config_.encrypted(); }
   // Encrypted repositories: the slot the key came from, and the key (null when not encrypted).
   const std::string& opened_key_slot() const { return opened_key_slot_; }
@@ -119,8 +129,8 @@ class Repository {
   // (RepositoryLock::check_held); called before each commit. Removals of objects check it
   // themselves in a repository opened for writing.
   void check_lock(const std::string& before) const;
-  // True when `dir` holds a repository's config object (a folder `init` completed).
-  static bool is_repository(const std::filesystem::path& dir);
+  // True when the location holds a repository's config object (`init` completed).
+  static bool is_repository(const RepositoryLocation& location);
 
   std::unique_ptr<SnapshotWriter> begin_snapshot(const SnapshotHeader& header);
   std::string resolve(std::string_view spec, const catalog::SnapshotFilter& scope = {}) const;
@@ -128,8 +138,17 @@ class Repository {
   static std::filesystem::path catalog_path(const std::filesystem::path& dir) { return dir / "catalog.db"; }
 
  private:
-  Repository() = default;
+  Repository();
   friend class RepositoryRepair;
+  friend RepairReport repair_catalog(const RepositoryLocation&, const std::optional<Credentials>&);
+  static std::unique_ptr<Repository> open_remote(const RepositoryLocation& location, LockMode mode,
+                                                 const std::function<void(const std::string&)>& warn,
+                                                 const std::optional<Credentials>& credentials, bool rebuild_cache,
+                                                 RepairReport* rebuilt);
+  void open_catalog(const std::filesystem::path& path, const std::string& repair_advice);
+  RepositoryLocation location_;
+  LockMode mode_ = LockMode::kShared;
+  std::unique_ptr<ObjectLock> object_lock_;  // remote repositories: the lock object (lock_: the cache's)
   std::filesystem::path root_;
   RepositoryConfig config_;
   std::unique_ptr<RepositoryLock> lock_;

@@ -14,6 +14,7 @@
 // - Truncation objects are history: forget and prune never remove them.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,10 @@ inline constexpr const char* kTruncationMayHaveHappened =
 
 void record_truncation_intent(Repository& repository, const std::string& snapshot_id, int64_t time_unix);
 void record_truncation_outcome(Repository& repository, const catalog::TruncationRecord& record);
-std::vector<catalog::TruncationRecord> read_truncation_objects(const ObjectStore& objects,
-                                                               std::vector<std::string>& problems);
+// `wanted`, when given, picks the object names to read (the catalog cache of a remote repository
+// reads only those it lacks).
+std::vector<catalog::TruncationRecord> read_truncation_objects(
+    const ObjectStore& objects, std::vector<std::string>& problems,
+    const std::function<bool(const std::string& name)>& wanted = {});
 
 }  // namespace certvault
