@@ -36,7 +36,9 @@ class RemoteSetup {
     return run(env(machine) + quoted(certvault_binary().string()) + " " + arguments + " --repo " + quoted(repo_));
   }
   nlohmann::json cv_json(const std::string& machine, const std::string& arguments) const {
-    const auto result = cv(machine, arguments + " --json");
+    // Only stdout is JSON: warnings (a catalog cache rebuilt after a prune elsewhere) go to stderr.
+    const auto result = run("(" + env(machine) + quoted(certvault_binary().string()) + " " + arguments +
+                            " --json --repo " + quoted(repo_) + " 2>/dev/null)");
     INFO(arguments << "\n" << result.output);
     REQUIRE(result.exit_code == 0);
     return nlohmann::json::parse(result.output);
