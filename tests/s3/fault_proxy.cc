@@ -146,12 +146,12 @@ FaultProxy::~FaultProxy() {
   ::shutdown(listener_, SHUT_RDWR);  // wakes accept()
   acceptor_.join();
   ::close(listener_);
-  std::vector<std::thread> connections;
+  std::vector<Connection> connections;
   {
     std::lock_guard lock(mutex_);
     connections.swap(connections_);
   }
-  for (auto& connection : connections) connection.join();
+  for (auto& connection : connections) connection.thread.join();
 }
 
 std::string FaultProxy::summary() const {
@@ -172,7 +172,18 @@ void FaultProxy::accept_loop() {
     timeval timeout{30, 0};
     ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     std::lock_guard lock(mutex_);
-    connections_.emplace_back([this, client] { serve(client); });
+    // A long run (the program under a whole backup) would otherwise keep every finished thread.
+    std::erase_if(connections_, [](Connection& connection) {
+      if (!*connection.done) return false;
+      connection.thread.join();
+      return true;
+    });
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    connections_.push_back({std::thread([this, client, done] {
+                              serve(client);
+                              *done = true;
+                            }),
+                            done});
   }
 }
 

@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -51,7 +52,11 @@ class FaultProxy {
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;  // the generator and the connection threads
   std::mt19937_64 generator_;
-  std::vector<std::thread> connections_;
+  struct Connection {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Connection> connections_;  // finished ones are joined at the next accept
   std::thread acceptor_;
   std::atomic<uint64_t> requests_{0};
   std::array<std::atomic<uint64_t>, kFaultKinds> injected_{};
