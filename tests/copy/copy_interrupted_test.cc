@@ -1,0 +1,79 @@
+// Issue 18, item 3: a copy that stops in the middle leaves the target valid, and a rerun completes it.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "certvault/operations/snapshot_copy.h"
+#include "certvault/repository/repository.h"
+#include "copy_support.h"
+
+namespace {
+
+using certvault_test::quoted;
+using namespace copy_test;
+
+struct Interrupted : std::runtime_error {
+  Interrupted() : std::runtime_error("interrupted by the test") {}
+};
+
+}  // namespace
+
+TEST_CASE("a copy interrupted inside its third snapshot leaves two copied, and a rerun gives the same result") {
+  CaSeries series;
+  const auto target = series.path("target");
+  const auto reference = series.path("reference");
+  for (const auto& repo : {target, reference})
+    require_ok(certvault_test::certvault("init --repo " + quoted(repo.string())));
+  const auto source_list = snapshots_json(series.source());
+  REQUIRE(source_list.size() == 5);
+  {
+    auto from = certvault::Repository::open(series.source(), certvault::LockMode::kShared);
+    auto to = certvault::Repository::open(target, certvault::LockMode::kExclusive);
+    certvault::CopyRequest request;
+    request.all = true;
+    size_t committed = 0;
+    request.on_snapshot = [&](const certvault::CopiedSnapshot& s) { committed += s.copied ? 1 : 0; };
+    size_t files_of_third = 0;
+    request.after_file = [&](const std::string& id, const std::string&) {
+      // Some files of the third snapshot are written (their packs may be committed), then it stops.
+      if (id == source_list[2].at("id").get<std::string>() && ++files_of_third == 2) throw Interrupted();
+    };
+    REQUIRE_THROWS_AS(certvault::copy_snapshots(*from, *to, request), Interrupted);
+    CHECK(committed == 2);
+  }
+  const auto partial = snapshots_json(target);
+  REQUIRE(partial.size() == 2);
+  CHECK(partial[1].at("id") == source_list[1].at("id"));
+  // Valid as it stands: what the interrupted snapshot left is garbage, not damage.
+  const auto checked = certvault_test::certvault("check --repo " + quoted(target.string()));
+  INFO(checked.output);
+  CHECK(checked.exit_code == 0);
+
+  const auto rerun = certvault_test::certvault("copy --all --json" + copy_args(series.source(), target));
+  INFO(rerun.output);
+  REQUIRE(rerun.exit_code == 0);
+  const auto report = nlohmann::json::parse(rerun.output);
+  CHECK(report.at("copied") == 3);
+  CHECK(report.at("skipped") == 2);
+
+  // The same as an uninterrupted copy: snapshots and exports.
+  require_ok(certvault_test::certvault("copy --all" + copy_args(series.source(), reference)));
+  const auto resumed = snapshots_json(target);
+  const auto whole = snapshots_json(reference);
+  REQUIRE(resumed.size() == whole.size());
+  for (size_t i = 0; i < whole.size(); ++i) {
+    CHECK(resumed[i].at("id") == whole[i].at("id"));
+    CHECK(resumed[i].at("parent") == whole[i].at("parent"));
+    CHECK(resumed[i].at("base_full") == whole[i].at("base_full"));
+    CHECK(resumed[i].at("logical_bytes") == whole[i].at("logical_bytes"));
+  }
+  for (const auto& snapshot : whole) {
+    const std::string id = snapshot.at("id");
+    CHECK(exported(target, id, series.path("a-" + id)) == exported(reference, id, series.path("b-" + id)));
+  }
+  require_ok(certvault_test::certvault("prune --repo " + quoted(target.string())));
+  const auto clean = certvault_test::certvault("check --read-data --repo " + quoted(target.string()));
+  INFO(clean.output);
+  CHECK(clean.exit_code == 0);
+  CHECK_THAT(clean.output, !Catch::Contains("warning"));
+}
