@@ -77,3 +77,34 @@ TEST_CASE("a copy interrupted inside its third snapshot leaves two copied, and a
   CHECK(clean.exit_code == 0);
   CHECK_THAT(clean.output, !Catch::Contains("warning"));
 }
+
+TEST_CASE("a copy killed between its manifest and its catalog commit is completed by the rerun") {
+  CaSeries series;
+  const auto target = series.path("target");
+  require_ok(certvault_test::certvault("init --repo " + quoted(target.string())));
+  const std::string first = snapshots_json(series.source())[0].at("id");
+  require_ok(certvault_test::certvault("copy " + first + copy_args(series.source(), target)));
+  // The state such a kill leaves: the manifest object is written, the catalog never listed it.
+  const std::string manifest = "snapshots/" + first + ".snap";
+  std::vector<uint8_t> bytes;
+  {
+    auto repository = certvault::Repository::open(target, certvault::LockMode::kShared);
+    bytes = repository->objects().read_all(manifest);
+  }
+  require_ok(certvault_test::certvault("forget " + first + " --repo " + quoted(target.string())));
+  {
+    auto repository = certvault::Repository::open(target, certvault::LockMode::kExclusive);
+    repository->objects().put(manifest, bytes);
+    REQUIRE(!repository->catalog().has_snapshot(first));
+  }
+  const auto rerun = certvault_test::certvault("copy --json " + first + copy_args(series.source(), target));
+  INFO(rerun.output);
+  REQUIRE(rerun.exit_code == 0);
+  CHECK(nlohmann::json::parse(rerun.output).at("copied") == 1);
+  const auto listed = snapshots_json(target);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].at("id") == first);
+  const auto checked = certvault_test::certvault("check --read-data --repo " + quoted(target.string()));
+  INFO(checked.output);
+  CHECK(checked.exit_code == 0);
+}
