@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "certvault/repository/repository.h"
 #include "copy_support.h"
 
 namespace {
@@ -188,4 +189,37 @@ TEST_CASE("copy refuses bad input with clear messages and the documented exit co
     CHECK_THAT(result.output, Catch::Contains("target repository"));
     CHECK(!std::filesystem::exists(series.path("none") / "config"));
   }
+}
+
+TEST_CASE("copy opens a source by its key file and a target by its own, and waits for no locked target") {
+  CaSeries series;
+  // The source is re-made encrypted under a key file only; the target under the test passphrase.
+  const auto keyed = series.path("keyed");
+  const auto key = series.path("keyed.key");
+  require_ok(certvault_with("env -u CERTVAULT_PASSWORD",
+                            "init --repo " + quoted(keyed.string()) + " --key-file " + quoted(key.string())));
+  require_ok(certvault_with("env -u CERTVAULT_PASSWORD", "copy --all --to-key-file " + quoted(key.string()) +
+                                                             copy_args(series.source(), keyed) + "</dev/null"));
+  const auto target = series.path("target");
+  require_ok(certvault_test::certvault("init --repo " + quoted(target.string())));
+
+  // Without the source's key file, the target's passphrase does not open it.
+  const auto refused = certvault_test::certvault("copy --all" + copy_args(keyed, target) + "</dev/null");
+  CHECK(refused.exit_code == 9);
+  CHECK_THAT(refused.output, Catch::Contains("source repository"));
+
+  {
+    // Another process's backup holds the target: exit 3, nothing copied.
+    auto holder = certvault::Repository::open(target, certvault::LockMode::kExclusive);
+    const auto locked =
+        certvault_test::certvault("copy --all --from-key-file " + quoted(key.string()) + copy_args(keyed, target));
+    CHECK(locked.exit_code == 3);
+    CHECK_THAT(locked.output, Catch::Contains("target repository"));
+  }
+  const auto copied =
+      certvault_test::certvault("copy --all --json --from-key-file " + quoted(key.string()) + copy_args(keyed, target));
+  INFO(copied.output);
+  REQUIRE(copied.exit_code == 0);
+  CHECK(nlohmann::json::parse(copied.output).at("copied") == 5);
+  require_same_snapshots(snapshots_json(series.source()), snapshots_json(target));
 }
