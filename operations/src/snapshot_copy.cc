@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -66,6 +67,23 @@ void check_same_snapshot(const catalog::SnapshotRecord& source, const catalog::S
                           to.root().string(), source.id, target.kind, target.source, source.kind, source.source));
 }
 
+// The snapshot whose files serve as delta bases, chosen as a backup chooses it (api_backup.cc,
+// folder_backup.cc): for a full, the series' newest full before it; for a folder snapshot, the
+// series' newest folder snapshot before it; none for an incremental (its logs are new). Taken from
+// what the target holds, its own backups included.
+std::optional<std::string> dedup_reference_in(const Repository& to, const catalog::SnapshotRecord& s) {
+  if (s.kind == "incremental") return std::nullopt;
+  catalog::SnapshotFilter filter;
+  filter.source = s.source;
+  filter.kind = s.kind;
+  std::optional<std::string> newest_before;
+  for (const auto& candidate : to.catalog().snapshots(filter)) {  // oldest first
+    if (created_us_of(candidate) >= created_us_of(s)) break;
+    if (candidate.server == s.server) newest_before = candidate.id;
+  }
+  return newest_before;
+}
+
 // Truncation records are history of the snapshot (docs/format.md §4.3): the copy carries them.
 void copy_truncation_records(Repository& from, Repository& to, const std::string& id) {
   const auto records = from.catalog().truncations(id);
@@ -103,13 +121,7 @@ CopiedSnapshot copy_one(Repository& from, Repository& to, const catalog::Snapsho
   header.tags = s.tags;
   header.parent = s.parent;
   header.base_full = s.base_full;
-  // The delta bases: the parent's copy (same file paths, mostly the same content), else the full's.
-  for (const auto& link : {s.parent, s.base_full}) {
-    if (link && to.catalog().has_snapshot(*link)) {
-      header.dedup_reference = link;
-      break;
-    }
-  }
+  header.dedup_reference = dedup_reference_in(to, s);
   header.keep_identity = SnapshotHeader::KeptIdentity{s.id, created_us_of(s)};
   auto writer = to.begin_snapshot(header);
   if (!s.restore_map_raw.empty() || !s.restore_map.empty()) writer->set_restore_map(s.restore_map_raw, s.restore_map);
