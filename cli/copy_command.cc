@@ -21,7 +21,7 @@ struct CopyOptions {
   std::string from, to;
   std::string from_password_file, from_key_file, to_password_file, to_key_file;
   std::vector<std::string> ids;
-  bool all = false, json = false;
+  bool all = false, json = false, plaintext_target = false;
 };
 
 std::optional<std::string> environment(const char* name) {
@@ -123,6 +123,7 @@ void run_copy(const CopyOptions& options) {
   CopyRequest request;
   request.snapshots = options.ids;
   request.all = options.all;
+  request.allow_plaintext_target = options.plaintext_target;
   if (!options.json) {
     request.on_snapshot = [](const CopiedSnapshot& s) {
       std::printf("%s\n", line_of(s).c_str());
@@ -174,6 +175,8 @@ void register_copy_command(CLI::App& app) {
       ->envname("CERTVAULT_PASSWORD_FILE");
   command->add_option("--to-key-file", options->to_key_file, "open the target with this key file")
       ->envname("CERTVAULT_KEY_FILE");
+  command->add_flag("--insecure-plaintext-target", options->plaintext_target,
+                    "allow copying an encrypted repository's snapshots into a plaintext one");
   command->add_flag("--json", options->json, "print JSON");
   command->callback([options] { run_copy(*options); });
 }

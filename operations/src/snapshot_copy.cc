@@ -164,6 +164,13 @@ CopyResult copy_snapshots(Repository& from, Repository& to, const CopyRequest& r
                 fmt::format("copy: {} and {} are the same repository (repository id {}): a copy needs another one",
                             from.root().string(), to.root().string(), from.config().repository_id));
   }
+  if (from.encrypted() && !to.encrypted() && !request.allow_plaintext_target) {
+    throw Error(ErrorKind::kRefused,
+                fmt::format("copy: {} is encrypted and {} is not: the copies would be readable by anyone who can "
+                            "read its files; copy into an encrypted repository (or `migrate --encrypt` this one "
+                            "first), or give --insecure-plaintext-target",
+                            from.root().string(), to.root().string()));
+  }
   if (to.lock_mode() != LockMode::kExclusive) {
     throw Error(ErrorKind::kInternal, "copy: the target must be opened with the exclusive lock");
   }

@@ -183,6 +183,20 @@ TEST_CASE("copy refuses bad input with clear messages and the documented exit co
     CHECK_THAT(result.output, Catch::Contains("source repository"));
     CHECK(snapshots_json(third).empty());
   }
+  SECTION("an encrypted source into a plaintext target: refused (6) unless --insecure-plaintext-target") {
+    require_ok(certvault_test::certvault("copy --all" + copy_args(series.source(), target)));
+    const auto plain = series.path("plain");
+    require_ok(certvault_test::certvault("init --insecure-no-encryption --repo " + quoted(plain.string())));
+    const auto refused = certvault_test::certvault("copy --all" + copy_args(target, plain));
+    CHECK(refused.exit_code == 6);
+    CHECK_THAT(refused.output, Catch::Contains("--insecure-plaintext-target"));
+    CHECK(snapshots_json(plain).empty());
+    const auto allowed = certvault_test::certvault("copy --all --insecure-plaintext-target" + copy_args(target, plain));
+    INFO(allowed.output);
+    CHECK(allowed.exit_code == 0);
+    CHECK_THAT(allowed.output, Catch::Contains("NOT encrypted"));
+    CHECK(snapshots_json(plain).size() == 5);
+  }
   SECTION("a target that does not exist: usage or failure, never a new repository") {
     const auto result = certvault_test::certvault("copy --all" + copy_args(series.source(), series.path("none")));
     CHECK(result.exit_code != 0);

@@ -51,6 +51,9 @@ struct CopiedSnapshot {
 struct CopyRequest {
   std::vector<std::string> snapshots;  // ids, unique prefixes or "latest"
   bool all = false;                    // every snapshot of the source (then `snapshots` must be empty)
+  // An encrypted source's snapshots go into a plaintext target only with this set (else kRefused):
+  // the copy would leave the CA's database readable where the source kept it sealed.
+  bool allow_plaintext_target = false;
   // Called after each snapshot was copied (committed) or skipped, in copy order.
   std::function<void(const CopiedSnapshot&)> on_snapshot;
   // Called after each file of a snapshot being copied was written (before the commit): the tests'
@@ -65,7 +68,8 @@ struct CopyResult {
 };
 
 // Throws Error(kUsage) for a bad request (nothing selected, both ids and all, an unknown id, the
-// same repository twice) before anything is written.
+// same repository twice) and Error(kRefused) for an encrypted source and a plaintext target
+// without allow_plaintext_target, before anything is written.
 CopyResult copy_snapshots(Repository& from, Repository& to, const CopyRequest& request);
 
 }  // namespace certvault
