@@ -108,3 +108,39 @@ TEST_CASE("a copy killed between its manifest and its catalog commit is complete
   INFO(checked.output);
   CHECK(checked.exit_code == 0);
 }
+
+TEST_CASE("copies killed (SIGKILL) at several moments, then a rerun: the same snapshots and exports, check clean") {
+  CaSeries series;
+  const auto target = series.path("target");
+  require_ok(certvault_test::certvault("init --repo " + quoted(target.string())));
+  const std::string copy_line = "copy --all" + copy_args(series.source(), target);
+  // Wherever each kill lands (opening, inside a file, between commit steps, after the end), the
+  // target must stay usable and the next run must continue.
+  for (const char* delay : {"0.05", "0.2", "0.4", "0.8"}) {
+    const auto killed = certvault_test::run("timeout -s KILL " + std::string(delay) + " " +
+                                            quoted(certvault_test::certvault_binary().string()) + " " + copy_line);
+    INFO("killed after " << delay << " s: exit " << killed.exit_code << "\n" << killed.output);
+    CHECK((killed.exit_code == 0 || killed.exit_code == 137));
+    const auto listed = certvault_test::certvault("snapshots --json --repo " + quoted(target.string()));
+    INFO(listed.output);
+    CHECK(listed.exit_code == 0);
+  }
+  const auto rerun = certvault_test::certvault(copy_line);
+  INFO(rerun.output);
+  REQUIRE(rerun.exit_code == 0);
+  const auto source_list = snapshots_json(series.source());
+  const auto copied = snapshots_json(target);
+  REQUIRE(copied.size() == source_list.size());
+  for (size_t i = 0; i < copied.size(); ++i) {
+    CHECK(copied[i].at("id") == source_list[i].at("id"));
+    CHECK(copied[i].at("parent") == source_list[i].at("parent"));
+    const std::string id = copied[i].at("id");
+    CHECK(exported(target, id, series.path("a-" + id)) == exported(series.source(), id, series.path("b-" + id)));
+  }
+  const auto again = certvault_test::certvault(copy_line);
+  CHECK_THAT(again.output, Catch::Contains("nothing to copy"));
+  require_ok(certvault_test::certvault("prune --repo " + quoted(target.string())));
+  const auto clean = certvault_test::certvault("check --read-data --repo " + quoted(target.string()));
+  INFO(clean.output);
+  CHECK(clean.exit_code == 0);
+}
