@@ -27,5 +27,6 @@ void register_status_command(CLI::App& app);
 void register_install_eventsource_command(CLI::App& app);
 void register_key_command(CLI::App& app);
 void register_migrate_command(CLI::App& app);
+void register_copy_command(CLI::App& app);
 
 }  // namespace certvault::cli

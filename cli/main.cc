@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   register_install_eventsource_command(app);
   register_key_command(app);
   register_migrate_command(app);
+  register_copy_command(app);
 
   console::prepare();
   bool status_plugin = false;  // `status --plugin`: a bad command line is UNKNOWN (3), not 2

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <unordered_map>
@@ -147,9 +148,23 @@ std::unique_ptr<SnapshotWriter> Repository::begin_snapshot(const SnapshotHeader&
   if (header.kind != "folder" && header.kind != "full" && header.kind != "incremental") {
     throw Error(ErrorKind::kInternal, fmt::format("unknown snapshot kind '{}'", header.kind));
   }
-  std::array<uint8_t, 16> random_id;
-  fill_random(random_id);
-  auto state = std::make_unique<SnapshotWriter::State>(*this, header, to_hex(random_id));
+  std::string id;
+  if (header.keep_identity) {
+    id = header.keep_identity->id;
+    const bool hex = id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
+                       return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                     });
+    if (!hex) throw Error(ErrorKind::kInternal, fmt::format("begin_snapshot: kept id '{}' is not 32 hex digits", id));
+    if (catalog_->has_snapshot(id)) {
+      throw Error(ErrorKind::kRefused,
+                  fmt::format("begin_snapshot: snapshot {} is already in repository {}", id, root_.string()));
+    }
+  } else {
+    std::array<uint8_t, 16> random_id;
+    fill_random(random_id);
+    id = to_hex(random_id);
+  }
+  auto state = std::make_unique<SnapshotWriter::State>(*this, header, std::move(id));
   if (header.dedup_reference) {
     for (auto& file : catalog_->files(*header.dedup_reference)) {
       std::string path = file.path;
@@ -273,9 +288,12 @@ CommittedSnapshot SnapshotWriter::commit() {
   auto& snapshot = manifest.snapshot;
   snapshot.id = s.id;
   // Microseconds and the commit sequence order snapshots taken within one second (docs/format.md §4.2).
+  // A copy keeps the time of the snapshot it copies.
   snapshot.created_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+      s.header.keep_identity
+          ? s.header.keep_identity->created_us
+          : std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
   snapshot.created_unix = snapshot.created_us / 1000000;
   snapshot.commit_seq = s.repository.catalog().next_commit_seq();
   snapshot.kind = s.header.kind;

@@ -45,6 +45,16 @@ struct SnapshotHeader {
   // first place to look for known chunks. Usually the previous snapshot with
   // the same files; empty = none.
   std::optional<std::string> dedup_reference;
+  // Set only by `certvault copy` (certvault/operations/snapshot_copy.h): the snapshot keeps the id
+  // and creation time it has in the repository it is copied from, so that the copy is the same
+  // snapshot (chain links stay valid, a second copy finds it). begin_snapshot() throws
+  // Error(kRefused) when the catalog already has that id, Error(kInternal) for an id that is not 32
+  // lowercase hex digits. Empty: a new random id, created now.
+  struct KeptIdentity {
+    std::string id;
+    int64_t created_us = 0;
+  };
+  std::optional<KeptIdentity> keep_identity;
 };
 
 struct FileHeader {
