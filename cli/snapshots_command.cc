@@ -39,7 +39,12 @@ void register_snapshots_command(CLI::App& app) {
     const auto snapshots = repository->catalog().snapshots(filter);
     if (options->json) {
       nlohmann::json list = nlohmann::json::array();
-      for (const auto& s : snapshots) list.push_back(snapshot_json(s));
+      for (const auto& s : snapshots) {
+        auto element = snapshot_json(s);
+        // The repository's, repeated per element: the output stays an array (scripts index it).
+        element["encrypted"] = repository->encrypted();
+        list.push_back(std::move(element));
+      }
       print_json(list);
       return;
     }

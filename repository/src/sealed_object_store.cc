@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "block_sealing_thread.h"
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
 #include "certvault/base/little_endian.h"
@@ -98,6 +99,9 @@ Layout layout_of(uint64_t sealed_size, const std::string& name) {
   return {full * kSealedBlockSize + (rest - kTagSize), full + 1};
 }
 
+// Blocks but the last are sealed on a BlockSealingThread, started when an object grows past one
+// block (recipes, manifests and dictionaries mostly fit in one and never start it); the last block
+// is sealed there too once the thread exists, so the blocks reach the inner writer in order.
 class SealingWriter final : public ObjectWriter {
  public:
   SealingWriter(std::unique_ptr<ObjectWriter> inner, std::shared_ptr<const crypto::MasterKey> key, std::string name)
@@ -110,13 +114,12 @@ class SealingWriter final : public ObjectWriter {
     ad_ = std::make_unique<BlockAd>(*key_, header_, name_);
     inner_->append(header_);
     block_.reserve(kSealedBlockSize);
-    sealed_.resize(kSealedBlock);
   }
 
   void append(std::span<const uint8_t> bytes) override {
     while (!bytes.empty()) {
       // A full block is sealed only once more bytes arrive: until then it may be the last.
-      if (block_.size() == kSealedBlockSize) seal_block(false);
+      if (block_.size() == kSealedBlockSize) hand_off(false);
       const size_t n = std::min<size_t>(bytes.size(), kSealedBlockSize - block_.size());
       const size_t at = block_.size();
       block_.resize(at + n);
@@ -129,20 +132,39 @@ class SealingWriter final : public ObjectWriter {
   uint64_t size() const override { return size_; }
 
   void commit() override {
-    seal_block(true);
+    hand_off(true);
+    if (sealer_) sealer_->drain();  // every block is in the inner writer (or the failure is thrown)
     inner_->commit();
   }
 
  private:
-  void seal_block(bool last) {
-    const auto nonce = block_nonce(header_, index_);
-    const auto ad = ad_->for_block(index_, last);
-    unsigned long long length = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(sealed_.data(), &length, block_.data(), block_.size(), ad.data(),
-                                               ad.size(), nullptr, nonce.data(), key_->sealing.data());
-    inner_->append(std::span(sealed_.data(), static_cast<size_t>(length)));
+  void hand_off(bool last) {
+    if (!sealer_ && last) {  // a one-block object: sealed here, no thread
+      std::vector<uint8_t> sealed(kSealedBlock);
+      inner_->append(std::span(sealed).first(seal(block_, index_, last, sealed)));
+    } else {
+      if (!sealer_) {
+        sealer_ = std::make_unique<BlockSealingThread>(
+            *inner_,
+            [this](std::span<const uint8_t> plain, uint64_t index, bool is_last, std::span<uint8_t> sealed) {
+              return seal(plain, index, is_last, sealed);
+            },
+            kSealedBlock);
+      }
+      sealer_->submit(block_, index_, last);
+    }
     block_.clear();
     ++index_;
+  }
+
+  // Runs on the calling thread for a one-block object, else on the sealing thread only.
+  size_t seal(std::span<const uint8_t> plain, uint64_t index, bool last, std::span<uint8_t> sealed) const {
+    const auto nonce = block_nonce(header_, index);
+    const auto ad = ad_->for_block(index, last);
+    unsigned long long length = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(sealed.data(), &length, plain.data(), plain.size(), ad.data(), ad.size(),
+                                               nullptr, nonce.data(), key_->sealing.data());
+    return static_cast<size_t>(length);
   }
 
   std::unique_ptr<ObjectWriter> inner_;
@@ -151,9 +173,10 @@ class SealingWriter final : public ObjectWriter {
   std::vector<uint8_t> header_;
   std::unique_ptr<BlockAd> ad_;
   std::vector<uint8_t> block_;
-  std::vector<uint8_t> sealed_;
   uint64_t index_ = 0;
   uint64_t size_ = 0;
+  // Last: destroyed (joined) first, while what its seal function uses still exists.
+  std::unique_ptr<BlockSealingThread> sealer_;
 };
 
 class SealedObjectStore final : public ObjectStore {
@@ -195,9 +218,15 @@ class SealedObjectStore final : public ObjectStore {
       const uint64_t plain_bytes = block_bytes - kTagSize;
       const auto nonce = block_nonce(header, index);
       const auto block_ad = ad.for_block(index, index + 1 == layout.blocks);
+      const uint64_t block_start = index * kSealedBlockSize;
+      const uint64_t from = std::max(offset, block_start) - block_start;
+      const uint64_t to = std::min(offset + length, block_start + plain_bytes) - block_start;
+      // A block the range covers whole is opened straight into `out`; the others through `plain`.
+      const bool whole = from == 0 && to == plain_bytes;
+      uint8_t* const target = whole ? out.data() + copied : plain.data();
       unsigned long long length_out = 0;
-      if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), &length_out, nullptr, sealed.data() + at,
-                                                     block_bytes, block_ad.data(), block_ad.size(), nonce.data(),
+      if (crypto_aead_xchacha20poly1305_ietf_decrypt(target, &length_out, nullptr, sealed.data() + at, block_bytes,
+                                                     block_ad.data(), block_ad.size(), nonce.data(),
                                                      key_->sealing.data()) != 0) {
         throw Error(ErrorKind::kIntegrity,
                     fmt::format("{} {} is damaged or was tampered with: encrypted block {} of {} (bytes {}..{} of the "
@@ -206,10 +235,7 @@ class SealedObjectStore final : public ObjectStore {
                                 kind_name(kind_of(name)), name, index, layout.blocks, sealed_from + at,
                                 sealed_from + at + block_bytes));
       }
-      const uint64_t block_start = index * kSealedBlockSize;
-      const uint64_t from = std::max(offset, block_start) - block_start;
-      const uint64_t to = std::min(offset + length, block_start + plain_bytes) - block_start;
-      std::memcpy(out.data() + copied, plain.data() + from, to - from);
+      if (!whole) std::memcpy(out.data() + copied, plain.data() + from, to - from);
       copied += to - from;
     }
     sodium_memzero(plain.data(), plain.size());

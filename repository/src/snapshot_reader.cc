@@ -67,6 +67,10 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
   std::unordered_map<int64_t, std::string> pack_names;
   StreamingDigest digest(secret);
   const unsigned workers = std::max(2u, std::thread::hardware_concurrency());
+  // One batch more than workers: while the main thread hands a batch to the sink, every worker
+  // still decodes one (with `workers` in flight, one worker idled during each hand-off, which
+  // left the decryption of an encrypted repository on the critical path).
+  const size_t max_in_flight = workers + 1;
   std::deque<std::future<std::vector<uint8_t>>> in_flight;
   uint64_t offset = 0;  // bytes handed to the sink
 
@@ -78,7 +82,7 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
     offset += bytes.size();
   };
   auto dispatch = [&](Batch batch) {
-    while (in_flight.size() >= workers) drain_one();
+    while (in_flight.size() >= max_in_flight) drain_one();
     in_flight.push_back(
         std::async(std::launch::async, [&repository, secret, batch = std::move(batch), &snapshot_id, &file] {
           return decode_batch(repository.objects(), repository.dictionaries(), secret, batch, snapshot_id, file);

@@ -65,6 +65,26 @@ TEST_CASE("snapshots and check say when a repository is not encrypted, and --jso
         true);
 }
 
+TEST_CASE("snapshots --json says in every element whether the repository is encrypted, keeping the other fields") {
+  for (const bool is_encrypted : {false, true}) {
+    BackedUpCa ca(is_encrypted ? "" : " --insecure-no-encryption");
+    const auto listed = certvault_test::certvault("snapshots --json" + ca.r());
+    INFO(listed.output);
+    REQUIRE(listed.exit_code == 0);
+    const auto list = nlohmann::json::parse(listed.output);
+    REQUIRE(list.is_array());
+    REQUIRE(list.size() == 2);
+    for (const auto& element : list) {
+      CHECK(element.at("encrypted").is_boolean());
+      CHECK(element.at("encrypted") == is_encrypted);
+      // The fields scripts already read are still there, under the same names.
+      for (const char* field : {"id", "time", "kind", "source", "logical_bytes", "added_bytes"}) {
+        CHECK(element.contains(field));
+      }
+    }
+  }
+}
+
 TEST_CASE("every flipped byte of an encrypted object is detected, and the error names the object") {
   BackedUpCa setup;
   const auto names = object_names(setup.repo());
