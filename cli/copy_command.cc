@@ -70,7 +70,7 @@ Credentials target_credentials(const CopyOptions& options) {
 std::unique_ptr<Repository> open_side(const std::string& which, const std::string& path, LockMode mode,
                                       const Credentials& credentials) {
   try {
-    return Repository::open(os::path_from_utf8(path), mode, warn, credentials);
+    return Repository::open(RepositoryLocation::parse(path), mode, warn, credentials);
   } catch (const Error& e) {
     throw Error(e.kind(), fmt::format("{} repository {}: {}", which, path, e.what()));
   }

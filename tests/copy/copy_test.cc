@@ -10,10 +10,12 @@ namespace {
 using certvault_test::quoted;
 using namespace copy_test;
 
-// What a copy keeps of a snapshot: everything but the target's commit sequence and added bytes.
+// What a copy keeps of a snapshot: everything but the target's commit sequence, added bytes and
+// whether its repository is encrypted (a property of the repository, not of the snapshot).
 nlohmann::json identity(nlohmann::json snapshot) {
   snapshot.erase("commit_seq");
   snapshot.erase("added_bytes");
+  snapshot.erase("encrypted");
   return snapshot;
 }
 
