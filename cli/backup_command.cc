@@ -47,6 +47,15 @@ nlohmann::json key_json(const BackupOptions& options, const ApiBackupResult& res
   return nullptr;
 }
 
+// What went over the network to an object store, the repository's opening included, to set
+// against what the backup stored; printed for an object store only (--json: "traffic").
+void print_traffic(Repository& repository) {
+  const auto traffic = repository.objects().traffic();
+  if (traffic.requests == 0) return;
+  std::printf("sent %llu requests, %s to the object store\n", static_cast<unsigned long long>(traffic.requests),
+              format_bytes(traffic.bytes_sent).c_str());
+}
+
 // Each returns the message of its event (event_log.h): what was backed up, the snapshot, the outcome.
 std::string run_folder_backup(const BackupOptions& options) {
   auto repository = open_repository(options.repo, LockMode::kAppend);
@@ -70,12 +79,14 @@ std::string run_folder_backup(const BackupOptions& options) {
                 {"skipped", result.skipped},
                 {"logical_bytes", result.logical_bytes},
                 {"new_bytes_stored", result.new_bytes_stored},
+                {"traffic", traffic_json(repository->objects())},
                 {"seconds", result.seconds}});
     return event;
   }
   std::printf("snapshot %s: %u files, %s read, %s stored, %.2f s\n", result.snapshot_id.substr(0, 12).c_str(),
               result.files, format_bytes(result.logical_bytes).c_str(), format_bytes(result.new_bytes_stored).c_str(),
               result.seconds);
+  print_traffic(*repository);
   return event;
 }
 
@@ -125,6 +136,7 @@ std::string run_server_backup(const BackupOptions& options) {
                 {"files", result.files},
                 {"logical_bytes", result.logical_bytes},
                 {"new_bytes_stored", result.new_bytes_stored},
+                {"traffic", traffic_json(repository->objects())},
                 {"log_generations", range},
                 {"missing_dynamic_files", result.missing_dynamic_files},
                 {"recovery_set", result.recovery_set},
@@ -155,6 +167,7 @@ std::string run_server_backup(const BackupOptions& options) {
                   result.key_not_stored->not_exportable ? "not exportable: back it up with the HSM vendor's procedure"
                                                         : "not exported");
     }
+    print_traffic(*repository);
   }
   // After the summary line (flushed first: scripts read the snapshot id from the first line).
   std::fflush(stdout);

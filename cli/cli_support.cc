@@ -56,9 +56,29 @@ Credentials new_repository_credentials(const std::string& missing) {
   return given;
 }
 
-std::unique_ptr<Repository> open_repository(const std::string& path, LockMode mode) {
+namespace {
+RemoteSettings& remote_settings() {
+  static RemoteSettings settings;
+  return settings;
+}
+}  // namespace
+
+RepositoryLocation repository_location(const std::string& spec) {
   // UTF-8, whatever the Windows code page.
-  return Repository::open(RepositoryLocation::parse(path), mode, warn, credentials());
+  return RepositoryLocation::parse(spec, remote_settings());
+}
+
+std::unique_ptr<Repository> open_repository(const std::string& path, LockMode mode) {
+  return Repository::open(repository_location(path), mode, warn, credentials());
+}
+
+void add_remote_options(CLI::App& command) {
+  auto& settings = remote_settings();
+  command.add_option("--region", settings.region,
+                     "S3 region to sign requests for (default: AWS_DEFAULT_REGION, else AWS_REGION, else us-east-1)");
+  command.add_option("--ca-bundle", settings.ca_bundle,
+                     "PEM file of the CA certificates that verify the S3 service (a private CA; default: "
+                     "AWS_CA_BUNDLE, else the system's)");
 }
 
 void warn_if_not_encrypted(const Repository& repository) {
@@ -103,6 +123,11 @@ void record_run_outcome(Repository& repository, const std::string& command, std:
   }
 }
 
+nlohmann::json traffic_json(const ObjectStore& objects) {
+  const auto traffic = objects.traffic();
+  return {{"requests", traffic.requests}, {"bytes_sent", traffic.bytes_sent}};
+}
+
 void print_json(const nlohmann::json& value) { std::printf("%s\n", value.dump(2).c_str()); }
 
 CLI::Option* add_repo_option(CLI::App& command, std::string& repo) {
@@ -113,6 +138,7 @@ CLI::Option* add_repo_option(CLI::App& command, std::string& repo) {
       ->envname("CERTVAULT_PASSWORD_FILE");
   command.add_option("--key-file", options.key_file, "open an encrypted repository with this key file")
       ->envname("CERTVAULT_KEY_FILE");
+  add_remote_options(command);
   return command.add_option("--repo,-r", repo, "repository: a folder, or s3:https://HOST[:PORT]/BUCKET[/PREFIX]")
       ->required()
       ->envname("CERTVAULT_REPO");

@@ -18,6 +18,10 @@ namespace certvault::cli {
 
 // Opens with the credentials of the command line and environment (credentials()).
 std::unique_ptr<Repository> open_repository(const std::string& path, LockMode mode);
+// `spec` (a folder or s3:...) with the command line's --region and --ca-bundle.
+RepositoryLocation repository_location(const std::string& spec);
+// Adds --region and --ca-bundle (for s3: locations) to `command`; add_repo_option() does it too.
+void add_remote_options(CLI::App& command);
 // The passphrase or key file given: --password-file (or CERTVAULT_PASSWORD_FILE), else
 // CERTVAULT_PASSWORD; --key-file (or CERTVAULT_KEY_FILE); else, on a terminal, a prompt
 // without echo.
@@ -30,7 +34,12 @@ Credentials new_repository_credentials(const std::string& missing);
 void warn_if_not_encrypted(const Repository& repository);
 // Times print as certvault::format_utc() writes them: "2026-11-24 15:48:39Z".
 void print_json(const nlohmann::json& value);
-// Adds --repo (also from $CERTVAULT_REPO), required, and --password-file / --key-file.
+
+// --json's "traffic": {"requests", "bytes_sent"} of a repository's object store since it was
+// opened (S3: requests and request-body bytes, retries included; a folder: zeros).
+nlohmann::json traffic_json(const ObjectStore& objects);
+// Adds --repo (also from $CERTVAULT_REPO), required, --password-file / --key-file, --region and
+// --ca-bundle.
 CLI::Option* add_repo_option(CLI::App& command, std::string& repo);
 void warn(const std::string& message);
 // Runs a backup, verify or prune and writes its one Windows event (event_log.h; nothing on POSIX):

@@ -70,7 +70,7 @@ Credentials target_credentials(const CopyOptions& options) {
 std::unique_ptr<Repository> open_side(const std::string& which, const std::string& path, LockMode mode,
                                       const Credentials& credentials) {
   try {
-    return Repository::open(RepositoryLocation::parse(path), mode, warn, credentials);
+    return Repository::open(repository_location(path), mode, warn, credentials);
   } catch (const Error& e) {
     throw Error(e.kind(), fmt::format("{} repository {}: {}", which, path, e.what()));
   }
@@ -141,6 +141,8 @@ void run_copy(const CopyOptions& options) {
                 {"bytes_read", result.bytes_read},
                 {"bytes_added", result.bytes_added},
                 {"encrypted", to->encrypted()},
+                // What went over the network (object stores only; both openings included).
+                {"traffic", {{"from", traffic_json(from->objects())}, {"to", traffic_json(to->objects())}}},
                 {"snapshots", list}});
   } else if (result.copied == 0) {
     std::printf("nothing to copy: all %u selected snapshot%s already in %s\n", result.skipped,
@@ -178,6 +180,7 @@ void register_copy_command(CLI::App& app) {
   command->add_flag("--insecure-plaintext-target", options->plaintext_target,
                     "allow copying an encrypted repository's snapshots into a plaintext one");
   command->add_flag("--json", options->json, "print JSON");
+  add_remote_options(*command);  // for s3: locations on either side
   command->callback([options] { run_copy(*options); });
 }
 

@@ -68,7 +68,11 @@ void run_export(const ExportCommandOptions& options) {
     const auto result =
         export_snapshot(*repository, id, {os::path_from_utf8(options.target), options.force}, options.tar);
     if (options.json) {
-      print_json({{"snapshot", id}, {"files", result.files}, {"bytes", result.bytes}, {"seconds", result.seconds}});
+      print_json({{"snapshot", id},
+                  {"files", result.files},
+                  {"bytes", result.bytes},
+                  {"seconds", result.seconds},
+                  {"traffic", traffic_json(repository->objects())}});
     } else if (options.tar != "-") {
       std::printf("exported snapshot %s: %u files, %s to %s in %.2f s\n", id.substr(0, 12).c_str(), result.files,
                   format_bytes(result.bytes).c_str(), (options.tar.empty() ? options.target : options.tar).c_str(),
@@ -83,7 +87,9 @@ void run_export(const ExportCommandOptions& options) {
   ca.layout = options.layout == "sets" ? ExportLayout::kSets : ExportLayout::kCertutil;
   const auto report = export_ca_snapshot(*repository, id, ca);
   if (options.json) {
-    print_json(report_json(report));
+    auto json = report_json(report);
+    json["traffic"] = traffic_json(repository->objects());
+    print_json(json);
   } else if (options.tar == "-") {
     std::fprintf(stderr, "exported snapshot %s (%s layout, generations 0x%X-0x%X): %zu files, %s in %.2f s\n",
                  id.substr(0, 12).c_str(), layout_name(report.layout), report.chain.generations.low,

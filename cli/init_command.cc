@@ -55,7 +55,7 @@ void register_init_command(CLI::App& app) {
     if (options->insecure_no_encryption && options->dpapi) {
       throw Error(ErrorKind::kUsage, "--dpapi protects a key file; a plaintext repository has none");
     }
-    Repository::init(RepositoryLocation::parse(options->repo), init);
+    Repository::init(repository_location(options->repo), init);
     std::printf("created %s repository %s\n", init.encryption ? "encrypted" : "plaintext (NOT encrypted)",
                 options->repo.c_str());
     if (init.encryption && init.encryption->key_file && !init.encryption->passphrase) {

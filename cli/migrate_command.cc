@@ -35,7 +35,7 @@ void register_migrate_command(CLI::App& app) {
         "CERTVAULT_PASSWORD, or type it on a terminal) or a key file (--key-file, created when absent)");
     migration.warn = warn;
     migration.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-    if (!RepositoryLocation::parse(options->repo).is_local()) {
+    if (!repository_location(options->repo).is_local()) {
       // Remote objects cannot be renamed into place as the local migration does (docs/user-guide.md).
       throw Error(ErrorKind::kUsage, fmt::format("--repo {}: migrate --encrypt converts local repositories only; "
                                                  "copy the snapshots into a new encrypted repository instead "

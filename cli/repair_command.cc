@@ -17,7 +17,7 @@ void register_repair_command(CLI::App& app) {
   auto repo = std::make_shared<std::string>();
   add_repo_option(*catalog_command, *repo);
   catalog_command->callback([repo] {
-    const auto report = repair_catalog(RepositoryLocation::parse(*repo), credentials());
+    const auto report = repair_catalog(repository_location(*repo), credentials());
     if (!report.old_catalog_moved_to.empty()) {
       std::printf("old catalog kept as %s\n", report.old_catalog_moved_to.c_str());
     }
@@ -33,7 +33,7 @@ void register_unlock_command(CLI::App& app) {
   auto repo = std::make_shared<std::string>();
   add_repo_option(*command, *repo);
   command->callback([repo] {
-    const auto record = unlock_repository(RepositoryLocation::parse(*repo), warn);
+    const auto record = unlock_repository(repository_location(*repo), warn);
     if (record) {
       std::printf("removed stale lock record of pid %ld on %s\n", record->pid, record->host.c_str());
     } else {

@@ -12,10 +12,10 @@ namespace certvault {
 
 RepositoryLocation::RepositoryLocation(std::filesystem::path folder) : folder_(std::move(folder)) {}
 
-RepositoryLocation RepositoryLocation::parse(std::string_view spec) {
+RepositoryLocation RepositoryLocation::parse(std::string_view spec, const RemoteSettings& settings) {
   if (spec.starts_with("s3:")) {
     // Checked now, so a typing error is reported before anything is opened or created.
-    return remote(std::string(spec), s3_store_opener(spec));
+    return remote(std::string(spec), s3_store_opener(spec, settings));
   }
   return RepositoryLocation(os::path_from_utf8(std::string(spec)));
 }

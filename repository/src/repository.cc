@@ -49,6 +49,8 @@ class LockCheckedObjectStore final : public ObjectStore {
     lock_.check_lock("removing temporary objects");
     return inner_->remove_temporaries();
   }
+  Traffic traffic() const override { return inner_->traffic(); }
+  uint64_t request_cost_bytes() const override { return inner_->request_cost_bytes(); }
 
  private:
   std::unique_ptr<ObjectStore> inner_;

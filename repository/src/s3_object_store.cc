@@ -193,6 +193,13 @@ class S3ObjectStore final : public ObjectStore {
     return aborted;
   }
 
+  Traffic traffic() const override { return {client_->requests_sent(), client_->bytes_sent()}; }
+
+  // A request costs a round trip or more: 1-3 ms to a gateway on the same network, and 40 ms
+  // where the gateway's Nagle algorithm meets the client's delayed ACKs on a reused connection
+  // (Ceph RGW's beast frontend without tcp_nodelay=1); at 100-500 MB/s that is 1 MiB or more.
+  uint64_t request_cost_bytes() const override { return 1u << 20; }
+
  private:
   s3::S3Location location_;
   std::shared_ptr<S3Client> client_;

@@ -4,6 +4,8 @@
 #include <sodium.h>
 
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 
 #include "block_sealing_thread.h"
 #include "certvault/base/error.h"
@@ -188,19 +190,19 @@ class SealedObjectStore final : public ObjectStore {
 
   std::unique_ptr<ObjectWriter> create(const std::string& name) override {
     if (is_unsealed_object(name)) return inner_->create(name);
+    forget_head(name);
     return std::make_unique<SealingWriter>(inner_->create(name), key_, name);
   }
 
   std::vector<uint8_t> read(const std::string& name, uint64_t offset, uint64_t length) const override {
     if (is_unsealed_object(name)) return inner_->read(name, offset, length);
-    const auto layout = layout_of(inner_->size(name), name);
+    const auto layout = layout_of(sealed_size(name), name);
     if (offset > layout.plain_size || length > layout.plain_size - offset) {
       throw Error(ErrorKind::kIntegrity,
                   fmt::format("read object {}: {} bytes at offset {} lie beyond its end ({} bytes)", name, length,
                               offset, layout.plain_size));
     }
-    const auto header = inner_->read(name, 0, kSealedHeaderSize);
-    check_header(header, name);
+    const auto header = sealed_header(name);
     std::vector<uint8_t> out(length);
     if (length == 0) return out;
     const uint64_t first = offset / kSealedBlockSize;
@@ -244,14 +246,66 @@ class SealedObjectStore final : public ObjectStore {
 
   uint64_t size(const std::string& name) const override {
     if (is_unsealed_object(name)) return inner_->size(name);
-    return layout_of(inner_->size(name), name).plain_size;
+    return layout_of(sealed_size(name), name).plain_size;
   }
   bool exists(const std::string& name) const override { return inner_->exists(name); }
   std::vector<std::string> list(const std::string& prefix) const override { return inner_->list(prefix); }
-  void remove(const std::string& name) override { inner_->remove(name); }
+  void remove(const std::string& name) override {
+    forget_head(name);
+    inner_->remove(name);
+  }
   size_t remove_temporaries() override { return inner_->remove_temporaries(); }
+  Traffic traffic() const override { return inner_->traffic(); }
+  uint64_t request_cost_bytes() const override { return inner_->request_cost_bytes(); }
 
  private:
+  // What every read of a sealed object needs before its blocks: its size and its header. Where a
+  // request is costly (an object store) both are kept once read, saving two requests per read:
+  // objects are immutable, and this store forgets a name it creates or removes. A folder reads
+  // them each time, so that a byte changed under a running process is still seen at once.
+  struct Head {
+    uint64_t sealed_size = 0;
+    std::vector<uint8_t> header;  // empty until read
+  };
+  static constexpr size_t kMaxHeads = 1u << 16;  // about 4 MiB; cleared whole when full
+
+  bool keeps_heads() const { return inner_->request_cost_bytes() > 0; }
+
+  uint64_t sealed_size(const std::string& name) const {
+    if (keeps_heads()) {
+      std::lock_guard lock(heads_mutex_);
+      if (const auto it = heads_.find(name); it != heads_.end()) return it->second.sealed_size;
+    }
+    const uint64_t size = inner_->size(name);
+    if (keeps_heads()) {
+      std::lock_guard lock(heads_mutex_);
+      if (heads_.size() >= kMaxHeads) heads_.clear();
+      heads_.try_emplace(name, Head{size, {}});
+    }
+    return size;
+  }
+
+  std::vector<uint8_t> sealed_header(const std::string& name) const {
+    if (keeps_heads()) {
+      std::lock_guard lock(heads_mutex_);
+      if (const auto it = heads_.find(name); it != heads_.end() && !it->second.header.empty()) {
+        return it->second.header;
+      }
+    }
+    auto header = inner_->read(name, 0, kSealedHeaderSize);
+    check_header(header, name);
+    if (keeps_heads()) {
+      std::lock_guard lock(heads_mutex_);
+      if (const auto it = heads_.find(name); it != heads_.end()) it->second.header = header;
+    }
+    return header;
+  }
+
+  void forget_head(const std::string& name) {
+    std::lock_guard lock(heads_mutex_);
+    heads_.erase(name);
+  }
+
   static void check_header(std::span<const uint8_t> header, const std::string& name) {
     if (std::memcmp(header.data(), kSealedMagic.data(), kSealedMagic.size()) != 0) {
       throw Error(ErrorKind::kIntegrity, fmt::format("{} {} is damaged or not encrypted: it does not start with '{}'",
@@ -269,6 +323,8 @@ class SealedObjectStore final : public ObjectStore {
 
   std::unique_ptr<ObjectStore> inner_;
   std::shared_ptr<const crypto::MasterKey> key_;
+  mutable std::mutex heads_mutex_;
+  mutable std::unordered_map<std::string, Head> heads_;
 };
 
 }  // namespace

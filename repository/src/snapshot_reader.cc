@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
 #include <future>
 #include <thread>
@@ -18,41 +19,98 @@
 namespace certvault {
 namespace {
 
-// A run of chunks that sit back to back in one pack: read with one I/O.
-struct Batch {
-  std::string pack_name;
-  uint64_t pack_offset = 0;
-  uint64_t file_offset = 0;  // of the batch's first chunk in the file
-  std::vector<pack::EntryInfo> entries;
+// A window of the file: consecutive chunks, wherever they are stored. A worker reads what they
+// need with as few reads as it can (adjacent entries of one pack in one read, and across small
+// gaps where the store makes a request cost more than the bytes skipped), then decodes them in
+// file order.
+struct WindowEntry {
+  size_t pack = 0;  // index into Window::packs
+  pack::EntryInfo entry;
+  uint64_t file_offset = 0;
+};
+
+struct Window {
+  std::vector<std::string> packs;
+  std::vector<WindowEntry> entries;
+  uint64_t stored_bytes = 0;  // of its entries, as read from the packs
+  uint64_t raw_bytes = 0;
+};
+
+// Bounds a window's memory: what it reads, and what it decodes to.
+constexpr uint64_t kWindowStoredBytes = 4u << 20;
+constexpr uint64_t kWindowRawBytes = 16u << 20;
+
+// One ranged read of one pack, covering some of a window's entries.
+struct PackRead {
+  size_t pack = 0;
+  uint64_t offset = 0;
   uint64_t bytes = 0;
 };
 
-constexpr uint64_t kBatchBytes = 4u << 20;
+// Plans the reads of a window: per pack, its entries in pack order, one read while the next entry
+// starts at most `max_gap` bytes after the read's end and the bytes read for nothing stay within a
+// budget (the window's own bytes, at least 1 MiB), so a scattered window costs at most about
+// twice its bytes. `where[i]` is entry i's read and its position in it.
+std::vector<PackRead> plan_reads(const Window& window, uint64_t max_gap,
+                                 std::vector<std::pair<size_t, uint64_t>>& where) {
+  std::vector<size_t> order(window.entries.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&window](size_t a, size_t b) {
+    const auto& x = window.entries[a];
+    const auto& y = window.entries[b];
+    return x.pack != y.pack ? x.pack < y.pack : x.entry.offset < y.entry.offset;
+  });
+  std::vector<PackRead> reads;
+  where.assign(window.entries.size(), {0, 0});
+  uint64_t skipped = 0;
+  const uint64_t skip_budget = std::max<uint64_t>(window.stored_bytes, 1u << 20);
+  for (const size_t i : order) {
+    const auto& e = window.entries[i];
+    const uint64_t span = pack::entry_span(e.entry);
+    bool joins = false;
+    if (!reads.empty() && reads.back().pack == e.pack) {
+      auto& last = reads.back();
+      const uint64_t end = last.offset + last.bytes;
+      if (e.entry.offset < end) {
+        joins = true;  // the same entry again (a repeated page), or overlapping: already read
+      } else if (e.entry.offset - end <= max_gap && skipped + (e.entry.offset - end) <= skip_budget) {
+        skipped += e.entry.offset - end;
+        joins = true;
+      }
+    }
+    if (!joins) reads.push_back({e.pack, e.entry.offset, 0});
+    auto& read = reads.back();
+    read.bytes = std::max(read.bytes, e.entry.offset + span - read.offset);
+    where[i] = {reads.size() - 1, e.entry.offset - read.offset};
+  }
+  return reads;
+}
 
-// Reads, verifies and decompresses one batch (runs on a worker thread: no catalog access).
-std::vector<uint8_t> decode_batch(const ObjectStore& objects, dictionary::DictionaryCache& dictionaries,
-                                  std::span<const uint8_t> secret, const Batch& batch, const std::string& snapshot_id,
-                                  const catalog::FileRecord& file) {
-  const auto bytes = objects.read(batch.pack_name, batch.pack_offset, batch.bytes);
-  std::vector<uint8_t> out;
+// Reads, verifies and decompresses one window (runs on a worker thread: no catalog access).
+std::vector<uint8_t> decode_window(const ObjectStore& objects, dictionary::DictionaryCache& dictionaries,
+                                   std::span<const uint8_t> secret, const Window& window,
+                                   const std::string& snapshot_id, const catalog::FileRecord& file) {
+  std::vector<std::pair<size_t, uint64_t>> where;
+  const auto reads = plan_reads(window, objects.request_cost_bytes(), where);
+  std::vector<std::vector<uint8_t>> bytes;
+  bytes.reserve(reads.size());
+  for (const auto& read : reads) bytes.push_back(objects.read(window.packs[read.pack], read.offset, read.bytes));
+  std::vector<uint8_t> out(window.raw_bytes);
   chunk_verify::DecompressionContext decompression(&dictionaries);
   uint64_t position = 0;
-  uint64_t file_offset = batch.file_offset;
-  for (const auto& entry : batch.entries) {
-    auto where = [&](const std::string& what) {
-      return fmt::format("snapshot {} file '{}' at offset {}: chunk {} {}", snapshot_id.substr(0, 12), file.path,
-                         file_offset, to_hex(entry.id), what);
-    };
-    const size_t start = out.size();
-    out.resize(start + entry.raw_size);
+  for (size_t i = 0; i < window.entries.size(); ++i) {
+    const auto& e = window.entries[i];
+    const auto [read, at] = where[i];
     try {
-      chunk_verify::decode_entry(std::span(bytes).subspan(position, pack::entry_span(entry)), batch.pack_name, entry,
-                                 secret, decompression, std::span<uint8_t>(out.data() + start, entry.raw_size));
-    } catch (const Error& e) {
-      throw Error(ErrorKind::kIntegrity, where(e.what()));
+      chunk_verify::decode_entry(std::span(bytes[read]).subspan(at, pack::entry_span(e.entry)), window.packs[e.pack],
+                                 e.entry, secret, decompression,
+                                 std::span<uint8_t>(out.data() + position, e.entry.raw_size));
+    } catch (const Error& error) {
+      throw Error(ErrorKind::kIntegrity,
+                  fmt::format("snapshot {} file '{}' at offset {}: chunk {} {}", snapshot_id.substr(0, 12), file.path,
+                              e.file_offset, to_hex(e.entry.id), error.what()));
     }
-    position += pack::entry_span(entry);
-    file_offset += entry.raw_size;
+    position += e.entry.raw_size;
   }
   return out;
 }
@@ -81,16 +139,17 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
     sink(bytes);
     offset += bytes.size();
   };
-  auto dispatch = [&](Batch batch) {
+  auto dispatch = [&](Window window) {
     while (in_flight.size() >= max_in_flight) drain_one();
     in_flight.push_back(
-        std::async(std::launch::async, [&repository, secret, batch = std::move(batch), &snapshot_id, &file] {
-          return decode_batch(repository.objects(), repository.dictionaries(), secret, batch, snapshot_id, file);
+        std::async(std::launch::async, [&repository, secret, window = std::move(window), &snapshot_id, &file] {
+          return decode_window(repository.objects(), repository.dictionaries(), secret, window, snapshot_id, file);
         }));
   };
 
-  Batch batch;
-  uint64_t planned = 0;  // file offset of the next chunk to plan
+  Window window;
+  std::unordered_map<int64_t, size_t> window_packs;  // pack id -> index into window.packs
+  uint64_t planned = 0;                              // file offset of the next chunk to plan
   try {
     for (uint64_t index = 0; index < ids.size(); ++index) {
       const Hash128 id = ids.at(index);
@@ -125,17 +184,20 @@ void read_file_contents(Repository& repository, const std::string& snapshot_id, 
       entry.stored_size = location->stored_size;
       entry.flags = location->flags;
       entry.dictionary = location->dictionary;
-      const bool continues = !batch.entries.empty() && batch.pack_name == name_it->second &&
-                             batch.pack_offset + batch.bytes == entry.offset && batch.bytes < kBatchBytes;
-      if (!continues) {
-        if (!batch.entries.empty()) dispatch(std::move(batch));
-        batch = Batch{name_it->second, entry.offset, planned, {}, 0};
+      if (!window.entries.empty() && (window.stored_bytes + pack::entry_span(entry) > kWindowStoredBytes ||
+                                      window.raw_bytes + entry.raw_size > kWindowRawBytes)) {
+        dispatch(std::move(window));
+        window = Window{};
+        window_packs.clear();
       }
-      batch.entries.push_back(entry);
-      batch.bytes += pack::entry_span(entry);
+      auto [pack_it, added] = window_packs.emplace(location->pack_id, window.packs.size());
+      if (added) window.packs.push_back(name_it->second);
+      window.entries.push_back({pack_it->second, entry, planned});
+      window.stored_bytes += pack::entry_span(entry);
+      window.raw_bytes += entry.raw_size;
       planned += entry.raw_size;
     }
-    if (!batch.entries.empty()) dispatch(std::move(batch));
+    if (!window.entries.empty()) dispatch(std::move(window));
     while (!in_flight.empty()) drain_one();
   } catch (...) {
     for (auto& pending : in_flight) {

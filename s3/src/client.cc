@@ -18,6 +18,7 @@
 #include "certvault/base/hex.h"
 #include "certvault/s3/query.h"
 #include "curl_handle_pool.h"
+#include "quick_ack.h"
 #include "retry_policy.h"
 
 namespace certvault::s3 {
@@ -51,6 +52,7 @@ struct Response {
 
 // The state of one transfer, seen by libcurl's callbacks.
 struct Transfer {
+  const curl_socket_t* socket = nullptr;  // of the handle's connection, set when it connects
   const Request* request = nullptr;
   Response* response = nullptr;
   size_t uploaded = 0;
@@ -76,10 +78,20 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+// CURLOPT_SOCKOPTFUNCTION: remembers the socket of each connection the handle opens.
+int remember_socket(void* slot, curl_socket_t socket, curlsocktype purpose) {
+  if (purpose == CURLSOCKTYPE_IPCXN) *static_cast<curl_socket_t*>(slot) = socket;
+  return CURL_SOCKOPT_OK;
+}
+
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto& transfer = *static_cast<Transfer*>(user);
   const size_t bytes = size * count;
   std::string_view line(data, bytes);
+  if (line == "\r\n" || line == "\n") {  // the end of a response's head
+    acknowledge_now(*transfer.socket);   // quick_ack.h: why
+    return bytes;
+  }
   if (line.starts_with("HTTP/")) {
     // A new response (after "100 Continue", or a retry on the same handle): forget the old one.
     transfer.response->headers.clear();
@@ -400,7 +412,10 @@ class S3Client::Impl {
     auto lease = pool_.borrow();
     CURL* curl = lease.get();
     curl_easy_reset(curl);  // keeps the handle's open connections
+    curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, remember_socket);
+    curl_easy_setopt(curl, CURLOPT_SOCKOPTDATA, &lease.socket());
     Transfer transfer;
+    transfer.socket = &lease.socket();
     transfer.request = &request;
     transfer.response = &response;
     char error_buffer[CURL_ERROR_SIZE] = {};

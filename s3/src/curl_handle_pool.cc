@@ -23,24 +23,27 @@ constexpr size_t kMaxIdleHandles = 16;
 CurlHandlePool::CurlHandlePool() { initialise_libraries(); }
 
 CurlHandlePool::~CurlHandlePool() {
-  for (CURL* handle : idle_) curl_easy_cleanup(handle);
+  for (Handle* handle : idle_) {
+    curl_easy_cleanup(handle->curl);
+    delete handle;
+  }
 }
 
 CurlHandlePool::Lease CurlHandlePool::borrow() {
   {
     std::lock_guard lock(mutex_);
     if (!idle_.empty()) {
-      CURL* handle = idle_.back();
+      Handle* handle = idle_.back();
       idle_.pop_back();
       return Lease(*this, handle);
     }
   }
-  CURL* handle = curl_easy_init();
-  if (handle == nullptr) throw Error(ErrorKind::kFailure, "S3: libcurl could not create a handle");
-  return Lease(*this, handle);
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) throw Error(ErrorKind::kFailure, "S3: libcurl could not create a handle");
+  return Lease(*this, new Handle{curl, CURL_SOCKET_BAD});
 }
 
-void CurlHandlePool::give_back(CURL* handle) {
+void CurlHandlePool::give_back(Handle* handle) {
   {
     std::lock_guard lock(mutex_);
     if (idle_.size() < kMaxIdleHandles) {
@@ -48,7 +51,8 @@ void CurlHandlePool::give_back(CURL* handle) {
       return;
     }
   }
-  curl_easy_cleanup(handle);
+  curl_easy_cleanup(handle->curl);
+  delete handle;
 }
 
 }  // namespace certvault::s3

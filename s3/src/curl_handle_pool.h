@@ -18,26 +18,34 @@ class CurlHandlePool {
   CurlHandlePool(const CurlHandlePool&) = delete;
   CurlHandlePool& operator=(const CurlHandlePool&) = delete;
 
+  // A handle and the socket of the connection it opened last (recorded by the caller through
+  // CURLOPT_SOCKOPTFUNCTION: libcurl tells a transfer's socket only once the transfer is over).
+  struct Handle {
+    CURL* curl = nullptr;
+    curl_socket_t socket = CURL_SOCKET_BAD;
+  };
+
   class Lease {
    public:
-    Lease(CurlHandlePool& pool, CURL* handle) : pool_(pool), handle_(handle) {}
+    Lease(CurlHandlePool& pool, Handle* handle) : pool_(pool), handle_(handle) {}
     ~Lease() { pool_.give_back(handle_); }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    CURL* get() const { return handle_; }
+    CURL* get() const { return handle_->curl; }
+    curl_socket_t& socket() const { return handle_->socket; }
 
    private:
     CurlHandlePool& pool_;
-    CURL* handle_;
+    Handle* handle_;
   };
 
   Lease borrow();  // throws Error(kFailure) when libcurl cannot make a handle
 
  private:
-  void give_back(CURL* handle);
+  void give_back(Handle* handle);
 
   std::mutex mutex_;
-  std::vector<CURL*> idle_;
+  std::vector<Handle*> idle_;
 };
 
 }  // namespace certvault::s3

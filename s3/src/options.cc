@@ -32,6 +32,7 @@ S3Options s3_options_from_environment() {
   options.access_key_id = environment("AWS_ACCESS_KEY_ID");
   options.secret_access_key = environment("AWS_SECRET_ACCESS_KEY");
   options.session_token = environment("AWS_SESSION_TOKEN");
+  options.ca_bundle = environment("AWS_CA_BUNDLE");  // as the AWS command-line tools read it
   if (options.access_key_id.empty() != options.secret_access_key.empty()) {
     throw Error(ErrorKind::kUsage,
                 fmt::format("S3 credentials: {} is set but {} is not; set both",

@@ -85,3 +85,26 @@ TEST_CASE("exit code 2 means a bad command line or argument value") {
   CHECK(damaged.exit_code == 4);
   CHECK_THAT(damaged.output, Catch::Contains("repair catalog"));
 }
+
+TEST_CASE("a CA bundle (--ca-bundle) that is not a file is a usage error naming it, before any request") {
+  TempFolder temp("cli");
+  // Nothing listens on port 1: had a request been sent, the error would be a connection failure.
+  const std::string bucket = " --repo s3:http://127.0.0.1:1/certvault-test";
+  const auto missing = certvault("snapshots" + bucket + " --ca-bundle " + quoted((temp / "no-ca.pem").string()));
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.output,
+             Catch::Contains("no-ca.pem") && Catch::Contains("no such file") && Catch::Contains("--ca-bundle"));
+  std::filesystem::create_directories(temp / "folder.pem");
+  const auto folder =
+      certvault("init" + bucket + " --insecure-no-encryption --ca-bundle " + quoted((temp / "folder.pem").string()));
+  CHECK(folder.exit_code == 2);
+  CHECK_THAT(folder.output, Catch::Contains("folder.pem") && Catch::Contains("not a regular file"));
+  // copy takes them for both ends.
+  std::string copy_command = "copy --all --from";
+  copy_command += bucket.substr(std::string(" --repo").size());
+  copy_command += " --to " + quoted((temp / "r").string());
+  copy_command += " --region eu-west-9 --ca-bundle " + quoted((temp / "no-ca.pem").string());
+  const auto copy = certvault(copy_command);
+  CHECK(copy.exit_code == 2);
+  CHECK_THAT(copy.output, Catch::Contains("no-ca.pem"));
+}

@@ -102,7 +102,11 @@ TEST_CASE("s3 options: region and credentials come from the environment") {
   setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
   setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
   setenv("AWS_SESSION_TOKEN", "token", 1);
+  setenv("AWS_CA_BUNDLE", "/etc/ssl/private-ca.pem", 1);
   auto options = s3_options_from_environment();
+  CHECK(options.ca_bundle == "/etc/ssl/private-ca.pem");
+  unsetenv("AWS_CA_BUNDLE");
+  CHECK(s3_options_from_environment().ca_bundle.empty());
   CHECK(options.region == "eu-central-1");
   CHECK(options.access_key_id == "AKIDEXAMPLE");
   CHECK(options.secret_access_key == "secret");

@@ -21,6 +21,13 @@
 
 namespace certvault {
 
+// Settings of a remote location that a command line gives; each one set overrides the
+// environment's (AWS_DEFAULT_REGION / AWS_REGION, AWS_CA_BUNDLE). Folders ignore them.
+struct RemoteSettings {
+  std::string region;     // the S3 region signed into each request
+  std::string ca_bundle;  // a PEM file of CA certificates to verify the service with (a private CA)
+};
+
 class RepositoryLocation {
  public:
   using StoreOpener = std::function<std::unique_ptr<ObjectStore>()>;
@@ -28,8 +35,9 @@ class RepositoryLocation {
   // A local folder (implicit, so a path is a location wherever one is asked for).
   RepositoryLocation(std::filesystem::path folder);  // NOLINT(google-explicit-constructor)
   RepositoryLocation(const char* folder) : RepositoryLocation(std::filesystem::path(folder)) {}
-  // "s3:http(s)://..." (checked here, opened with the S3 settings of the environment), else a folder.
-  static RepositoryLocation parse(std::string_view spec);
+  // "s3:http(s)://..." (checked here, opened with the S3 settings of the environment and
+  // `settings`), else a folder.
+  static RepositoryLocation parse(std::string_view spec, const RemoteSettings& settings = {});
   // A remote repository in any object store: S3, and in tests a folder treated as remote.
   static RepositoryLocation remote(std::string display, StoreOpener open_store);
 

@@ -52,6 +52,21 @@ class ObjectStore {
   virtual void remove(const std::string& name) = 0;
   virtual size_t remove_temporaries() = 0;  // leftovers of writers that never committed
 
+  // What this store has sent over the network since it was opened, retries included: requests,
+  // and the bytes of their bodies (S3: PUT and POST). A folder sends nothing. Wrappers forward
+  // their inner store's. Reports use it to show what a backup cost against what it stored.
+  struct Traffic {
+    uint64_t requests = 0;
+    uint64_t bytes_sent = 0;
+  };
+  virtual Traffic traffic() const { return {}; }
+
+  // About how many bytes a ranged read transfers in the time one more request costs: readers
+  // read across gaps up to this size rather than issue another request, and wrappers keep what
+  // saves a request (an object's size, a sealed object's header) only where it is non-zero.
+  // A folder: 0 (a read is a system call).
+  virtual uint64_t request_cost_bytes() const { return 0; }
+
   // Convenience: create + append + commit.
   void put(const std::string& name, std::span<const uint8_t> bytes);
   std::vector<uint8_t> read_all(const std::string& name) const { return read(name, 0, size(name)); }

@@ -4,7 +4,8 @@
 // Contract:
 // - s3_options_from_environment() reads the region (AWS_DEFAULT_REGION, else AWS_REGION, else
 //   "us-east-1") and the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, and
-//   AWS_SESSION_TOKEN for temporary credentials); the rest keeps the defaults below. It throws
+//   AWS_SESSION_TOKEN for temporary credentials) and a CA bundle (AWS_CA_BUNDLE); the rest keeps the
+//   defaults below. It throws
 //   Error(kUsage) when only one of the key id and the secret is set; with neither, requests go
 //   unsigned (a public bucket) and the service decides.
 // - Addressing kAuto is path-style (https://host/bucket/key) for IP addresses, localhost and every
