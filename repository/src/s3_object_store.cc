@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <future>
 #include <memory>
 
 #include "certvault/base/error.h"
@@ -18,14 +19,18 @@ namespace {
 
 using s3::S3Client;
 
-// Buffers up to the multipart threshold; past it, streams parts of part_size, so a writer holds
-// at most max(threshold, part_size) plus one append's bytes, whatever the object's size.
+// Buffers up to the multipart threshold; past it, streams parts of part_size, each uploaded on a
+// thread of its own while the next one fills (one part in flight: the upload overlaps the work
+// that produces the object; a writer holds at most max(threshold, part_size) + part_size in its
+// buffer and one part in flight, whatever the object's size). A part that failed fails the next
+// part or the commit.
 class S3ObjectWriter final : public ObjectWriter {
  public:
   S3ObjectWriter(std::shared_ptr<S3Client> client, std::string name, std::string key)
       : client_(std::move(client)), name_(std::move(name)), key_(std::move(key)) {}
 
   ~S3ObjectWriter() override {
+    if (in_flight_.valid()) in_flight_.wait();  // its thread uses this writer's members
     if (committed_ || upload_id_.empty()) return;
     try {
       client_->abort_multipart_upload(key_, upload_id_);
@@ -58,6 +63,7 @@ class S3ObjectWriter final : public ObjectWriter {
       client_->put_object(key_, buffer_);
     } else {
       if (!buffer_.empty()) send_part(buffer_.size());
+      finish_part_in_flight();
       client_->complete_multipart_upload(key_, upload_id_, parts_, size_);
     }
     buffer_ = {};
@@ -86,15 +92,27 @@ class S3ObjectWriter final : public ObjectWriter {
 
   void send_part(size_t length) {
     failed_ = true;
-    const int number = static_cast<int>(parts_.size()) + 1;
+    finish_part_in_flight();
+    const int number = static_cast<int>(parts_.size() + 1);
     if (number > 10000) {
       throw Error(ErrorKind::kFailure, fmt::format("write object {}: more than S3's 10000 parts of {} bytes", name_,
                                                    client_->options().part_size));
     }
-    auto etag = client_->upload_part(key_, upload_id_, number, std::span(buffer_).first(length));
-    parts_.push_back({number, std::move(etag)});
+    auto part =
+        std::make_shared<std::vector<uint8_t>>(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(length));
     buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(length));
+    in_flight_number_ = number;
+    in_flight_ = std::async(std::launch::async, [client = client_, key = key_, upload = upload_id_, number, part] {
+      return client->upload_part(key, upload, number, *part);
+    });
     failed_ = false;
+  }
+
+  // Waits for the part being uploaded, if any, and records its ETag; its failure is rethrown.
+  void finish_part_in_flight() {
+    if (!in_flight_.valid()) return;
+    auto etag = in_flight_.get();
+    parts_.push_back({in_flight_number_, std::move(etag)});
   }
 
   std::shared_ptr<S3Client> client_;
@@ -102,8 +120,10 @@ class S3ObjectWriter final : public ObjectWriter {
   std::string key_;
   std::vector<uint8_t> buffer_;
   uint64_t size_ = 0;
-  std::string upload_id_;  // empty until the object outgrows a single PUT
-  std::vector<s3::CompletedPart> parts_;
+  std::string upload_id_;                 // empty until the object outgrows a single PUT
+  std::vector<s3::CompletedPart> parts_;  // uploaded, in order
+  std::future<std::string> in_flight_;    // the part being uploaded: its ETag
+  int in_flight_number_ = 0;
   bool committed_ = false;
   bool failed_ = false;
 };
