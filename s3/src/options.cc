@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdlib>
+#include <system_error>
 
 #include "certvault/base/error.h"
 
@@ -33,6 +35,16 @@ S3Options s3_options_from_environment() {
   options.secret_access_key = environment("AWS_SECRET_ACCESS_KEY");
   options.session_token = environment("AWS_SESSION_TOKEN");
   options.ca_bundle = environment("AWS_CA_BUNDLE");  // as the AWS command-line tools read it
+  if (const auto attempts = environment("CERTVAULT_S3_MAX_ATTEMPTS"); !attempts.empty()) {
+    // Fewer for a link where failing fast is better than waiting; more for a flaky one.
+    int value = 0;
+    const auto [end, error] = std::from_chars(attempts.data(), attempts.data() + attempts.size(), value);
+    if (error != std::errc() || end != attempts.data() + attempts.size() || value < 1 || value > 100) {
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("CERTVAULT_S3_MAX_ATTEMPTS '{}': not a whole number from 1 to 100", attempts));
+    }
+    options.max_attempts = value;
+  }
   if (options.access_key_id.empty() != options.secret_access_key.empty()) {
     throw Error(ErrorKind::kUsage,
                 fmt::format("S3 credentials: {} is set but {} is not; set both",

@@ -107,6 +107,20 @@ TEST_CASE("s3 options: region and credentials come from the environment") {
   CHECK(options.ca_bundle == "/etc/ssl/private-ca.pem");
   unsetenv("AWS_CA_BUNDLE");
   CHECK(s3_options_from_environment().ca_bundle.empty());
+  CHECK(s3_options_from_environment().max_attempts == 8);
+  setenv("CERTVAULT_S3_MAX_ATTEMPTS", "3", 1);
+  CHECK(s3_options_from_environment().max_attempts == 3);
+  for (const char* bad : {"0", "101", "3x", "-1", " 3"}) {
+    setenv("CERTVAULT_S3_MAX_ATTEMPTS", bad, 1);
+    try {
+      s3_options_from_environment();
+      FAIL("CERTVAULT_S3_MAX_ATTEMPTS=" << bad << " was accepted");
+    } catch (const Error& error) {
+      CHECK(error.kind() == ErrorKind::kUsage);
+      CHECK_THAT(error.what(), Catch::Contains("CERTVAULT_S3_MAX_ATTEMPTS"));
+    }
+  }
+  unsetenv("CERTVAULT_S3_MAX_ATTEMPTS");
   CHECK(options.region == "eu-central-1");
   CHECK(options.access_key_id == "AKIDEXAMPLE");
   CHECK(options.secret_access_key == "secret");

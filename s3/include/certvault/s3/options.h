@@ -36,6 +36,7 @@ struct S3Options {
   size_t part_size = 8 << 20;
   // Attempts per request (the first one included) on errors worth retrying, with exponential
   // backoff and full jitter: a random delay in [0, min(max_delay, base_delay * 2^(attempt-1))].
+  // s3_options_from_environment: CERTVAULT_S3_MAX_ATTEMPTS (1 to 100) when set.
   int max_attempts = 8;
   std::chrono::milliseconds base_delay{100};
   std::chrono::milliseconds max_delay{10000};
