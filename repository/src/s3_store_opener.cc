@@ -24,7 +24,7 @@ s3::S3Options options_for(const RemoteSettings& settings) {
     std::error_code error;
     const auto status = std::filesystem::status(os::path_from_utf8(options.ca_bundle), error);
     std::string reason;
-    if (!std::filesystem::exists(status)) {
+    if (status.type() == std::filesystem::file_type::not_found) {
       reason = "no such file";
     } else if (error) {
       reason = error.message();

@@ -4,10 +4,10 @@
 // Contract:
 // - s3_options_from_environment() reads the region (AWS_DEFAULT_REGION, else AWS_REGION, else
 //   "us-east-1") and the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, and
-//   AWS_SESSION_TOKEN for temporary credentials) and a CA bundle (AWS_CA_BUNDLE); the rest keeps the
-//   defaults below. It throws
-//   Error(kUsage) when only one of the key id and the secret is set; with neither, requests go
-//   unsigned (a public bucket) and the service decides.
+//   AWS_SESSION_TOKEN for temporary credentials), a CA bundle (AWS_CA_BUNDLE) and the attempts per
+//   request (CERTVAULT_S3_MAX_ATTEMPTS, 1 to 100); the rest keeps the defaults below. It throws
+//   Error(kUsage) when only one of the key id and the secret is set, or the attempts are not such
+//   a number; with neither key, requests go unsigned (a public bucket) and the service decides.
 // - Addressing kAuto is path-style (https://host/bucket/key) for IP addresses, localhost and every
 //   host that is not AWS, and virtual-hosted (https://bucket.host/key) for *.amazonaws.com when
 //   the bucket name is a valid DNS label (no dots over https: the certificate would not match).
