@@ -30,7 +30,9 @@ class S3ObjectWriter final : public ObjectWriter {
       : client_(std::move(client)), name_(std::move(name)), key_(std::move(key)) {}
 
   ~S3ObjectWriter() override {
-    if (in_flight_.valid()) in_flight_.wait();  // its thread uses this writer's members
+    // The part in flight goes on (its thread holds copies of what it needs); the abort must come
+    // after it, or the upload could outlive its abort.
+    if (in_flight_.valid()) in_flight_.wait();
     if (committed_ || upload_id_.empty()) return;
     try {
       client_->abort_multipart_upload(key_, upload_id_);

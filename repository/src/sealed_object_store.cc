@@ -253,6 +253,7 @@ class SealedObjectStore final : public ObjectStore {
   void remove(const std::string& name) override {
     forget_head(name);
     inner_->remove(name);
+    forget_head(name);  // and what a read on another thread kept meanwhile
   }
   size_t remove_temporaries() override { return inner_->remove_temporaries(); }
   Traffic traffic() const override { return inner_->traffic(); }
