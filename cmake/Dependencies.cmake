@@ -8,6 +8,17 @@ find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(SQLite3 REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+# Debian's x86-64 libxxhash exports XXH3 entry points that pick AVX-512/AVX2/SSE2 at run time
+# (xxh_x86dispatch.h); chunk ids and digests use them where the library has them.
+include(CheckSymbolExists)
+set(CMAKE_REQUIRED_INCLUDES ${XXHASH_INCLUDE_DIRS})
+set(CMAKE_REQUIRED_LIBRARIES ${XXHASH_LINK_LIBRARIES})
+check_symbol_exists(XXH3_128bits_withSecret_dispatch "xxh_x86dispatch.h" CERTVAULT_HAVE_XXH3_DISPATCH)
+unset(CMAKE_REQUIRED_INCLUDES)
+unset(CMAKE_REQUIRED_LIBRARIES)
+if(CERTVAULT_HAVE_XXH3_DISPATCH)
+  set_property(TARGET PkgConfig::XXHASH APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS CERTVAULT_XXH3_DISPATCH)
+endif()
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 # PKCS#12 of the simulated CA's private key (operations/src/ca_key_posix.cc) and the tests that open

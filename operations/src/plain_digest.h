@@ -2,8 +2,13 @@
 // export's MANIFEST lists, so an administrator can check a copy with a stock tool.
 #pragma once
 
+#ifdef CERTVAULT_XXH3_DISPATCH
+#define XXH_STATIC_LINKING_ONLY
+#include <xxh_x86dispatch.h>  // run-time AVX-512/AVX2/SSE2 choice, as in repository/src/keyed_hash.h
+#else
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+#endif
 
 #include <cstdint>
 #include <span>

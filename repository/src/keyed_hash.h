@@ -4,8 +4,16 @@
 // ids inside one repository and unrelated ids across repositories.
 #pragma once
 
+#ifdef CERTVAULT_XXH3_DISPATCH
+// Debian's libxxhash chooses AVX-512, AVX2 or SSE2 at run time; code inlined here would be compiled
+// for the x86-64 baseline (SSE2) and hash at about half the speed. The hashes are the same bytes
+// either way: XXH3's output does not depend on the instructions that compute it.
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack; header and library come from one package
+#include <xxh_x86dispatch.h>
+#else
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+#endif
 
 #include <array>
 #include <cstdint>
