@@ -22,6 +22,7 @@
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_writer.h"
 #include "certvault/repository/truncation_log.h"
+#include "overlapped_file_stream.h"
 
 namespace certvault {
 namespace {
@@ -407,20 +408,23 @@ class Session {
     // The stream holds the first bytes back until they decide how the file is chunked (a
     // database by its pages), whatever sizes CertSrvBackupRead returns.
     BackupFileStream file(writer, {snapshot_path, role, entry.type_code, entry.path_utf8, generation, {}});
+    // The next CertSrvBackupRead overlaps hashing and chunking the block before it.
+    OverlappedFileStream overlapped(file, buffer_.size());
     uint64_t offset = 0;
     try {
       while (true) {
-        const size_t n = context.read(buffer_);
+        const size_t n = context.read(overlapped.block());
         if (n == 0) break;
         offset += n;
         done_total_ += n;
-        file.write(std::span(buffer_.data(), n));
+        overlapped.submit(n);
         report_progress(entry.path_utf8, offset, size, writer);
       }
     } catch (const certadm::ApiError& e) {
       throw Error(ErrorKind::kApi,
                   fmt::format("{} — while reading '{}' at offset {} of {}", e.what(), entry.path_utf8, offset, size));
     }
+    overlapped.drain();
     if (offset != size) {
       throw Error(ErrorKind::kApi, fmt::format("CertSrvBackupRead ended '{}' at offset {}, but CertSrvBackupOpenFileW "
                                                "announced {} bytes",

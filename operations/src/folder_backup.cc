@@ -15,6 +15,7 @@
 #include "certvault/operations/file_chunking.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_writer.h"
+#include "overlapped_file_stream.h"
 
 namespace certvault {
 namespace {
@@ -29,21 +30,36 @@ struct Entry {
   std::filesystem::path path;
 };
 
+size_t read_block(os::File& file, const Entry& entry, uint64_t offset, std::span<uint8_t> block) {
+  try {
+    return file.read(block);
+  } catch (const Error& error) {
+    throw Error(error.kind(),
+                fmt::format("cannot read {} at offset {}: {}", entry.path.string(), offset, error.what()));
+  }
+}
+
 void stream_file(const Entry& entry, SnapshotWriter& writer, std::vector<uint8_t>& buffer) {
   os::File file(entry.path, os::OpenFor::kReadNoFollow, "back up folder");
   BackupFileStream stream(writer, {entry.relative, "file", 0, "", std::nullopt, {}});
-  uint64_t offset = 0;
-  while (true) {
-    size_t n = 0;
-    try {
-      n = file.read(buffer);
-    } catch (const Error& error) {
-      throw Error(error.kind(),
-                  fmt::format("cannot read {} at offset {}: {}", entry.path.string(), offset, error.what()));
+  // Reading the next block overlaps hashing and chunking the one before it; a file that fits in
+  // one read gains nothing from a second thread.
+  if (file.size() <= buffer.size()) {
+    uint64_t offset = 0;
+    while (const size_t n = read_block(file, entry, offset, buffer)) {
+      stream.write(std::span<const uint8_t>(buffer.data(), n));
+      offset += n;
     }
-    if (n == 0) break;
-    stream.write(std::span<const uint8_t>(buffer.data(), n));
-    offset += n;
+  } else {
+    OverlappedFileStream overlapped(stream, buffer.size());
+    uint64_t offset = 0;
+    while (true) {
+      const size_t n = read_block(file, entry, offset, overlapped.block());
+      if (n == 0) break;
+      overlapped.submit(n);
+      offset += n;
+    }
+    overlapped.drain();
   }
   stream.finish();
   // A file carrying an ESE database's signature (a copied CA database) must have a header page
