@@ -13,6 +13,16 @@ namespace {
 constexpr size_t kMaxQueuedJobs = 256;
 // Also bounded in bytes: a log's chunks are 1 MiB blocks (at least one job is always admitted).
 constexpr uint64_t kMaxQueuedBytes = 16u << 20;
+// A full queue admits again only once it has drained to half. Woken at every append, the adding
+// thread would sleep and wake once per 8 KiB page: about a tenth of a first full's CPU went to
+// those wake-ups (futex, scheduler IPIs) on two cores.
+constexpr size_t kResumeQueuedJobs = kMaxQueuedJobs / 2;
+constexpr uint64_t kResumeQueuedBytes = kMaxQueuedBytes / 2;
+
+bool has_room(size_t jobs, uint64_t bytes) { return jobs < kMaxQueuedJobs && (jobs == 0 || bytes < kMaxQueuedBytes); }
+bool drained_to_resume(size_t jobs, uint64_t bytes) {
+  return jobs <= kResumeQueuedJobs && (jobs == 0 || bytes <= kResumeQueuedBytes);
+}
 
 struct CompressionContext {
   ZSTD_CCtx* context = ZSTD_createCCtx();
@@ -47,9 +57,16 @@ void ChunkStore::rethrow_worker_error() {
   if (worker_error_) std::rethrow_exception(worker_error_);
 }
 
+ChunkStore::Job ChunkStore::owned_job(const Hash128& id, std::span<const uint8_t> raw) {
+  Job job;
+  job.id = id;
+  job.owned.assign(raw.begin(), raw.end());
+  job.raw = job.owned;  // a moved vector keeps its buffer, so the view survives moves of the job
+  return job;
+}
+
 void ChunkStore::add(const Hash128& id, std::span<const uint8_t> raw, const std::string& dictionary_role) {
-  Job job{id, std::vector<uint8_t>(raw.begin(), raw.end()), nullptr, nullptr};
-  if (catalog_ == nullptr || dictionary_role.empty()) return enqueue(std::move(job));
+  if (catalog_ == nullptr || dictionary_role.empty()) return enqueue(owned_job(id, raw));
   auto& r = role(dictionary_role);
   if (!r.sampling && !r.gave_up && r.current && r.window_added >= dictionary::kDriftWindowBytes) {
     // Drift: the ratio of the last window against the one measured when the dictionary was trained.
@@ -64,11 +81,15 @@ void ChunkStore::add(const Hash128& id, std::span<const uint8_t> raw, const std:
     r.window_added = 0;
   }
   if (r.sampling) {
-    r.held_bytes += job.raw.size();
-    r.held.push_back(std::move(job));
-    if (r.held_bytes >= dictionary::kSampleBytes) train(r);
+    // Held once, end to end: the buffer ZDICT trains on and the bytes the held jobs compress from.
+    if (r.sample.capacity() == 0) r.sample.reserve(dictionary::kSampleBytes + raw.size());
+    r.sample.insert(r.sample.end(), raw.begin(), raw.end());
+    r.sample_sizes.push_back(raw.size());
+    r.held_ids.push_back(id);
+    if (r.sample.size() >= dictionary::kSampleBytes) train(r);
     return;
   }
+  Job job = owned_job(id, raw);
   job.dictionary = r.current;
   job.role = &r;
   r.window_added += job.raw.size();
@@ -94,10 +115,10 @@ ChunkStore::Role& ChunkStore::role(const std::string& name) {
 
 void ChunkStore::train(Role& r) {
   r.sampling = false;
-  std::vector<std::span<const uint8_t>> samples;
-  samples.reserve(r.held.size());
-  for (const auto& job : r.held) samples.emplace_back(job.raw);
-  auto trained = dictionary::train(r.name, samples, zstd_level_);
+  const auto sample = std::make_shared<const std::vector<uint8_t>>(std::exchange(r.sample, {}));
+  const auto sizes = std::exchange(r.sample_sizes, {});
+  const auto ids = std::exchange(r.held_ids, {});
+  auto trained = dictionary::train(r.name, *sample, sizes, zstd_level_);
   if (trained) {
     trained->created_unix =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -126,10 +147,14 @@ void ChunkStore::train(Role& r) {
     r.window_raw = r.window_stored = 0;
   }
   r.window_added = 0;
-  auto held = std::move(r.held);
-  r.held.clear();
-  r.held_bytes = 0;
-  for (auto& job : held) {
+  // The held chunks' jobs view the sample, which lives until the last of them is compressed.
+  size_t at = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    Job job;
+    job.id = ids[i];
+    job.sample = sample;
+    job.raw = std::span<const uint8_t>(*sample).subspan(at, sizes[i]);
+    at += sizes[i];
     job.dictionary = r.current;
     job.role = &r;
     enqueue(std::move(job));
@@ -138,10 +163,9 @@ void ChunkStore::train(Role& r) {
 
 void ChunkStore::enqueue(Job job) {
   std::unique_lock lock(queue_mutex_);
-  queue_not_full_.wait(lock, [&] {
-    return (unappended_jobs_ < kMaxQueuedJobs && (unappended_jobs_ == 0 || unappended_bytes_ < kMaxQueuedBytes)) ||
-           worker_error_;
-  });
+  if (!has_room(unappended_jobs_, unappended_bytes_)) {
+    queue_not_full_.wait(lock, [&] { return drained_to_resume(unappended_jobs_, unappended_bytes_) || worker_error_; });
+  }
   rethrow_worker_error();
   ++unappended_jobs_;
   unappended_bytes_ += job.raw.size();
@@ -185,7 +209,7 @@ void ChunkStore::worker_loop() {
         chunk.stored = std::exchange(compressed, {});
         chunk.dictionary = job.dictionary ? job.dictionary->id() : 0;
       } else {
-        chunk.stored = std::move(job.raw);
+        chunk.stored = job.owned.empty() ? std::vector<uint8_t>(job.raw.begin(), job.raw.end()) : std::move(job.owned);
       }
       append_in_order(job.sequence, std::move(chunk));
     } catch (...) {
@@ -218,13 +242,16 @@ void ChunkStore::append_in_order(uint64_t sequence, Compressed chunk) {
       waiting_.erase(next);
     }
   }
+  bool idle = false, resume = false;
   {
     std::lock_guard lock(queue_mutex_);
     unappended_jobs_ -= appended_jobs;
     unappended_bytes_ -= appended_bytes;
+    idle = unappended_jobs_ == 0;
+    resume = drained_to_resume(unappended_jobs_, unappended_bytes_);
   }
-  queue_idle_.notify_all();
-  queue_not_full_.notify_all();
+  if (idle) queue_idle_.notify_all();
+  if (resume) queue_not_full_.notify_all();
 }
 
 void ChunkStore::wait_until_all_appended() {

@@ -70,7 +70,9 @@ class ChunkStore {
   struct Role;
   struct Job {
     Hash128 id;
-    std::vector<uint8_t> raw;
+    std::vector<uint8_t> owned;                          // the chunk's bytes, unless they lie in `sample`
+    std::shared_ptr<const std::vector<uint8_t>> sample;  // a training sample holding them
+    std::span<const uint8_t> raw;                        // the chunk: in `owned` or in `*sample`
     std::shared_ptr<const dictionary::CompressionDictionary> dictionary;
     Role* role = nullptr;   // for the ratio measured with `dictionary`
     uint64_t sequence = 0;  // order of add(): the order of appends
@@ -90,14 +92,16 @@ class ChunkStore {
     bool sampling = false;  // holding chunks back to train on
     bool gave_up = false;   // training did not pay off in this store: no more attempts
     std::shared_ptr<const dictionary::CompressionDictionary> current;
-    std::vector<Job> held;
-    uint64_t held_bytes = 0;
+    std::vector<uint8_t> sample;                 // chunks held back while sampling, end to end
+    std::vector<size_t> sample_sizes;            // their sizes, in order
+    std::vector<Hash128> held_ids;               // their ids, in order
     uint64_t window_raw = 0, window_stored = 0;  // of appended chunks; guarded by stats_mutex_
     uint64_t window_added = 0;                   // raw bytes given to add() since the last check
   };
+  static Job owned_job(const Hash128& id, std::span<const uint8_t> raw);
   void enqueue(Job job);
   Role& role(const std::string& name);
-  void train(Role& role);  // from role.held; then queues the held chunks
+  void train(Role& role);  // from role.sample; then queues the held chunks
   void worker_loop();
   // Appends `chunk` if its turn has come (and every chunk waiting after it), else keeps it waiting.
   void append_in_order(uint64_t sequence, Compressed chunk);
