@@ -51,8 +51,10 @@ std::vector<uint8_t> encode_object(const Dictionary& dictionary);
 Dictionary decode_object(std::span<const uint8_t> object, const std::string& name);
 catalog::DictionaryRecord record_of(const Dictionary& dictionary);
 
-// Trains on `samples` (chunks of one role) at zstd `level`; see the contract above.
-std::optional<Dictionary> train(const std::string& role, const std::vector<std::span<const uint8_t>>& samples,
+// Trains on the chunks of one role laid end to end in `sample` (their sizes in order in `sizes`)
+// at zstd `level`, holding the last eighth of them out to measure the ratio; see the contract above.
+// ZDICT reads its samples from one buffer, so a sample held this way is never copied.
+std::optional<Dictionary> train(const std::string& role, std::span<const uint8_t> sample, std::span<const size_t> sizes,
                                 int level);
 
 // A compression dictionary ready for workers (ZSTD_CDict at the repository's level).
