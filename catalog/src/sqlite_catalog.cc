@@ -99,8 +99,8 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path) {
     execute(db, "PRAGMA journal_mode=TRUNCATE", "use a rollback journal");
     execute(db, "PRAGMA synchronous=FULL", "set synchronous=FULL");
     execute(db, "PRAGMA foreign_keys=ON", "enable foreign keys");
-    // The chunk index is probed ~16 times per MiB backed up; keep its pages in memory (32 MiB).
-    execute(db, "PRAGMA cache_size=-32768", "set cache size");
+    // Catalog::kDefaultPageCacheBytes (32 MiB); a negative cache_size is in KiB.
+    execute(db, "PRAGMA cache_size=-" + std::to_string(Catalog::kDefaultPageCacheBytes >> 10), "set cache size");
     migrate(db, path);
   } catch (const CatalogError& error) {
     sqlite3_close(db);
@@ -311,6 +311,11 @@ int64_t Catalog::dictionary_number(uint32_t dictionary) {
   return sqlite3_last_insert_rowid(db_);
 }
 
+void Catalog::set_page_cache_bytes(uint64_t bytes) {
+  execute(db_, "PRAGMA cache_size=-" + std::to_string(std::max<uint64_t>(bytes >> 10, 1)), "set cache size");
+  page_cache_bytes_ = bytes;
+}
+
 void Catalog::stage_pack(const PackRecord& pack, const std::vector<ChunkLocation>& chunks) try {
   if (rebuilding_) throw CatalogError(ErrorKind::kInternal, "catalog: stage a pack during a rebuild");
   if (!staging_) {
@@ -318,7 +323,15 @@ void Catalog::stage_pack(const PackRecord& pack, const std::vector<ChunkLocation
     staging_ = true;
   }
   const int64_t pack_id = insert_pack_row(pack);
-  for (const auto& chunk : chunks) insert_chunk_row(chunk, pack_id);
+  // In id order, as the chunk index is keyed: each of its pages is then visited once per pack.
+  // In the pack's (random) id order, an index larger than SQLite's page cache had its pages
+  // evicted and written back again between visits within the pack (an 8 GiB first full: 15.7 s
+  // of system time, then 5.0 s).
+  std::vector<const ChunkLocation*> by_id;
+  by_id.reserve(chunks.size());
+  for (const auto& chunk : chunks) by_id.push_back(&chunk);
+  std::sort(by_id.begin(), by_id.end(), [](const ChunkLocation* a, const ChunkLocation* b) { return a->id < b->id; });
+  for (const auto* chunk : by_id) insert_chunk_row(*chunk, pack_id);
 } catch (const CatalogError& error) {
   abandon_staging();
   rethrow_within("stage pack " + pack.name, error);

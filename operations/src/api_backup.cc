@@ -407,7 +407,7 @@ class Session {
     expected_total_ += size;
     // The stream holds the first bytes back until they decide how the file is chunked (a
     // database by its pages), whatever sizes CertSrvBackupRead returns.
-    BackupFileStream file(writer, {snapshot_path, role, entry.type_code, entry.path_utf8, generation, {}});
+    BackupFileStream file(writer, {snapshot_path, role, entry.type_code, entry.path_utf8, generation, {}, size});
     // The next CertSrvBackupRead overlaps hashing and chunking the block before it.
     OverlappedFileStream overlapped(file, buffer_.size());
     uint64_t offset = 0;

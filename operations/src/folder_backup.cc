@@ -41,10 +41,11 @@ size_t read_block(os::File& file, const Entry& entry, uint64_t offset, std::span
 
 void stream_file(const Entry& entry, SnapshotWriter& writer, std::vector<uint8_t>& buffer) {
   os::File file(entry.path, os::OpenFor::kReadNoFollow, "back up folder");
-  BackupFileStream stream(writer, {entry.relative, "file", 0, "", std::nullopt, {}});
+  const uint64_t size = file.size();
+  BackupFileStream stream(writer, {entry.relative, "file", 0, "", std::nullopt, {}, size});
   // Reading the next block overlaps hashing and chunking the one before it; a file that fits in
   // one read gains nothing from a second thread.
-  if (file.size() <= buffer.size()) {
+  if (size <= buffer.size()) {
     uint64_t offset = 0;
     while (const size_t n = read_block(file, entry, offset, buffer)) {
       stream.write(std::span<const uint8_t>(buffer.data(), n));

@@ -76,6 +76,11 @@ class Builder {
   // `base_ids` (may be null: no base) must outlive the builder.
   explicit Builder(IdSequence* base_ids);
 
+  // A hint before the first add(): about `ids` ids will come. A builder without a base reserves
+  // the full list's room once (at most kMaxExpectedIds: a hint is the source's word, not a fact).
+  void expect(uint64_t ids);
+  static constexpr uint64_t kMaxExpectedIds = uint64_t{1} << 24;  // 256 MiB of ids, a 128 GiB database
+
   // `may_be_in_base`: false when the caller knows the id is new to the repository (so it
   // cannot be anywhere in the base) and no index lookup is needed.
   void add(const Hash128& id, bool may_be_in_base = true);

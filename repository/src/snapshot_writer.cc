@@ -19,10 +19,34 @@
 namespace certvault {
 namespace {
 constexpr uint32_t kSmallestFixedBlock = 64 * 1024;  // smaller blocks belong to page-aligned chunking
+
+// A backup consults the chunk index once per new chunk and stages rows in id order: a small page
+// cache serves it as well as a large one (Catalog::kBackupPageCacheBytes); the catalog gets its
+// size back when the writer goes.
+class BackupPageCache {
+ public:
+  explicit BackupPageCache(catalog::Catalog& catalog) : catalog_(catalog), previous_(catalog.page_cache_bytes()) {
+    catalog_.set_page_cache_bytes(catalog::Catalog::kBackupPageCacheBytes);
+  }
+  ~BackupPageCache() {
+    try {
+      catalog_.set_page_cache_bytes(previous_);
+    } catch (const Error&) {
+      // Only speed is at stake; the connection keeps the smaller cache.
+    }
+  }
+  BackupPageCache(const BackupPageCache&) = delete;
+  BackupPageCache& operator=(const BackupPageCache&) = delete;
+
+ private:
+  catalog::Catalog& catalog_;
+  uint64_t previous_;
+};
 }  // namespace
 
 struct SnapshotWriter::State {
   Repository& repository;
+  BackupPageCache page_cache;
   SnapshotHeader header;
   std::string id;
   std::span<const uint8_t> secret;
@@ -63,6 +87,7 @@ struct SnapshotWriter::State {
 
   State(Repository& repo, const SnapshotHeader& h, std::string snapshot_id)
       : repository(repo),
+        page_cache(repo.catalog()),
         header(h),
         id(std::move(snapshot_id)),
         secret(repo.config().chunk_id_secret),
@@ -210,6 +235,9 @@ void SnapshotWriter::begin_file(const FileHeader& header) {
     }
   }
   s.builder.emplace(s.base_ids ? &*s.base_ids : nullptr);
+  if (header.chunking.is_page_aligned() && header.size_hint > 0) {
+    s.builder->expect(header.size_hint / page_size + 2);  // a growing database may add a page or two
+  }
 }
 
 void SnapshotWriter::write(std::span<const uint8_t> bytes) {

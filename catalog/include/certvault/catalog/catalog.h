@@ -195,6 +195,16 @@ class Catalog {
   // journal was rolled back by open() (which reads), before any lock is kept.
   void keep_file_locks();
 
+  // SQLite's page cache for this connection. open() sets kDefaultPageCacheBytes: export and
+  // restore probe the chunk index once per chunk in file order, and a smaller cache cost an 8 GiB
+  // export 10-20% more time. A backup touches the index once per new chunk, in id order within a
+  // pack (stage_pack), and lowers it to kBackupPageCacheBytes for as long as it writes
+  // (docs/benchmarks.md, "Scale").
+  static constexpr uint64_t kDefaultPageCacheBytes = 32u << 20;
+  static constexpr uint64_t kBackupPageCacheBytes = 8u << 20;
+  void set_page_cache_bytes(uint64_t bytes);
+  uint64_t page_cache_bytes() const { return page_cache_bytes_; }
+
   // Repository settings (id, keys in hex, chunk parameters, ...).
   void set_setting(const std::string& key, const std::string& value);
   std::optional<std::string> setting(const std::string& key) const;
@@ -361,6 +371,7 @@ class Catalog {
   struct Statements;
   bool rebuilding_ = false;
   bool staging_ = false;
+  uint64_t page_cache_bytes_ = kDefaultPageCacheBytes;
   sqlite3* db_;
   std::filesystem::path path_;
   std::unique_ptr<Statements> statements_;

@@ -68,6 +68,9 @@ struct FileHeader {
   // caller decides (certvault/operations/file_chunking.h); begin_file() refuses a page size
   // outside 512..the repository's largest chunk, and a fixed block size outside 64 KiB..16 MiB.
   chunker::Chunking chunking;
+  // The size the source announced before it was read (CertSrvBackupOpenFileW's, or the file's),
+  // 0 when unknown. Only a hint: it sizes a page-aligned file's recipe once instead of by doubling.
+  uint64_t size_hint = 0;
 };
 
 struct FileResult {
