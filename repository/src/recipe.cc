@@ -255,14 +255,19 @@ std::vector<uint8_t> Builder::finish(const Hash128& base_id, bool allow_delta) {
   return out;
 }
 
-Decoded decode(std::span<const uint8_t> body, const std::string& what) {
+namespace {
+// decode() and validate(): one parser, which keeps the ids or only checks them.
+Decoded parse(std::span<const uint8_t> body, const std::string& what, bool keep_ids) {
   Reader reader(body, what);
   Decoded decoded;
   const uint8_t kind = reader.byte();
   if (kind == kKindFull) {
     const uint64_t n = reader.id_count();
-    decoded.ids.reserve(n);
-    for (uint64_t i = 0; i < n; ++i) decoded.ids.push_back(reader.id());
+    if (keep_ids) decoded.ids.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
+      const Hash128 id = reader.id();
+      if (keep_ids) decoded.ids.push_back(id);
+    }
   } else if (kind == kKindDelta) {
     decoded.base = reader.id();
     const uint64_t op_count = reader.varint();
@@ -277,7 +282,11 @@ Decoded decode(std::span<const uint8_t> body, const std::string& what) {
         if (op.length == 0) reader.fail("empty copy run");
       } else if (tag == kOpNew) {
         const uint64_t n = reader.id_count();
-        for (uint64_t j = 0; j < n; ++j) op.ids.push_back(reader.id());
+        if (keep_ids) op.ids.reserve(n);
+        for (uint64_t j = 0; j < n; ++j) {
+          const Hash128 id = reader.id();
+          if (keep_ids) op.ids.push_back(id);
+        }
       } else {
         reader.fail(fmt::format("unknown op {}", tag));
       }
@@ -288,6 +297,13 @@ Decoded decode(std::span<const uint8_t> body, const std::string& what) {
   }
   if (!reader.done()) reader.fail("trailing bytes");
   return decoded;
+}
+}  // namespace
+
+Decoded decode(std::span<const uint8_t> body, const std::string& what) { return parse(body, what, true); }
+
+std::optional<Hash128> validate(std::span<const uint8_t> body, const std::string& what) {
+  return parse(body, what, false).base;
 }
 
 ChunkList apply(const Decoded& recipe, const ChunkList* base_ids, const std::string& what) {

@@ -113,6 +113,9 @@ class Builder {
 
 // Throws Error(kIntegrity) naming `what` on malformed input.
 Decoded decode(std::span<const uint8_t> body, const std::string& what);
+// Checks `body` exactly as decode() does without keeping its ids (a full recipe's list is 16
+// bytes a chunk); returns a delta's base, nothing for a full recipe.
+std::optional<Hash128> validate(std::span<const uint8_t> body, const std::string& what);
 
 // Rebuilds the id list of a decoded recipe; `base_ids` must be the base's list.
 ChunkList apply(const Decoded& recipe, const ChunkList* base_ids, const std::string& what);

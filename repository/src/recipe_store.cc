@@ -47,8 +47,7 @@ void put_object(ObjectStore& objects, const catalog::RecipeRecord& record) {
   writer->commit();
 }
 
-catalog::RecipeRecord decode_object(std::span<const uint8_t> object, const Hash128& expected_id,
-                                    const std::string& what) {
+catalog::RecipeRecord decode_object(std::vector<uint8_t> object, const Hash128& expected_id, const std::string& what) {
   const auto body = framed::unwrap(object, framed::kRecipeMagic, kObjectVersion, what);
   if (body.size() < kEncodedRecipeAt) {
     throw Error(ErrorKind::kIntegrity, what + ": recipe object shorter than its sizes");
@@ -57,9 +56,14 @@ catalog::RecipeRecord decode_object(std::span<const uint8_t> object, const Hash1
   record.id = expected_id;
   record.logical_size = le::load<uint64_t>(body, kLogicalSizeAt);
   record.chunk_count = le::load<uint64_t>(body, kChunkCountAt);
-  record.body.assign(body.begin() + kEncodedRecipeAt, body.end());
-  const auto decoded = decode(record.body, what);
-  record.base = decoded.base;
+  // The encoded recipe moved to the front of the object's own buffer, not copied out of it, and
+  // checked without expanding its ids: a full recipe is 16 bytes a chunk.
+  const auto from = static_cast<std::ptrdiff_t>(body.data() - object.data()) + kEncodedRecipeAt;
+  const auto length = body.size() - kEncodedRecipeAt;
+  object.erase(object.begin(), object.begin() + from);
+  object.resize(length);
+  record.body = std::move(object);
+  record.base = validate(record.body, what);
   return record;
 }
 

@@ -20,9 +20,9 @@ std::string object_name(const Hash128& id);
 std::vector<uint8_t> encode_object(const catalog::RecipeRecord& record);
 // Writes that object (create, append, commit) without first copying the encoded recipe into it.
 void put_object(ObjectStore& objects, const catalog::RecipeRecord& record);
-// Parses a recipe object; `depth` is left 0 (the caller derives it from the chain).
-catalog::RecipeRecord decode_object(std::span<const uint8_t> object, const Hash128& expected_id,
-                                    const std::string& what);
+// Parses a recipe object (taken whole: its buffer becomes the record's body); `depth` is left 0
+// (the caller derives it from the chain).
+catalog::RecipeRecord decode_object(std::vector<uint8_t> object, const Hash128& expected_id, const std::string& what);
 
 // The chunk ids of recipe `id`, following delta bases through the catalog.
 // The catalog is only a cache of the recipe objects: every row on the chain

@@ -1,5 +1,6 @@
 // Recipes, snapshot manifests, framed objects and the config file: everything
 // certvault reads back from a repository that might be damaged.
+#include <cstdlib>
 #include <span>
 #include <string>
 
@@ -45,6 +46,19 @@ void parse_objects(const uint8_t* data, size_t size) {
     (void)recipe::apply(decoded, &base, "fuzz recipe");
   } catch (const Error&) {
   }
+  {
+    // validate() must accept and refuse exactly what decode() does, and find the same base.
+    std::optional<std::optional<Hash128>> decoded_base, validated_base;
+    try {
+      decoded_base = recipe::decode(bytes, "fuzz recipe").base;
+    } catch (const Error&) {
+    }
+    try {
+      validated_base = recipe::validate(bytes, "fuzz recipe");
+    } catch (const Error&) {
+    }
+    if (decoded_base != validated_base) std::abort();
+  }
   try {
     (void)manifest::decode(bytes, "fuzz manifest");
   } catch (const Error&) {
@@ -54,7 +68,8 @@ void parse_objects(const uint8_t* data, size_t size) {
   } catch (const Error&) {
   }
   try {  // a whole recipe object file, as repair and check read it
-    const auto record = recipe::decode_object(bytes, Hash128{}, "fuzz recipe object");
+    const auto record =
+        recipe::decode_object(std::vector<uint8_t>(bytes.begin(), bytes.end()), Hash128{}, "fuzz recipe object");
     const auto decoded = recipe::decode(record.body, "fuzz recipe object");
     recipe::ChunkList base(4);
     (void)recipe::apply(decoded, &base, "fuzz recipe object");
