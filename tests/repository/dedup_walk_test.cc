@@ -153,3 +153,22 @@ TEST_CASE("a file of more chunks than a list is held for reads its parent's list
   CHECK(read_back(*repository, first.id) == database);
   CHECK(read_back(*repository, second.id) == changed);
 }
+
+TEST_CASE("a file's size hint only sizes memory: too small, exact, too large or absent, the snapshot is the same") {
+  RepositoryFixture fixture;
+  auto repository = fixture.open();
+  const auto database = random_bytes(kPage * 700 + 123, 31);  // a torn last page, too
+  std::optional<catalog::Digest> recipe;
+  for (const uint64_t hint : {uint64_t{0}, uint64_t{kPage}, uint64_t{database.size()}, uint64_t{1} << 40}) {
+    INFO("size hint " << hint);
+    auto file = database_header();
+    file.size_hint = hint;
+    const auto written = write_snapshot(*repository, file, database, std::nullopt);
+    CHECK(written.result.size == database.size());
+    CHECK(read_back(*repository, written.id) == database);
+    const auto files = repository->catalog().files(written.id);
+    REQUIRE(files.size() == 1);
+    if (recipe) CHECK(files[0].recipe == *recipe);  // the same full recipe, whatever the hint
+    recipe = files[0].recipe;
+  }
+}
