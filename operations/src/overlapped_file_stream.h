@@ -8,7 +8,9 @@
 // - Blocks reach the stream whole and in the order they were submitted.
 // - From construction until drain() returns (or the object is destroyed), the stream, and the
 //   SnapshotWriter behind it, are used only by the second thread; the caller only reads into
-//   the blocks it is given. After drain() the caller may finish() the stream itself.
+//   the blocks it is given, and may ask the writer what is safe to ask from any thread
+//   (new_bytes_stored(), for progress: the bytes it counts are then read, not yet hashed). After
+//   drain() the caller may finish() the stream itself.
 // - An exception the stream throws stops the consumption; block(), submit() and drain() rethrow
 //   it (the same object: an Error keeps its kind and message) in the caller's thread.
 // - Destroyed before drain() (the caller's read failed), the object waits for the block being

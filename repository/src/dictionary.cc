@@ -4,12 +4,9 @@
 #include "dictionary.h"
 
 #include <fmt/format.h>
-#define ZDICT_STATIC_LINKING_ONLY  // ZDICT_optimizeTrainFromBuffer_fastCover: training on every core
 #include <zdict.h>
 
 #include <algorithm>
-#include <cstring>
-#include <thread>
 
 #include "certvault/base/error.h"
 #include "certvault/base/little_endian.h"
@@ -108,18 +105,11 @@ std::optional<Dictionary> train(const std::string& role, std::span<const uint8_t
   // ZDICT's fastCover needs samples of many times the dictionary's size: given 1/8 it returned a
   // 217-byte dictionary for 1 MiB of pages, given 1/56 a useful one (docs/benchmarks.md).
   dictionary.bytes.resize(std::clamp(training.size() / 56, kSmallestCapacity, kCapacity));
-  // ZDICT_trainFromBuffer's own settings (fastCover, d 8, 4 steps of k), with the steps tried on
-  // every core: the backup waits for the dictionary before it compresses anything (0.60 s -> 0.32 s
-  // for a 16 MiB sample on two cores).
-  ZDICT_fastCover_params_t params;
-  std::memset(&params, 0, sizeof(params));
-  params.d = 8;
-  params.steps = 4;
-  params.nbThreads = std::max(1u, std::thread::hardware_concurrency());
-  params.zParams.compressionLevel = level;
-  const size_t size =
-      ZDICT_optimizeTrainFromBuffer_fastCover(dictionary.bytes.data(), dictionary.bytes.size(), training.data(),
-                                              sizes.data(), static_cast<unsigned>(training_count), &params);
+  // ZDICT's single-threaded trainer: with its steps on several threads (nbThreads) training took
+  // half the time, but two steps that tie are then chosen by which finishes first, and the same
+  // input must give the same dictionary (and packs) every time (chunk_store.h).
+  const size_t size = ZDICT_trainFromBuffer(dictionary.bytes.data(), dictionary.bytes.size(), training.data(),
+                                            sizes.data(), static_cast<unsigned>(training_count));
   if (ZDICT_isError(size)) return std::nullopt;  // too few or too uniform samples: no dictionary
   dictionary.bytes.resize(size);
   dictionary.id = ZDICT_getDictID(dictionary.bytes.data(), dictionary.bytes.size());
@@ -177,6 +167,10 @@ size_t CompressionDictionary::compress(ZSTD_CCtx* context, std::span<const uint8
   ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(context, ZSTD_c_dictIDFlag, 0);
   ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 0);  // the entry holds raw_size
+  // Attached whatever the chunk's size: zstd copies the dictionary's tables (1 MiB at level 3's
+  // table size below) into the context for inputs above 8 KiB with the fast strategy, which would
+  // cost more than compressing a 16 or 32 KiB page.
+  ZSTD_CCtx_setParameter(context, ZSTD_c_forceAttachDict, ZSTD_dictForceAttach);
   ZSTD_CCtx_refCDict(context, cdict_);
   const size_t n = ZSTD_compress2(context, out.data(), out.size(), raw.data(), raw.size());
   ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters);  // the plain path compresses without it

@@ -212,6 +212,9 @@ std::vector<uint8_t> Builder::finish(const Hash128& base_id, bool allow_delta) {
     const size_t start = kFullHeaderRoom - header.size();
     std::copy(header.begin(), header.end(), new_ids_.begin() + static_cast<std::ptrdiff_t>(start));
     new_ids_.erase(new_ids_.begin(), new_ids_.begin() + static_cast<std::ptrdiff_t>(start));
+    // A hint well above the file's real size (expect()) would otherwise keep its reservation
+    // until the snapshot commits.
+    if (new_ids_.capacity() - new_ids_.size() > (64u << 10) + new_ids_.size() / 16) new_ids_.shrink_to_fit();
     return std::move(new_ids_);
   }
   if (allow_delta) {

@@ -219,3 +219,63 @@ TEST_CASE("repair keeps truncation records and replaces a damaged catalog") {
   CHECK(second.snapshots == 1);
   CHECK(fixture.exported(id) == folder_contents(source));
 }
+
+// A file larger than one read is hashed on a second thread while the next block is read
+// (OverlappedFileStream): a failure on either side must surface as the backup's error, and leave
+// nothing a later backup or export could trip on.
+TEST_CASE("a file read in blocks: a full disk under the packs or a failing read of the file fails the backup cleanly") {
+  RepositoryFixture fixture;
+  const auto source = fixture.scratch("source");
+  std::filesystem::create_directories(source);
+  const auto big = random_bytes(12u << 20, 5);  // incompressible: several packs at the fixture's pack size
+  write_bytes(source / "big.bin", big);
+  const std::string repository_path = fixture.repo_path().string();
+  FolderBackupOptions options{source, {}, {}};
+  options.read_buffer_bytes = 256u << 10;  // 48 blocks
+
+  // The pack writes of this backup, counted in a twin repository by a fault that never fires.
+  uint64_t pack_writes = 0;
+  {
+    RepositoryFixture twin;
+    FaultInjectingFileSystem counter;
+    counter.add(Fault{FaultKind::kNoSpace, UINT64_MAX, {}, "packs"});
+    certvault::os::ScopedFileSystem scope(counter);
+    auto repository = twin.open();
+    back_up_folder(*repository, options);
+    pack_writes = counter.counted()[0];
+  }
+  REQUIRE(pack_writes >= 3);
+
+  struct Case {
+    std::string what;
+    Fault fault;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"the first pack write fails for want of space", Fault{FaultKind::kNoSpace, 1, {}, "packs"}, "No space left"},
+      {"a middle pack write fails", Fault{FaultKind::kNoSpace, pack_writes / 2, {}, "packs"}, "No space left"},
+      {"the last pack write fails", Fault{FaultKind::kNoSpace, pack_writes, {}, "packs"}, "No space left"},
+      {"the 3rd read of the file fails", Fault{FaultKind::kIoError, 3, {Call::kRead}, "big.bin"}, "Input/output error"},
+      {"the 40th read of the file fails", Fault{FaultKind::kIoError, 40, {Call::kRead}, "big.bin"},
+       "Input/output error"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    FaultInjectingFileSystem files;
+    files.add(c.fault);
+    {
+      certvault::os::ScopedFileSystem scope(files);
+      auto repository = fixture.open();
+      CHECK_THROWS_WITH(back_up_folder(*repository, options), Catch::Contains(c.message));
+    }
+    CHECK(files.injected().size() == 1);
+    CHECK(fixture.open(LockMode::kShared)->catalog().snapshots().empty());
+  }
+  // The repository takes the same backup afterwards and gives the file back.
+  auto repository = fixture.open();
+  const auto id = back_up_folder(*repository, options).snapshot_id;
+  repository.reset();
+  const auto contents = fixture.exported(id);
+  REQUIRE(contents.size() == 1);
+  CHECK(contents[0].second == big);
+}

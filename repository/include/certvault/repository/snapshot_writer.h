@@ -98,7 +98,7 @@ class SnapshotWriter {
   void note_missing_file(std::string path, std::string reason);
 
   uint64_t bytes_written() const;     // logical bytes so far
-  uint64_t new_bytes_stored() const;  // compressed bytes added to packs so far
+  uint64_t new_bytes_stored() const;  // compressed bytes added to packs so far; safe from any thread
 
   CommittedSnapshot commit();
 
