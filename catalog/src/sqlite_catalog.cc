@@ -15,6 +15,10 @@
 namespace certvault::catalog {
 
 namespace {
+// SQLite's page cache of a connection, in bytes (a negative cache_size is in KiB).
+void set_cache_size(sqlite3* db, uint64_t bytes) {
+  execute(db, "PRAGMA cache_size=-" + std::to_string(std::max<uint64_t>(bytes >> 10, 1)), "set cache size");
+}
 
 // "catalog: X: why" becomes "catalog: <operation>: X: why", so that the caller sees what it asked for.
 [[noreturn]] void rethrow_within(const std::string& operation, const CatalogError& error) {
@@ -99,8 +103,7 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path) {
     execute(db, "PRAGMA journal_mode=TRUNCATE", "use a rollback journal");
     execute(db, "PRAGMA synchronous=FULL", "set synchronous=FULL");
     execute(db, "PRAGMA foreign_keys=ON", "enable foreign keys");
-    // Catalog::kDefaultPageCacheBytes (32 MiB); a negative cache_size is in KiB.
-    execute(db, "PRAGMA cache_size=-" + std::to_string(Catalog::kDefaultPageCacheBytes >> 10), "set cache size");
+    set_cache_size(db, Catalog::kDefaultPageCacheBytes);
     migrate(db, path);
   } catch (const CatalogError& error) {
     sqlite3_close(db);
@@ -312,7 +315,7 @@ int64_t Catalog::dictionary_number(uint32_t dictionary) {
 }
 
 void Catalog::set_page_cache_bytes(uint64_t bytes) {
-  execute(db_, "PRAGMA cache_size=-" + std::to_string(std::max<uint64_t>(bytes >> 10, 1)), "set cache size");
+  set_cache_size(db_, bytes);
   page_cache_bytes_ = bytes;
 }
 

@@ -167,9 +167,9 @@ size_t CompressionDictionary::compress(ZSTD_CCtx* context, std::span<const uint8
   ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(context, ZSTD_c_dictIDFlag, 0);
   ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 0);  // the entry holds raw_size
-  // Attached whatever the chunk's size: zstd copies the dictionary's tables (1 MiB at level 3's
-  // table size below) into the context for inputs above 8 KiB with the fast strategy, which would
-  // cost more than compressing a 16 or 32 KiB page.
+  // Attached whatever the chunk's size: with the fast strategy zstd copies the dictionary's
+  // tables (1 MiB with create_cdict()'s level-3 parameters) into the context for inputs above
+  // 8 KiB, which would cost more than compressing a 16 or 32 KiB page.
   ZSTD_CCtx_setParameter(context, ZSTD_c_forceAttachDict, ZSTD_dictForceAttach);
   ZSTD_CCtx_refCDict(context, cdict_);
   const size_t n = ZSTD_compress2(context, out.data(), out.size(), raw.data(), raw.size());
