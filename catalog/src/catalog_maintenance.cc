@@ -58,7 +58,7 @@ bool Catalog::has_pack_named(const std::string& name) const {
 }
 
 Catalog::LiveSetSize Catalog::compute_live_set(
-    const std::function<std::vector<ChunkId>(const RecipeRecord&)>& chunk_ids_of,
+    const std::function<void(const Digest& recipe, const ChunkIdSink& add)>& chunk_ids_of,
     const std::vector<std::string>& without) {
   drop_live_set();
   execute(db_,
@@ -83,17 +83,25 @@ Catalog::LiveSetSize Catalog::compute_live_set(
           "collect live recipes");
   // Only the recipes files name: a base that no file names keeps its recipe row (its delta needs
   // its id list) but none of its chunks (issue 14).
+  // Ids only: the callback reads each list as it likes (a large one in blocks from its object).
   Statement recipes(db_,
-                    "SELECT r.id, r.base, r.depth, r.chunk_count, r.logical_size, r.body FROM recipes r "
-                    "WHERE r.id IN (SELECT DISTINCT recipe FROM files "
-                    "WHERE snapshot_id NOT IN (SELECT id FROM temp.live_without))");
+                    "SELECT DISTINCT recipe FROM files "
+                    "WHERE snapshot_id NOT IN (SELECT id FROM temp.live_without)");
   Statement insert(db_, "INSERT OR IGNORE INTO temp.live_chunks(id) VALUES (?)");
-  while (recipes.step()) {
-    for (const auto& id : chunk_ids_of(read_recipe(recipes))) {
+  const ChunkIdSink add = [&insert](std::span<const ChunkId> ids) {
+    for (const auto& id : ids) {
       insert.reset();
       insert.bind_blob(1, id);
       insert.run();
     }
+  };
+  while (recipes.step()) {
+    const auto recipe = blob_array<16>(recipes, 0, "recipe id");
+    if (!has_recipe(recipe)) {
+      throw CatalogError(ErrorKind::kIntegrity, "catalog: a file names recipe " + hex_of(recipe) +
+                                                    ", which has no row (`certvault repair catalog` rebuilds it)");
+    }
+    chunk_ids_of(recipe, add);
   }
   transaction.commit();
   LiveSetSize size;

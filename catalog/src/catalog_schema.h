@@ -7,7 +7,7 @@
 
 namespace certvault::catalog {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Brings the database at `path` to kSchemaVersion in one transaction, or
 // refuses a newer one. Records each applied step in `migrations`. An earlier

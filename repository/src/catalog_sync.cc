@@ -102,6 +102,7 @@ void add_listed(const ObjectStore& objects, const RepositoryConfig& config, cata
       if (keyed_hash128(record.body, secret) != id) {
         throw Error(ErrorKind::kIntegrity, "content does not match its name");
       }
+      recipe::drop_body_kept_in_object(record);  // a large full list stays in its object only
       recipes.emplace(id, std::move(record));
     } catch (const Error& e) {
       report.problems.push_back(fmt::format("recipe {} skipped: {}", name, e.what()));

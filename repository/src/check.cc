@@ -337,7 +337,10 @@ class Checker {
         check_recipe_object(recipe, name);
       }
       try {
-        (void)maintenance::chunk_ids_named_by(recipe);
+        // A list kept in its object only was decoded as check_recipe_object() streamed it.
+        if (!recipe.body.empty() || !recipe::kept_in_object_only(recipe.base, recipe.chunk_count)) {
+          (void)maintenance::chunk_ids_named_by(recipe);
+        }
       } catch (const Error& e) {
         problem(fmt::format("recipe {} cannot be decoded: {}", to_hex(recipe.id), e.what()));
         note_broken(recipe.id);
@@ -377,9 +380,22 @@ class Checker {
     const auto damaged = [&](const std::string& why) {
       problem(fmt::format("{}; `repair catalog` could not rebuild the recipe from it", why));
     };
+    const auto secret = std::span<const uint8_t>(repository_.config().chunk_id_secret);
     try {
+      if (row.body.empty() && recipe::kept_in_object_only(row.base, row.chunk_count)) {
+        // Kept in its object only: verified as it streams past, so memory does not grow with it.
+        const auto head = recipe::read_full_head(objects_, name, what);
+        recipe::verify_full_object(objects_, name, head, row.id, secret, what);
+        catalog::RecipeRecord object;
+        object.id = row.id;
+        object.logical_size = head.logical_size;
+        object.chunk_count = head.chunk_count;
+        if (const auto why = recipe_disagreement(object, row); !why.empty()) {
+          damaged(fmt::format("{} disagrees with the catalog: {}", what, why));
+        }
+        return;
+      }
       const auto object = recipe::decode_object(objects_.read_all(name), row.id, what);
-      const auto secret = std::span<const uint8_t>(repository_.config().chunk_id_secret);
       if (keyed_hash128(object.body, secret) != row.id) {
         damaged(what + ": its encoded recipe does not hash to its name");
       } else if (const auto why = recipe_disagreement(object, row); !why.empty()) {
@@ -424,7 +440,7 @@ class Checker {
     reported_files_.insert({file.recipe, file.digest});
     recipe::ChunkList ids;
     try {
-      ids = recipe::load_ids(catalog_, file.recipe, repository_.config().chunk_id_secret);
+      ids = recipe::load_ids(catalog_, objects_, file.recipe, repository_.config().chunk_id_secret);
     } catch (const Error& e) {
       problem(fmt::format("{}: its recipe cannot be loaded: {}", where, e.what()));
       return;

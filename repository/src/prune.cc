@@ -132,8 +132,8 @@ class Pruner {
   void remove_dead_recipes() {
     progress("computing the live set (snapshots -> files -> recipes -> chunks)");
     const auto size = catalog_.compute_live_set(
-        [this](const catalog::RecipeRecord& record) {
-          return recipe::load_ids(catalog_, record.id, repository_.config().chunk_id_secret);
+        [this](const catalog::Digest& recipe, const catalog::Catalog::ChunkIdSink& add) {
+          recipe::for_each_id_block(catalog_, objects_, recipe, repository_.config().chunk_id_secret, add);
         },
         std::vector<std::string>(gone_.begin(), gone_.end()));
     report_.live_recipes = size.recipes;

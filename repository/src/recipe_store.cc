@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
@@ -67,7 +68,104 @@ catalog::RecipeRecord decode_object(std::vector<uint8_t> object, const Hash128& 
   return record;
 }
 
-ChunkList load_ids(const catalog::Catalog& catalog, const Hash128& id, std::span<const uint8_t> secret) {
+bool kept_in_object_only(const std::optional<Hash128>& base, uint64_t chunk_count) {
+  return !base && chunk_count >= kObjectOnlyFromIds;
+}
+
+void drop_body_kept_in_object(catalog::RecipeRecord& record) {
+  if (!kept_in_object_only(record.base, record.chunk_count)) return;
+  record.body.clear();
+  record.body.shrink_to_fit();
+}
+
+FullObjectHead read_full_head(const ObjectStore& objects, const std::string& name, const std::string& what) {
+  constexpr size_t kHeadBytes = framed::kHeaderSize + kEncodedRecipeAt + 1 + 10;  // + kind + varint count
+  const uint64_t size = objects.size(name);
+  if (size < framed::kHeaderSize + kEncodedRecipeAt + 1) throw Error(ErrorKind::kIntegrity, what + ": too short");
+  const auto head = objects.read(name, 0, std::min<uint64_t>(size, kHeadBytes));
+  const uint32_t version = le::load<uint32_t>(head, framed::kVersionAt);
+  if (std::string_view(reinterpret_cast<const char*>(head.data()), framed::kMagicSize) != framed::kRecipeMagic ||
+      version == 0 || version > kObjectVersion ||
+      le::load<uint32_t>(head, framed::kBodyLengthAt) != size - framed::kHeaderSize) {
+    throw Error(ErrorKind::kIntegrity, what + ": not a recipe object of a known version, or of another length "
+                                              "than its frame records");
+  }
+  if (head[framed::kHeaderSize + kEncodedRecipeAt] != kKindFull) {
+    throw Error(ErrorKind::kIntegrity, what + ": not a full recipe");
+  }
+  FullObjectHead result;
+  result.logical_size = le::load<uint64_t>(head, framed::kHeaderSize + kLogicalSizeAt);
+  result.chunk_count = le::load<uint64_t>(head, framed::kHeaderSize + kChunkCountAt);
+  result.body_xxh64 = le::load<uint64_t>(head, framed::kBodyXxh64At);
+  uint64_t listed = 0;
+  size_t at = framed::kHeaderSize + kEncodedRecipeAt + 1;
+  for (int shift = 0;; shift += 7) {
+    if (at >= head.size() || shift >= 64) throw Error(ErrorKind::kIntegrity, what + ": malformed id count");
+    listed |= static_cast<uint64_t>(head[at] & 0x7F) << shift;
+    if ((head[at++] & 0x80) == 0) break;
+  }
+  if (listed != result.chunk_count || (size - at) % kIdSize != 0 || (size - at) / kIdSize != listed) {
+    throw Error(ErrorKind::kIntegrity,
+                fmt::format("{}: lists {} ids in {} bytes but records a chunk count of {}", what, listed, size - at,
+                            result.chunk_count));
+  }
+  result.ids_at = at;
+  return result;
+}
+
+void verify_full_object(const ObjectStore& objects, const std::string& name, const FullObjectHead& head,
+                        const Hash128& id, std::span<const uint8_t> secret, const std::string& what) {
+  const uint64_t size = head.ids_at + head.chunk_count * kIdSize;
+  XXH64_state_t* checksum = XXH64_createState();
+  XXH64_reset(checksum, 0);
+  StreamingDigest digest(secret);
+  try {
+    for (uint64_t offset = framed::kHeaderSize; offset < size; offset += kVerifyReadBytes) {
+      const auto bytes = objects.read(name, offset, std::min(kVerifyReadBytes, size - offset));
+      XXH64_update(checksum, bytes.data(), bytes.size());
+      // The keyed hash covers the encoded recipe, which starts after the two sizes.
+      const uint64_t recipe_at = framed::kHeaderSize + kEncodedRecipeAt;
+      const uint64_t skip = offset < recipe_at ? std::min<uint64_t>(recipe_at - offset, bytes.size()) : 0;
+      digest.update(std::span(bytes).subspan(skip));
+    }
+  } catch (...) {
+    XXH64_freeState(checksum);
+    throw;
+  }
+  const uint64_t body_checksum = XXH64_digest(checksum);
+  XXH64_freeState(checksum);
+  if (body_checksum != head.body_xxh64) {
+    throw Error(ErrorKind::kIntegrity, what + ": the body does not match its frame's checksum");
+  }
+  if (digest.digest() != id) throw Error(ErrorKind::kIntegrity, what + ": its encoded recipe does not hash to its name");
+}
+
+namespace {
+
+// The encoded recipe of a catalog row: its body, or for a row kept in its object only, the
+// object's (whose sizes must be the row's).
+std::vector<uint8_t> encoded_recipe(const catalog::RecipeRecord& row, const ObjectStore& objects,
+                                    const std::string& what) {
+  if (!row.body.empty()) return row.body;
+  if (!kept_in_object_only(row.base, row.chunk_count)) {
+    throw Error(ErrorKind::kIntegrity,
+                fmt::format("{}: the catalog's row has no encoded recipe, which only a full recipe of at least {} "
+                            "chunks may lack (the catalog is damaged; `certvault repair catalog` rebuilds it from the "
+                            "recipe objects)",
+                            what, kObjectOnlyFromIds));
+  }
+  auto object = decode_object(objects.read_all(object_name(row.id)), row.id, what + " (object)");
+  if (object.base || object.chunk_count != row.chunk_count || object.logical_size != row.logical_size) {
+    throw Error(ErrorKind::kIntegrity, what + ": its object disagrees with the catalog's row (`certvault check` "
+                                              "says how)");
+  }
+  return std::move(object.body);
+}
+
+}  // namespace
+
+ChunkList load_ids(const catalog::Catalog& catalog, const ObjectStore& objects, const Hash128& id,
+                   std::span<const uint8_t> secret) {
   // Collect the chain from `id` down to its full recipe, then apply upwards.
   std::vector<Decoded> chain;
   std::vector<std::string> names;
@@ -77,14 +175,15 @@ ChunkList load_ids(const catalog::Catalog& catalog, const Hash128& id, std::span
     const std::string what = fmt::format("recipe {}", to_hex(current));
     const auto record = catalog.recipe(current);
     if (!record) throw Error(ErrorKind::kIntegrity, what + " is not in the catalog");
-    if (keyed_hash128(record->body, secret) != current) {
+    const auto body = encoded_recipe(*record, objects, what);
+    if (keyed_hash128(body, secret) != current) {
       throw Error(ErrorKind::kIntegrity,
                   fmt::format("{}: the catalog's copy of the encoded recipe does not hash to its id (the catalog is "
                               "damaged; `certvault repair catalog` rebuilds it from the recipe objects)",
                               what));
     }
     if (chain.empty()) chunk_count = record->chunk_count;
-    chain.push_back(decode(record->body, what));
+    chain.push_back(decode(body, what));
     names.push_back(what);
     if (!chain.back().base) break;
     if (chain.size() > kMaxDeltaDepth + 1) {
@@ -104,18 +203,35 @@ ChunkList load_ids(const catalog::Catalog& catalog, const Hash128& id, std::span
   return ids;
 }
 
+namespace {
+
+bool bottom_row_is_large(const catalog::Catalog& catalog, const Hash128& id) {
+  Hash128 current = id;
+  for (uint32_t level = 0; level <= kMaxDeltaDepth; ++level) {
+    const auto row = catalog.recipe(current);
+    if (!row) return false;
+    if (!row->base) return row->chunk_count >= StreamedIds::kStreamedFromIds;
+    current = *row->base;
+  }
+  return false;  // deeper than the format allows: load_ids() says so
+}
+
+}  // namespace
+
 StreamedIds::StreamedIds(const catalog::Catalog& catalog, const ObjectStore& objects, const Hash128& id,
                          std::span<const uint8_t> secret)
     : objects_(objects) {
+  // The catalog's rows say whether the chain ends in a large full recipe; a small chain is read
+  // from them alone, without a request per object (an object store may be remote).
   bool streamed = false;
   try {
-    streamed = open_from_objects(id, secret);
+    streamed = bottom_row_is_large(catalog, id) && open_from_objects(id, secret);
   } catch (const Error&) {
     streamed = false;
   }
   if (!streamed) {
     levels_.clear();
-    in_memory_ = load_ids(catalog, id, secret);
+    in_memory_ = load_ids(catalog, objects, id, secret);
     size_ = in_memory_->size();
     const auto record = catalog.recipe(id);
     depth_ = record ? record->depth : 0;
@@ -123,16 +239,14 @@ StreamedIds::StreamedIds(const catalog::Catalog& catalog, const ObjectStore& obj
 }
 
 bool StreamedIds::open_from_objects(const Hash128& id, std::span<const uint8_t> secret) {
-  constexpr size_t kHeadBytes = framed::kHeaderSize + kEncodedRecipeAt + 1 + 10;  // + kind + varint count
+  constexpr size_t kKindAt = framed::kHeaderSize + kEncodedRecipeAt;
   std::vector<uint64_t> counts;  // each level's chunk count as its object records it, top first
   Hash128 current = id;
   while (true) {
     const std::string name = object_name(current);
     const std::string what = fmt::format("recipe {}", to_hex(current));
-    const uint64_t size = objects_.size(name);
-    if (size < framed::kHeaderSize + kEncodedRecipeAt + 1) throw Error(ErrorKind::kIntegrity, what + ": too short");
-    const auto head = objects_.read(name, 0, std::min<uint64_t>(size, kHeadBytes));
-    const uint8_t kind = head[framed::kHeaderSize + kEncodedRecipeAt];
+    if (objects_.size(name) <= kKindAt) throw Error(ErrorKind::kIntegrity, what + ": too short");
+    const uint8_t kind = objects_.read(name, kKindAt, 1).at(0);
     if (kind != kKindFull) {
       const auto record = decode_object(objects_.read_all(name), current, what);
       if (keyed_hash128(record.body, secret) != current) throw Error(ErrorKind::kIntegrity, what + ": hash");
@@ -152,34 +266,13 @@ bool StreamedIds::open_from_objects(const Hash128& id, std::span<const uint8_t> 
       continue;
     }
     // The full recipe at the bottom: frame, sizes and encoding checked from the head, then the
-    // encoded recipe hashed as it streams past once.
-    if (std::string_view(reinterpret_cast<const char*>(head.data()), framed::kMagicSize) != framed::kRecipeMagic ||
-        le::load<uint32_t>(head, framed::kVersionAt) == 0 ||
-        le::load<uint32_t>(head, framed::kVersionAt) > kObjectVersion ||
-        le::load<uint32_t>(head, framed::kBodyLengthAt) != size - framed::kHeaderSize) {
-      throw Error(ErrorKind::kIntegrity, what + ": frame");
-    }
-    const uint64_t count = le::load<uint64_t>(head, framed::kHeaderSize + kChunkCountAt);
-    uint64_t varint = 0;
-    size_t at = framed::kHeaderSize + kEncodedRecipeAt + 1;
-    for (int shift = 0;; shift += 7) {
-      if (at >= head.size() || shift >= 64) throw Error(ErrorKind::kIntegrity, what + ": count");
-      varint |= static_cast<uint64_t>(head[at] & 0x7F) << shift;
-      if ((head[at++] & 0x80) == 0) break;
-    }
-    if (varint != count || (size - at) / kIdSize != count || (size - at) % kIdSize != 0) {
-      throw Error(ErrorKind::kIntegrity, what + ": count");
-    }
-    if (count < kStreamedFromIds) return false;  // small: the catalog's rows, verified as before
-    StreamingDigest digest(secret);
-    constexpr uint64_t kReadBytes = 1u << 20;
-    for (uint64_t offset = framed::kHeaderSize + kEncodedRecipeAt; offset < size; offset += kReadBytes) {
-      digest.update(objects_.read(name, offset, std::min(kReadBytes, size - offset)));
-    }
-    if (digest.digest() != current) throw Error(ErrorKind::kIntegrity, what + ": hash");
+    // object verified as it streams past once.
+    const auto head = read_full_head(objects_, name, what);
+    if (head.chunk_count < kStreamedFromIds) return false;  // small: held in memory (load_ids)
+    verify_full_object(objects_, name, head, current, secret, what);
     bottom_name_ = name;
-    bottom_ids_at_ = at;
-    bottom_count_ = count;
+    bottom_ids_at_ = head.ids_at;
+    bottom_count_ = head.chunk_count;
     break;
   }
   // Bottom up: every copy run inside its base's list.
@@ -219,6 +312,21 @@ Hash128 StreamedIds::at(uint64_t index) {
     block_index_ = block;
   }
   return block_[position % kBlockIds];
+}
+
+void for_each_id_block(const catalog::Catalog& catalog, const ObjectStore& objects, const Hash128& id,
+                       std::span<const uint8_t> secret, const std::function<void(std::span<const Hash128>)>& visit) {
+  StreamedIds ids(catalog, objects, id, secret);
+  std::vector<Hash128> block;
+  block.reserve(static_cast<size_t>(std::min(ids.size(), StreamedIds::kBlockIds)));
+  for (uint64_t index = 0; index < ids.size(); ++index) {
+    block.push_back(ids.at(index));
+    if (block.size() == StreamedIds::kBlockIds) {
+      visit(block);
+      block.clear();
+    }
+  }
+  if (!block.empty()) visit(block);
 }
 
 }  // namespace certvault::recipe

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,12 +25,43 @@ void put_object(ObjectStore& objects, const catalog::RecipeRecord& record);
 // (the caller derives it from the chain).
 catalog::RecipeRecord decode_object(std::vector<uint8_t> object, const Hash128& expected_id, const std::string& what);
 
+// A full recipe of at least kObjectOnlyFromIds ids (a 512 MiB database of 8 KiB pages) keeps its
+// encoded list in its object only; its catalog row holds an empty body. At 16 bytes a page, the
+// row would otherwise double the catalog's size per chunk, be copied into memory by every reader
+// that selects it (SQLite hands a row out whole) and be read whole by SQLite's key comparisons in
+// the recipes table. Every reader of recipe rows goes through load_ids(), StreamedIds or
+// for_each_id_block(), which read such a list from the object. An empty body is never a valid
+// encoded recipe (it has no kind byte), so the marker is unambiguous.
+inline constexpr uint64_t kObjectOnlyFromIds = uint64_t{1} << 16;
+bool kept_in_object_only(const std::optional<Hash128>& base, uint64_t chunk_count);
+// Drops `record`'s body when kept_in_object_only(): the form its catalog row takes.
+void drop_body_kept_in_object(catalog::RecipeRecord& record);
+
+// The head of a full recipe object, checked without reading its list: magic, version, the body's
+// length against the object's size, the kind, and the list's count against both the recorded
+// chunk count and the bytes that follow. Throws Error(kIntegrity) naming `what`.
+struct FullObjectHead {
+  uint64_t logical_size = 0;
+  uint64_t chunk_count = 0;
+  uint64_t ids_at = 0;  // byte offset of the first chunk id in the object
+  uint64_t body_xxh64 = 0;  // the frame's checksum of the body
+};
+FullObjectHead read_full_head(const ObjectStore& objects, const std::string& name, const std::string& what);
+// Streams the object past once, in reads of kVerifyReadBytes: the frame's XXH64 of the body and the
+// keyed hash of the encoded recipe (with `secret`) against `id`. Throws Error(kIntegrity) naming
+// `what` on a mismatch.
+inline constexpr uint64_t kVerifyReadBytes = uint64_t{1} << 20;
+void verify_full_object(const ObjectStore& objects, const std::string& name, const FullObjectHead& head,
+                        const Hash128& id, std::span<const uint8_t> secret, const std::string& what);
+
 // The chunk ids of recipe `id`, following delta bases through the catalog.
 // The catalog is only a cache of the recipe objects: every row on the chain
 // must hash (keyed with `secret`) to its id, and the ids must number the
-// recipe's chunk count. Throws Error(kIntegrity) for a missing or altered
-// recipe row, a cycle or a chain deeper than the format allows.
-ChunkList load_ids(const catalog::Catalog& catalog, const Hash128& id, std::span<const uint8_t> secret);
+// recipe's chunk count. A row kept in its object only (above) is read from
+// `objects`, whole. Throws Error(kIntegrity) for a missing or altered recipe
+// row or object, a cycle or a chain deeper than the format allows.
+ChunkList load_ids(const catalog::Catalog& catalog, const ObjectStore& objects, const Hash128& id,
+                   std::span<const uint8_t> secret);
 
 // The same list without holding it, for a chain whose full recipe at the bottom lists at least
 // kStreamedFromIds ids (a 512 MiB database of 8 KiB pages): the delta levels of the chain (their
@@ -38,13 +70,13 @@ ChunkList load_ids(const catalog::Catalog& catalog, const Hash128& id, std::span
 // Every level is verified as load_ids() verifies the catalog's rows: the object's encoded recipe
 // must hash (keyed with `secret`) to its name — the bottom one streamed once when the list is
 // opened — and every copy run must lie inside its base. A smaller chain, or one whose objects
-// cannot be read or do not verify, is load_ids()'s (the catalog's rows, held in memory), so a
-// damaged object costs memory, never correctness. The objects are the truth: a large recipe's
-// catalog row is compared with them by `check`, not here.
+// cannot be read or do not verify, is load_ids()'s (held in memory); for a chain whose full recipe
+// is kept in its object only, that fails with load_ids()'s error naming the object. The objects
+// are the truth: a recipe's catalog row is compared with them by `check`, not here.
 class StreamedIds : public IdSequence {
  public:
   static constexpr uint64_t kBlockIds = 4096;  // 64 KiB a read
-  static constexpr uint64_t kStreamedFromIds = uint64_t{1} << 16;
+  static constexpr uint64_t kStreamedFromIds = kObjectOnlyFromIds;
 
   StreamedIds(const catalog::Catalog& catalog, const ObjectStore& objects, const Hash128& id,
               std::span<const uint8_t> secret);
@@ -72,5 +104,10 @@ class StreamedIds : public IdSequence {
   uint64_t size_ = 0;
   uint32_t depth_ = 0;
 };
+
+// Hands `visit` the effective chunk ids of recipe `id` in order, in blocks of at most
+// StreamedIds::kBlockIds, read as StreamedIds reads them: memory does not grow with the file.
+void for_each_id_block(const catalog::Catalog& catalog, const ObjectStore& objects, const Hash128& id,
+                       std::span<const uint8_t> secret, const std::function<void(std::span<const Hash128>)>& visit);
 
 }  // namespace certvault::recipe

@@ -309,8 +309,9 @@ CommittedSnapshot SnapshotWriter::commit() {
   s.stage_committed_packs();
 
   // (2) Recipe objects, (3) the manifest: same protocol, through the object store.
-  for (const auto& record : s.new_recipes) {
+  for (auto& record : s.new_recipes) {
     recipe::put_object(s.repository.objects(), record);
+    recipe::drop_body_kept_in_object(record);  // a large full list stays in its object only
   }
   manifest::Manifest manifest;
   auto& snapshot = manifest.snapshot;

@@ -13,6 +13,7 @@
 #include "pack.h"
 #include "recipe.h"
 #include "recipe_format.h"
+#include "recipe_store.h"
 
 namespace certvault {
 
@@ -42,7 +43,8 @@ struct Segment {
 
 struct Node {
   Hash128 id{};
-  recipe::Decoded decoded;
+  recipe::Decoded decoded;     // empty for a list kept in its object only (read as it is tallied)
+  bool in_object_only = false;
   std::optional<size_t> base;  // index into the nodes
   uint64_t length = 0;         // chunks in the effective list
   Mark own;                    // the snapshots whose files name this recipe
@@ -102,7 +104,8 @@ std::vector<Segment> combine_fragments(std::vector<Segment> fragments) {
 // list of a used recipe holding it belongs to that snapshot.
 class OwnershipTally {
  public:
-  OwnershipTally(catalog::Catalog& catalog, std::span<const uint8_t> secret) : catalog_(catalog), secret_(secret) {}
+  OwnershipTally(catalog::Catalog& catalog, const ObjectStore& objects, std::span<const uint8_t> secret)
+      : catalog_(catalog), objects_(objects), secret_(secret) {}
 
   void use(const Hash128& recipe, Mark mark) {
     auto& node = nodes_[load(recipe)];
@@ -127,6 +130,17 @@ class OwnershipTally {
     const std::string what = fmt::format("recipe {}", to_hex(id));
     const auto record = catalog_.recipe(id);
     if (!record) throw Error(ErrorKind::kIntegrity, what + " is not in the catalog");
+    if (record->body.empty() && recipe::kept_in_object_only(record->base, record->chunk_count)) {
+      // A large full list: its length is the row's, its ids are streamed from the object by tally().
+      Node node;
+      node.id = id;
+      node.in_object_only = true;
+      node.length = record->chunk_count;
+      const size_t index = nodes_.size();
+      index_.emplace(id, index);
+      nodes_.push_back(std::move(node));
+      return index;
+    }
     if (keyed_hash128(record->body, secret_) != id) {
       throw Error(ErrorKind::kIntegrity,
                   fmt::format("{}: the catalog's copy of the encoded recipe does not hash to its id (the catalog is "
@@ -208,17 +222,35 @@ class OwnershipTally {
     node.carried = combine_fragments(std::move(fragments));
   }
 
-  // Tallies the ids this recipe introduced, each under the mark of its position.
+  // Tallies the ids this recipe introduced, each under the mark of its position, handed to the
+  // catalog in batches of at most kTallyBatchIds so that memory does not grow with the file.
   void tally(size_t index) {
     auto& node = nodes_[index];
+    constexpr size_t kTallyBatchIds = size_t{1} << 16;
     std::map<std::pair<int64_t, bool>, std::vector<catalog::ChunkId>> groups;
+    size_t grouped = 0;
+    const auto flush = [&] {
+      for (auto& [key, ids] : groups) catalog_.tally_chunks(ids, key.first, key.second);
+      groups.clear();
+      grouped = 0;
+    };
     size_t s = 0;
     const auto add = [&](uint64_t position, const Hash128& id) {
       while (s < node.carried.size() && node.carried[s].end <= position) ++s;
       if (s == node.carried.size() || node.carried[s].start > position) return;  // nobody holds it
       groups[{node.carried[s].mark.owner, node.carried[s].mark.focus}].push_back(id);
+      if (++grouped == kTallyBatchIds) flush();
     };
-    if (!node.decoded.base) {
+    if (node.in_object_only) {
+      uint64_t position = 0;
+      recipe::for_each_id_block(catalog_, objects_, node.id, secret_, [&](std::span<const Hash128> ids) {
+        for (const auto& id : ids) add(position++, id);
+      });
+      if (position != node.length) {
+        throw Error(ErrorKind::kIntegrity, fmt::format("recipe {}: its object lists {} chunk ids, the catalog {}",
+                                                       to_hex(node.id), position, node.length));
+      }
+    } else if (!node.decoded.base) {
       for (uint64_t p = 0; p < node.decoded.ids.size(); ++p) add(p, node.decoded.ids[p]);
     } else {
       uint64_t at = 0;
@@ -230,12 +262,13 @@ class OwnershipTally {
         for (const auto& id : op.ids) add(at++, id);
       }
     }
-    for (const auto& [key, ids] : groups) catalog_.tally_chunks(ids, key.first, key.second);
+    flush();
     node.carried.clear();
     node.decoded = {};
   }
 
   catalog::Catalog& catalog_;
+  const ObjectStore& objects_;
   std::span<const uint8_t> secret_;
   std::vector<Node> nodes_;
   std::unordered_map<Hash128, size_t, Hash128Hasher> index_;
@@ -267,7 +300,7 @@ RepositoryStats compute_stats(Repository& repository, const std::optional<std::s
   stats.packs = catalog.pack_totals();
   catalog.begin_chunk_tally();
   try {
-    OwnershipTally tally(catalog, repository.config().chunk_id_secret);
+    OwnershipTally tally(catalog, repository.objects(), repository.config().chunk_id_secret);
     for (const auto& use : catalog.recipe_uses()) {
       int64_t owner = kShared;
       if (use.snapshots == 1) {

@@ -47,7 +47,7 @@ std::map<ChunkId, Row> schema3_rows(const fs::path& path) {
 
 }  // namespace
 
-TEST_CASE("catalog migration: a schema-3 catalog becomes schema 4 in place and keeps every chunk location") {
+TEST_CASE("catalog migration: a schema-3 catalog migrates in place to the current schema and keeps every chunk location") {
   certvault_test::TempFolder folder("catalog-migration");
   const auto path = folder / "catalog.db";
   fs::copy_file(fs::path(CERTVAULT_SOURCE_DIR) / "tests/golden/v2/ca/repo/catalog.db", path);
@@ -59,7 +59,7 @@ TEST_CASE("catalog migration: a schema-3 catalog becomes schema 4 in place and k
   REQUIRE(with_dictionary > 0);  // the golden's pages were compressed with a dictionary
 
   auto catalog = Catalog::open(path);
-  CHECK(catalog->schema_version() == 4);
+  CHECK(catalog->schema_version() == 5);
   std::map<ChunkId, Row> after;
   catalog->for_each_chunk([&](const ChunkLocation& c) { after[c.id] = row_of(c); });
   CHECK(after == before);
@@ -73,7 +73,7 @@ TEST_CASE("catalog migration: a schema-3 catalog becomes schema 4 in place and k
   CHECK(catalog->integrity_check() == std::vector<std::string>{"ok"});
   catalog.reset();
   CHECK(catalog_test::query_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'chunks_by_pack'") == 0);
-  CHECK(catalog_test::query_int(path, "SELECT max(version) FROM migrations") == 4);
+  CHECK(catalog_test::query_int(path, "SELECT max(version) FROM migrations") == 5);
   CHECK(catalog_test::query_int(path, "PRAGMA freelist_count") == 0);  // the old table's pages went back (VACUUM)
 }
 
@@ -163,4 +163,41 @@ TEST_CASE("catalog dangling_references names a chunk whose dictionary has no row
   CHECK(problems[0].find("dictionary " + std::to_string(0x2468ace)) != std::string::npos);
   CHECK(problems[0].find("no such dictionary") != std::string::npos);
   CHECK(catalog->find_chunk(commit.new_chunks[0].id)->dictionary == 0x2468aceu);
+}
+
+TEST_CASE("catalog migration 5: a large full recipe's row gives up its body, smaller rows and deltas keep theirs") {
+  certvault_test::TempFolder folder("catalog-migration-5");
+  const auto path = folder / "catalog.db";
+  std::vector<RecipeRecord> recipes;
+  {
+    auto catalog = Catalog::open(path);
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      auto commit = catalog_test::make_commit(seed, 1000 + static_cast<int64_t>(seed), "ca");
+      auto& recipe = commit.new_recipes[0];
+      // A full recipe at the threshold, one just below it, and a large delta.
+      recipe.chunk_count = seed == 1 ? 65536 : seed == 2 ? 65535 : 70000;
+      if (seed == 3) {
+        recipe.base = recipes[0].id;
+        recipe.depth = 1;
+      }
+      recipe.body.assign(64, static_cast<uint8_t>(seed));
+      recipes.push_back(recipe);
+      catalog->commit_snapshot(commit);
+    }
+  }
+  // Back to schema 4, as a catalog written before migration 5 would be.
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "DELETE FROM migrations WHERE version = 5; PRAGMA user_version = 4", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto catalog = Catalog::open(path);
+  CHECK(catalog->schema_version() == 5);
+  CHECK(catalog->recipe(recipes[0].id)->body.empty());
+  CHECK(catalog->recipe(recipes[0].id)->chunk_count == 65536);
+  CHECK(catalog->recipe(recipes[1].id)->body == recipes[1].body);
+  CHECK(catalog->recipe(recipes[2].id)->body == recipes[2].body);
+  CHECK(catalog->integrity_check() == std::vector<std::string>{"ok"});
 }

@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -284,14 +285,16 @@ class Catalog {
   bool has_pack_named(const std::string& name) const;
   // The live set, in temporary tables of this connection: recipes reachable
   // from files (delta bases included) and the chunk ids of the recipes files
-  // name. `chunk_ids_of` is called once per recipe a file names and returns its
-  // effective list (a delta resolved through its bases): a base no file names
-  // keeps its row but none of its chunks.
+  // name. `chunk_ids_of(recipe, add)` is called once per recipe a file names and
+  // hands `add` its effective list (a delta resolved through its bases), in as
+  // many blocks as it likes, so that no list need be held whole: a base no file
+  // names keeps its row but none of its chunks.
   struct LiveSetSize {
     uint64_t recipes = 0, dead_recipes = 0, chunks = 0;
   };
+  using ChunkIdSink = std::function<void(std::span<const ChunkId>)>;
   // `without` lists snapshots to treat as already forgotten (a dry run of forget --prune).
-  LiveSetSize compute_live_set(const std::function<std::vector<ChunkId>(const RecipeRecord&)>& chunk_ids_of,
+  LiveSetSize compute_live_set(const std::function<void(const Digest& recipe, const ChunkIdSink& add)>& chunk_ids_of,
                                const std::vector<std::string>& without = {});
   uint64_t delete_dead_recipes();  // rows not in the live set; returns how many
   struct PackUsage {

@@ -1,0 +1,166 @@
+// A full recipe of at least 65,536 chunks keeps its list in its recipe object only (issue 16):
+// the catalog's row has an empty body, and every reader streams the list from the object. These
+// tests drive such a file through every command that reads recipes (export, stats, check, forget
+// and prune, repair catalog) and damage the object, using 512-byte pages so that 80,000 chunks
+// take 40 MB.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <fstream>
+
+#include "certvault/base/hex.h"
+#include "certvault/repository/check.h"
+#include "certvault/repository/prune.h"
+#include "certvault/repository/repair.h"
+#include "certvault/repository/snapshot_forget.h"
+#include "certvault/repository/snapshot_reader.h"
+#include "certvault/repository/stats.h"
+#include "repository_fixture.h"
+
+using namespace certvault;
+using namespace certvault_test;
+
+namespace {
+
+constexpr size_t kSmallPage = 512;
+constexpr size_t kPages = 80000;
+constexpr size_t kChangedPages = 20;
+
+FileHeader small_pages() {
+  return {"ca.edb", "database", 0, "", std::nullopt, chunker::Chunking::page_aligned(kSmallPage)};
+}
+
+std::vector<uint8_t> read_back(Repository& repository, const std::string& id) {
+  const auto files = repository.catalog().files(id);
+  REQUIRE(files.size() == 1);
+  std::vector<uint8_t> bytes;
+  read_file_contents(repository, id, files[0],
+                     [&](std::span<const uint8_t> part) { bytes.insert(bytes.end(), part.begin(), part.end()); });
+  return bytes;
+}
+
+std::string write_snapshot(Repository& repository, const std::vector<uint8_t>& bytes,
+                           const std::optional<std::string>& reference) {
+  SnapshotHeader header;
+  header.kind = "folder";
+  header.source = "large";
+  header.parent = reference;
+  header.dedup_reference = reference;
+  auto writer = repository.begin_snapshot(header);
+  writer->begin_file(small_pages());
+  for (size_t offset = 0; offset < bytes.size(); offset += 1 << 20) {
+    writer->write(std::span(bytes).subspan(offset, std::min<size_t>(1 << 20, bytes.size() - offset)));
+  }
+  writer->end_file();
+  return writer->commit().snapshot_id();
+}
+
+std::filesystem::path recipe_object_path(const RepositoryFixture& fixture, const catalog::Digest& id) {
+  const auto hex = to_hex(id);
+  return fixture.repo_path() / "recipes" / hex.substr(0, 2) / (hex + ".recipe");
+}
+
+struct LargeSeries {
+  RepositoryFixture fixture;
+  std::vector<uint8_t> first_bytes = random_bytes(kSmallPage * kPages, 61);
+  std::vector<uint8_t> second_bytes;
+  std::string first, second;
+  catalog::Digest full_recipe{}, delta_recipe{};
+
+  LargeSeries() {
+    second_bytes = first_bytes;
+    for (size_t p = 11; p < kPages && p < 11 + kChangedPages * 3999; p += 3999) second_bytes[p * kSmallPage + 7] ^= 0x3C;
+    auto repository = fixture.open();
+    first = write_snapshot(*repository, first_bytes, std::nullopt);
+    second = write_snapshot(*repository, second_bytes, first);
+    full_recipe = repository->catalog().files(first)[0].recipe;
+    delta_recipe = repository->catalog().files(second)[0].recipe;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a full recipe of 65,536 chunks or more lives in its object only, and every reader finds it there") {
+  LargeSeries series;
+  {
+    auto repository = series.fixture.open(LockMode::kShared);
+    auto& catalog = repository->catalog();
+    const auto full = catalog.recipe(series.full_recipe);
+    REQUIRE(full);
+    CHECK_FALSE(full->base);
+    CHECK(full->chunk_count == kPages);
+    CHECK(full->body.empty());  // the list is only in the object
+    const auto delta = catalog.recipe(series.delta_recipe);
+    REQUIRE(delta);
+    CHECK(delta->base == series.full_recipe);
+    CHECK_FALSE(delta->body.empty());  // a delta's few ops stay in the catalog
+    CHECK(std::filesystem::file_size(recipe_object_path(series.fixture, series.full_recipe)) > kPages * 16);
+
+    CHECK(read_back(*repository, series.first) == series.first_bytes);
+    CHECK(read_back(*repository, series.second) == series.second_bytes);
+
+    const auto stats = compute_stats(*repository);
+    CHECK(stats.referenced.chunks == kPages + kChangedPages);
+    REQUIRE(stats.per_snapshot.size() == 2);
+    CHECK(stats.per_snapshot[0].unique_chunks == kChangedPages);  // the pages the second changed
+    CHECK(stats.per_snapshot[1].unique_chunks == kChangedPages);
+
+    const auto report = check_repository(*repository, {true, 0, {}});
+    INFO(fmt::format("{}", fmt::join(report.problems, "\n")));
+    CHECK(report.ok());
+    CHECK(report.recipes == 2);
+    CHECK(report.files_verified == 2);
+  }
+
+  SECTION("forget and prune keep every chunk the kept snapshot's streamed list names") {
+    {
+      auto repository = series.fixture.open();
+      forget_snapshots(*repository, {series.second});
+      const auto pruned = prune_repository(*repository, {0, false, {}});
+      CHECK(pruned.live_chunks == kPages);
+      CHECK(pruned.chunks_removed == kChangedPages);
+    }
+    auto repository = series.fixture.open(LockMode::kShared);
+    CHECK(read_back(*repository, series.first) == series.first_bytes);
+    CHECK(check_repository(*repository, {true, 0, {}}).ok());
+  }
+
+  SECTION("a rebuilt catalog keeps the list in the object only, and reads the same bytes") {
+    std::filesystem::remove(series.fixture.repo_path() / "catalog.db");
+    const auto repaired = repair_catalog(series.fixture.repo_path());
+    CHECK(repaired.problems.empty());
+    CHECK(repaired.recipes == 2);
+    auto repository = series.fixture.open(LockMode::kShared);
+    const auto full = repository->catalog().recipe(series.full_recipe);
+    REQUIRE(full);
+    CHECK(full->body.empty());
+    CHECK(read_back(*repository, series.second) == series.second_bytes);
+    CHECK(check_repository(*repository, {false, 0, {}}).ok());
+  }
+
+  SECTION("a damaged list is found by check and refused by export, stats and prune, naming the recipe") {
+    const auto path = recipe_object_path(series.fixture, series.full_recipe);
+    {
+      std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+      file.seekp(static_cast<std::streamoff>(std::filesystem::file_size(path) / 2));
+      char byte = 0;
+      file.read(&byte, 1);
+      file.seekp(static_cast<std::streamoff>(std::filesystem::file_size(path) / 2));
+      byte = static_cast<char>(byte ^ 0x01);
+      file.write(&byte, 1);
+    }
+    const auto name = to_hex(series.full_recipe);
+    {
+      auto repository = series.fixture.open(LockMode::kShared);
+      const auto report = check_repository(*repository, {false, 0, {}});
+      CHECK_FALSE(report.ok());
+      CHECK(fmt::format("{}", fmt::join(report.problems, "\n")).find(name) != std::string::npos);
+      CHECK_THROWS_WITH(read_back(*repository, series.second), Catch::Contains(name));
+      CHECK_THROWS_WITH(compute_stats(*repository), Catch::Contains(name));
+    }
+    auto repository = series.fixture.open();
+    CHECK_THROWS_WITH(prune_repository(*repository, {0, false, {}}), Catch::Contains(name));
+    CHECK(repository->catalog().chunk_totals().chunks == kPages + kChangedPages);  // prune removed nothing
+  }
+}
