@@ -103,7 +103,7 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path) {
     execute(db, "PRAGMA journal_mode=TRUNCATE", "use a rollback journal");
     execute(db, "PRAGMA synchronous=FULL", "set synchronous=FULL");
     execute(db, "PRAGMA foreign_keys=ON", "enable foreign keys");
-    set_cache_size(db, Catalog::kDefaultPageCacheBytes);
+    set_cache_size(db, Catalog::kPageCacheBytes);
     migrate(db, path);
   } catch (const CatalogError& error) {
     sqlite3_close(db);
@@ -314,10 +314,6 @@ int64_t Catalog::dictionary_number(uint32_t dictionary) {
   return sqlite3_last_insert_rowid(db_);
 }
 
-void Catalog::set_page_cache_bytes(uint64_t bytes) {
-  set_cache_size(db_, bytes);
-  page_cache_bytes_ = bytes;
-}
 
 void Catalog::stage_pack(const PackRecord& pack, const std::vector<ChunkLocation>& chunks) try {
   if (rebuilding_) throw CatalogError(ErrorKind::kInternal, "catalog: stage a pack during a rebuild");

@@ -20,33 +20,10 @@ namespace certvault {
 namespace {
 constexpr uint32_t kSmallestFixedBlock = 64 * 1024;  // smaller blocks belong to page-aligned chunking
 
-// A backup consults the chunk index once per new chunk and stages rows in id order: a small page
-// cache serves it as well as a large one (Catalog::kBackupPageCacheBytes); the catalog gets its
-// size back when the writer goes.
-class BackupPageCache {
- public:
-  explicit BackupPageCache(catalog::Catalog& catalog) : catalog_(catalog), previous_(catalog.page_cache_bytes()) {
-    catalog_.set_page_cache_bytes(catalog::Catalog::kBackupPageCacheBytes);
-  }
-  ~BackupPageCache() {
-    try {
-      catalog_.set_page_cache_bytes(previous_);
-    } catch (const Error&) {
-      // Only speed is at stake; the connection keeps the smaller cache.
-    }
-  }
-  BackupPageCache(const BackupPageCache&) = delete;
-  BackupPageCache& operator=(const BackupPageCache&) = delete;
-
- private:
-  catalog::Catalog& catalog_;
-  uint64_t previous_;
-};
 }  // namespace
 
 struct SnapshotWriter::State {
   Repository& repository;
-  BackupPageCache page_cache;
   SnapshotHeader header;
   std::string id;
   std::span<const uint8_t> secret;
@@ -87,7 +64,6 @@ struct SnapshotWriter::State {
 
   State(Repository& repo, const SnapshotHeader& h, std::string snapshot_id)
       : repository(repo),
-        page_cache(repo.catalog()),
         header(h),
         id(std::move(snapshot_id)),
         secret(repo.config().chunk_id_secret),

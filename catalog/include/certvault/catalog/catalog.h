@@ -196,15 +196,14 @@ class Catalog {
   // journal was rolled back by open() (which reads), before any lock is kept.
   void keep_file_locks();
 
-  // SQLite's page cache for this connection. open() sets kDefaultPageCacheBytes: export and
-  // restore probe the chunk index once per chunk in file order, and a smaller cache cost an 8 GiB
-  // export 10-20% more time. A backup touches the index once per new chunk, in id order within a
-  // pack (stage_pack), and lowers it to kBackupPageCacheBytes for as long as it writes
-  // (docs/benchmarks.md, "Scale").
-  static constexpr uint64_t kDefaultPageCacheBytes = 32u << 20;
-  static constexpr uint64_t kBackupPageCacheBytes = 8u << 20;
-  void set_page_cache_bytes(uint64_t bytes);
-  uint64_t page_cache_bytes() const { return page_cache_bytes_; }
+  // SQLite's page cache of the connection, which also bounds its sorter's memory before it spills
+  // to temporary files. A cache that grows with the
+  // catalog would make every command's memory grow with the repository (32 MiB made `check`,
+  // prune and export of an 8 GiB CA peak at 69-97 MiB). Export probes the chunk index once per
+  // chunk in file order; at 8 MiB the leaves it misses come from the OS's page cache, which cost
+  // an 8 GiB export no measurable time (docs/benchmarks.md, "Scale"). A backup touches the index
+  // once per new chunk, in id order within a pack (stage_pack).
+  static constexpr uint64_t kPageCacheBytes = 8u << 20;
 
   // Repository settings (id, keys in hex, chunk parameters, ...).
   void set_setting(const std::string& key, const std::string& value);
@@ -374,7 +373,6 @@ class Catalog {
   struct Statements;
   bool rebuilding_ = false;
   bool staging_ = false;
-  uint64_t page_cache_bytes_ = kDefaultPageCacheBytes;
   sqlite3* db_;
   std::filesystem::path path_;
   std::unique_ptr<Statements> statements_;
