@@ -142,6 +142,12 @@ std::vector<uint8_t> encode_delta(const Hash128& base_id, const ChunkList& base_
   return out;
 }
 
+std::vector<uint8_t> full_list_head(uint64_t count) {
+  std::vector<uint8_t> head{kKindFull};
+  put_varint(head, count);
+  return head;
+}
+
 Builder::Builder(IdSequence* base_ids) : base_(base_ids), base_size_(base_ids ? base_ids->size() : 0) {
   if (base_ == nullptr) new_ids_.resize(kFullHeaderRoom);
 }
@@ -150,7 +156,7 @@ void Builder::expect(uint64_t ids) {
   if (base_ != nullptr || count_ != 0) return;
   // Reserved once at the announced size: grown by doubling, the list of an 8 GiB database's
   // 2^20 pages was copied from 16 into 32 MiB just past its end, 48 MiB for a moment.
-  new_ids_.reserve(kFullHeaderRoom + std::min(ids, kMaxExpectedIds) * kIdSize);
+  new_ids_.reserve(kFullHeaderRoom + std::min(ids, kObjectOnlyFromIds) * kIdSize);
 }
 
 void Builder::append_copy(uint64_t position) {
@@ -177,7 +183,17 @@ std::optional<uint64_t> Builder::find_in_base(const Hash128& id) {
 
 void Builder::add(const Hash128& id, bool may_be_in_base) {
   if (base_ == nullptr) {
-    put_id(new_ids_, id);
+    if (spool_) {
+      spool_->append(id);
+    } else if (count_ == kObjectOnlyFromIds) {
+      // One id past what memory holds: the list goes to disk, ids only (the header comes at commit).
+      spool_ = std::make_unique<IdSpool>();
+      spool_->append(std::span(new_ids_).subspan(kFullHeaderRoom));
+      spool_->append(id);
+      new_ids_ = {};
+    } else {
+      put_id(new_ids_, id);
+    }
     ++count_;
     return;
   }
@@ -203,7 +219,13 @@ void Builder::add(const Hash128& id, bool may_be_in_base) {
 
 bool Builder::same_as_base() const { return base_ != nullptr && positional_ && count_ == base_size_; }
 
+std::unique_ptr<IdSpool> Builder::finish_spooled() {
+  if (!spool_) throw Error(ErrorKind::kInternal, "recipe builder: finish_spooled() without a spool");
+  return std::move(spool_);
+}
+
 std::vector<uint8_t> Builder::finish(const Hash128& base_id, bool allow_delta) {
+  if (spool_) throw Error(ErrorKind::kInternal, "recipe builder: finish() of a spooled list");
   if (base_ == nullptr) {
     // The ids are already encoded after kFullHeaderRoom bytes: write the header just before
     // them and move the whole down in place (no second copy of the list).

@@ -9,12 +9,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "id_spool.h"
 #include "keyed_hash.h"
 #include "recipe_format.h"
 
@@ -36,6 +38,8 @@ struct Decoded {
 };
 
 std::vector<uint8_t> encode_full(const ChunkList& ids);
+// The start of a full list's encoding (its kind and count): `count` ids follow it.
+std::vector<uint8_t> full_list_head(uint64_t count);
 // A delta of `ids` against `base_ids`; aligns runs greedily (in-place page
 // updates keep positions; insertions are resynchronised through an index).
 std::vector<uint8_t> encode_delta(const Hash128& base_id, const ChunkList& base_ids, const ChunkList& ids);
@@ -77,9 +81,9 @@ class Builder {
   explicit Builder(IdSequence* base_ids);
 
   // A hint before the first add(): about `ids` ids will come. A builder without a base reserves
-  // the full list's room once (at most kMaxExpectedIds: a hint is the source's word, not a fact).
+  // the room of the list it holds in memory once, up to kObjectOnlyFromIds ids (beyond, the list
+  // is spooled to disk; a hint is the source's word, not a fact).
   void expect(uint64_t ids);
-  static constexpr uint64_t kMaxExpectedIds = uint64_t{1} << 24;  // 256 MiB of ids, a 128 GiB database
 
   // `may_be_in_base`: false when the caller knows the id is new to the repository (so it
   // cannot be anywhere in the base) and no index lookup is needed.
@@ -88,8 +92,14 @@ class Builder {
   // Every id so far equals the base's at the same position and the counts agree.
   bool same_as_base() const;
   // The encoded recipe: a delta against `base_id` when `allow_delta` and it is less than half
-  // the full list, else the full list. Call once.
+  // the full list, else the full list. Call once, unless spooled().
   std::vector<uint8_t> finish(const Hash128& base_id, bool allow_delta);
+  // A builder without a base keeps the first kObjectOnlyFromIds ids in memory and spools the
+  // whole list to a temporary file (id_spool.h) when more come: then it is a full recipe kept in
+  // its object only, and finish_spooled() (once) hands over the spool of its encoded ids, in
+  // place of finish().
+  bool spooled() const { return spool_ != nullptr; }
+  std::unique_ptr<IdSpool> finish_spooled();
 
  private:
   struct Op {
@@ -106,7 +116,8 @@ class Builder {
   bool positional_ = true;  // every id so far was a copy of the base at its own position
   uint64_t expected_ = 0;   // the base position that would continue the current copy
   std::vector<Op> ops_;
-  std::vector<uint8_t> new_ids_;  // ids of new ops (with a base) or the full list (without), encoded
+  std::vector<uint8_t> new_ids_;    // ids of new ops (with a base) or the full list (without), encoded
+  std::unique_ptr<IdSpool> spool_;  // without a base, once the list outgrew kObjectOnlyFromIds ids
   bool index_built_ = false;
   std::unordered_map<Hash128, uint64_t, Hash128Hasher> first_position_;
 };

@@ -34,4 +34,10 @@ inline constexpr size_t kIdSize = 16;
 // A delta's chain of bases is at most this deep; a reader refuses a deeper one.
 inline constexpr uint32_t kMaxDeltaDepth = 32;
 
+// A full recipe of at least this many ids (a 512 MiB database of 8 KiB pages) is kept in its
+// object only: its catalog row's body is empty (docs/format.md §6, schema 5, whose migration
+// names the same number), and the writer spools its list to a temporary file instead of memory
+// (id_spool.h). See recipe_store.h.
+inline constexpr uint64_t kObjectOnlyFromIds = uint64_t{1} << 16;
+
 }  // namespace certvault::recipe

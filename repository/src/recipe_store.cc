@@ -48,6 +48,65 @@ void put_object(ObjectStore& objects, const catalog::RecipeRecord& record) {
   writer->commit();
 }
 
+namespace {
+
+std::vector<uint8_t> object_sizes(const catalog::RecipeRecord& record) {
+  std::vector<uint8_t> sizes;
+  le::append<uint64_t>(sizes, record.logical_size);
+  le::append<uint64_t>(sizes, record.chunk_count);
+  return sizes;
+}
+
+}  // namespace
+
+SpooledRecipe digest_spooled(std::unique_ptr<IdSpool> ids, catalog::RecipeRecord& record,
+                             std::span<const uint8_t> secret) {
+  if (record.base || !record.body.empty() || ids->size() != record.chunk_count * kIdSize) {
+    throw Error(ErrorKind::kInternal, fmt::format("recipe: a spool of {} bytes for a full list of {} chunks",
+                                                  ids->size(), record.chunk_count));
+  }
+  const auto head = full_list_head(record.chunk_count);
+  const auto sizes = object_sizes(record);
+  StreamingDigest digest(secret);
+  XXH64_state_t* checksum = XXH64_createState();
+  XXH64_reset(checksum, 0);
+  XXH64_update(checksum, sizes.data(), sizes.size());
+  XXH64_update(checksum, head.data(), head.size());
+  digest.update(head);
+  try {
+    ids->for_each_block([&](std::span<const uint8_t> block) {
+      XXH64_update(checksum, block.data(), block.size());
+      digest.update(block);
+    });
+  } catch (...) {
+    XXH64_freeState(checksum);
+    throw;
+  }
+  SpooledRecipe spooled{std::move(ids), XXH64_digest(checksum)};
+  XXH64_freeState(checksum);
+  record.id = digest.digest();
+  return spooled;
+}
+
+void put_spooled_object(ObjectStore& objects, const catalog::RecipeRecord& record, const SpooledRecipe& spooled) {
+  const auto head = full_list_head(record.chunk_count);
+  const auto sizes = object_sizes(record);
+  auto frame = framed::wrap(framed::kRecipeMagic, kObjectVersion, std::span<const uint8_t>());
+  const uint64_t body_length = sizes.size() + head.size() + spooled.ids->size();
+  if (body_length > UINT32_MAX) {
+    throw Error(ErrorKind::kRefused, fmt::format("recipe {}: {} chunks are more than a recipe object can list",
+                                                 to_hex(record.id), record.chunk_count));
+  }
+  le::store<uint32_t>(frame, framed::kBodyLengthAt, static_cast<uint32_t>(body_length));
+  le::store<uint64_t>(frame, framed::kBodyXxh64At, spooled.body_xxh64);
+  auto writer = objects.create(object_name(record.id));
+  writer->append(frame);
+  writer->append(sizes);
+  writer->append(head);
+  spooled.ids->for_each_block([&](std::span<const uint8_t> block) { writer->append(block); });
+  writer->commit();
+}
+
 catalog::RecipeRecord decode_object(std::vector<uint8_t> object, const Hash128& expected_id, const std::string& what) {
   const auto body = framed::unwrap(object, framed::kRecipeMagic, kObjectVersion, what);
   if (body.size() < kEncodedRecipeAt) {
@@ -87,8 +146,9 @@ FullObjectHead read_full_head(const ObjectStore& objects, const std::string& nam
   if (std::string_view(reinterpret_cast<const char*>(head.data()), framed::kMagicSize) != framed::kRecipeMagic ||
       version == 0 || version > kObjectVersion ||
       le::load<uint32_t>(head, framed::kBodyLengthAt) != size - framed::kHeaderSize) {
-    throw Error(ErrorKind::kIntegrity, what + ": not a recipe object of a known version, or of another length "
-                                              "than its frame records");
+    throw Error(ErrorKind::kIntegrity, what +
+                                           ": not a recipe object of a known version, or of another length "
+                                           "than its frame records");
   }
   if (head[framed::kHeaderSize + kEncodedRecipeAt] != kKindFull) {
     throw Error(ErrorKind::kIntegrity, what + ": not a full recipe");
@@ -105,9 +165,8 @@ FullObjectHead read_full_head(const ObjectStore& objects, const std::string& nam
     if ((head[at++] & 0x80) == 0) break;
   }
   if (listed != result.chunk_count || (size - at) % kIdSize != 0 || (size - at) / kIdSize != listed) {
-    throw Error(ErrorKind::kIntegrity,
-                fmt::format("{}: lists {} ids in {} bytes but records a chunk count of {}", what, listed, size - at,
-                            result.chunk_count));
+    throw Error(ErrorKind::kIntegrity, fmt::format("{}: lists {} ids in {} bytes but records a chunk count of {}", what,
+                                                   listed, size - at, result.chunk_count));
   }
   result.ids_at = at;
   return result;
@@ -137,7 +196,8 @@ void verify_full_object(const ObjectStore& objects, const std::string& name, con
   if (body_checksum != head.body_xxh64) {
     throw Error(ErrorKind::kIntegrity, what + ": the body does not match its frame's checksum");
   }
-  if (digest.digest() != id) throw Error(ErrorKind::kIntegrity, what + ": its encoded recipe does not hash to its name");
+  if (digest.digest() != id)
+    throw Error(ErrorKind::kIntegrity, what + ": its encoded recipe does not hash to its name");
 }
 
 namespace {
@@ -156,8 +216,9 @@ std::vector<uint8_t> encoded_recipe(const catalog::RecipeRecord& row, const Obje
   }
   auto object = decode_object(objects.read_all(object_name(row.id)), row.id, what + " (object)");
   if (object.base || object.chunk_count != row.chunk_count || object.logical_size != row.logical_size) {
-    throw Error(ErrorKind::kIntegrity, what + ": its object disagrees with the catalog's row (`certvault check` "
-                                              "says how)");
+    throw Error(ErrorKind::kIntegrity, what +
+                                           ": its object disagrees with the catalog's row (`certvault check` "
+                                           "says how)");
   }
   return std::move(object.body);
 }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "certvault/catalog/catalog.h"
 #include "certvault/repository/object_store.h"
+#include "id_spool.h"
 #include "recipe.h"
 
 namespace certvault::recipe {
@@ -21,18 +23,30 @@ std::string object_name(const Hash128& id);
 std::vector<uint8_t> encode_object(const catalog::RecipeRecord& record);
 // Writes that object (create, append, commit) without first copying the encoded recipe into it.
 void put_object(ObjectStore& objects, const catalog::RecipeRecord& record);
+
+// A full recipe whose ids the builder spooled (Builder::finish_spooled()): the ids, and the frame's
+// XXH64 of the object's body, computed with the recipe's id in one pass over the spool.
+struct SpooledRecipe {
+  std::unique_ptr<IdSpool> ids;
+  uint64_t body_xxh64 = 0;
+};
+// Sets `record.id` (the keyed hash of the encoded list) from the spooled ids; `record`'s sizes
+// must be set, its body empty.
+SpooledRecipe digest_spooled(std::unique_ptr<IdSpool> ids, catalog::RecipeRecord& record,
+                             std::span<const uint8_t> secret);
+// Writes the object of `record` from its spooled ids: the same bytes put_object() would write.
+void put_spooled_object(ObjectStore& objects, const catalog::RecipeRecord& record, const SpooledRecipe& spooled);
 // Parses a recipe object (taken whole: its buffer becomes the record's body); `depth` is left 0
 // (the caller derives it from the chain).
 catalog::RecipeRecord decode_object(std::vector<uint8_t> object, const Hash128& expected_id, const std::string& what);
 
-// A full recipe of at least kObjectOnlyFromIds ids (a 512 MiB database of 8 KiB pages) keeps its
-// encoded list in its object only; its catalog row holds an empty body. At 16 bytes a page, the
+// A full recipe of at least kObjectOnlyFromIds ids (recipe_format.h) keeps its encoded list in
+// its object only; its catalog row holds an empty body. At 16 bytes a page, the
 // row would otherwise double the catalog's size per chunk, be copied into memory by every reader
 // that selects it (SQLite hands a row out whole) and be read whole by SQLite's key comparisons in
 // the recipes table. Every reader of recipe rows goes through load_ids(), StreamedIds or
 // for_each_id_block(), which read such a list from the object. An empty body is never a valid
 // encoded recipe (it has no kind byte), so the marker is unambiguous.
-inline constexpr uint64_t kObjectOnlyFromIds = uint64_t{1} << 16;
 bool kept_in_object_only(const std::optional<Hash128>& base, uint64_t chunk_count);
 // Drops `record`'s body when kept_in_object_only(): the form its catalog row takes.
 void drop_body_kept_in_object(catalog::RecipeRecord& record);
@@ -43,7 +57,7 @@ void drop_body_kept_in_object(catalog::RecipeRecord& record);
 struct FullObjectHead {
   uint64_t logical_size = 0;
   uint64_t chunk_count = 0;
-  uint64_t ids_at = 0;  // byte offset of the first chunk id in the object
+  uint64_t ids_at = 0;      // byte offset of the first chunk id in the object
   uint64_t body_xxh64 = 0;  // the frame's checksum of the body
 };
 FullObjectHead read_full_head(const ObjectStore& objects, const std::string& name, const std::string& what);

@@ -55,6 +55,7 @@ struct SnapshotWriter::State {
   std::vector<catalog::FileRecord> files;
   std::vector<catalog::MissingFile> missing;
   std::vector<catalog::RecipeRecord> new_recipes;
+  std::unordered_map<Hash128, recipe::SpooledRecipe, Hash128Hasher> spooled_recipes;  // their lists, by id
   std::unordered_set<Hash128, Hash128Hasher> new_recipe_ids;
   std::vector<uint8_t> restore_map_raw;
   std::vector<catalog::RestoreMapEntry> restore_map;
@@ -116,6 +117,18 @@ struct SnapshotWriter::State {
     record.chunk_count = builder->count();
     record.logical_size = file_size;
     if (base_recipe && builder->same_as_base()) return base_recipe->id;
+    if (builder->spooled()) {
+      // A large full list, on disk since it outgrew memory: named from the spool, written from it
+      // at commit, kept in its object only.
+      auto spooled = recipe::digest_spooled(builder->finish_spooled(), record, secret);
+      if (!new_recipe_ids.contains(record.id) && !repository.catalog().has_recipe(record.id)) {
+        new_recipe_ids.insert(record.id);
+        spooled_recipes.emplace(record.id, std::move(spooled));
+        new_recipes.push_back(std::move(record));
+        return new_recipes.back().id;
+      }
+      return record.id;
+    }
     const bool allow_delta = base_recipe && base_recipe->depth < recipe::kMaxDeltaDepth;
     record.body = builder->finish(base_recipe ? base_recipe->id : Hash128{}, allow_delta);
     if (!record.body.empty() && record.body[0] == recipe::kKindDelta) {
@@ -286,9 +299,14 @@ CommittedSnapshot SnapshotWriter::commit() {
 
   // (2) Recipe objects, (3) the manifest: same protocol, through the object store.
   for (auto& record : s.new_recipes) {
+    if (const auto spooled = s.spooled_recipes.find(record.id); spooled != s.spooled_recipes.end()) {
+      recipe::put_spooled_object(s.repository.objects(), record, spooled->second);
+      continue;
+    }
     recipe::put_object(s.repository.objects(), record);
     recipe::drop_body_kept_in_object(record);  // a large full list stays in its object only
   }
+  s.spooled_recipes.clear();
   manifest::Manifest manifest;
   auto& snapshot = manifest.snapshot;
   snapshot.id = s.id;

@@ -1,12 +1,13 @@
 // A full recipe of at least 65,536 chunks keeps its list in its recipe object only (issue 16):
-// the catalog's row has an empty body, and every reader streams the list from the object. These
-// tests drive such a file through every command that reads recipes (export, stats, check, forget
-// and prune, repair catalog) and damage the object, using 512-byte pages so that 80,000 chunks
-// take 40 MB.
-#include <catch2/catch.hpp>
+// the writer spools the list to a temporary file instead of memory, the catalog's row has an
+// empty body, and every reader streams the list from the object. These tests drive such a file
+// through every command that reads recipes (export, stats, check, forget and prune, repair
+// catalog), damage the object, and fail the spool, using 512-byte pages so that 80,000 chunks take
+// 40 MB.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "certvault/base/hex.h"
@@ -16,6 +17,10 @@
 #include "certvault/repository/snapshot_forget.h"
 #include "certvault/repository/snapshot_reader.h"
 #include "certvault/repository/stats.h"
+#include "fault_injecting_file_system.h"
+#include "keyed_hash.h"
+#include "recipe.h"
+#include "recipe_store.h"
 #include "repository_fixture.h"
 
 using namespace certvault;
@@ -70,7 +75,8 @@ struct LargeSeries {
 
   LargeSeries() {
     second_bytes = first_bytes;
-    for (size_t p = 11; p < kPages && p < 11 + kChangedPages * 3999; p += 3999) second_bytes[p * kSmallPage + 7] ^= 0x3C;
+    for (size_t p = 11; p < kPages && p < 11 + kChangedPages * 3999; p += 3999)
+      second_bytes[p * kSmallPage + 7] ^= 0x3C;
     auto repository = fixture.open();
     first = write_snapshot(*repository, first_bytes, std::nullopt);
     second = write_snapshot(*repository, second_bytes, first);
@@ -163,4 +169,66 @@ TEST_CASE("a full recipe of 65,536 chunks or more lives in its object only, and 
     CHECK_THROWS_WITH(prune_repository(*repository, {0, false, {}}), Catch::Contains(name));
     CHECK(repository->catalog().chunk_totals().chunks == kPages + kChangedPages);  // prune removed nothing
   }
+}
+
+namespace {
+
+size_t spool_files_left() {
+  size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
+    if (entry.path().filename().string().starts_with("certvault-recipe-")) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("a spooled full recipe is the object an in-memory list gives: same name, same bytes") {
+  RepositoryFixture fixture;
+  auto repository = fixture.open();
+  const auto bytes = random_bytes(kSmallPage * kPages, 62);
+  const size_t spools_before = spool_files_left();
+  const auto id = write_snapshot(*repository, bytes, std::nullopt);
+  CHECK(spool_files_left() == spools_before);  // the spool went with the snapshot writer
+  const auto file = repository->catalog().files(id).at(0);
+
+  // The same list encoded in memory, as recipe::encode_full() writes every smaller one.
+  recipe::ChunkList ids;
+  const auto secret = std::span<const uint8_t>(repository->config().chunk_id_secret);
+  for (size_t p = 0; p < kPages; ++p)
+    ids.push_back(keyed_hash128(std::span(bytes).subspan(p * kSmallPage, kSmallPage), secret));
+  catalog::RecipeRecord record;
+  record.body = recipe::encode_full(ids);
+  record.id = keyed_hash128(record.body, secret);
+  record.chunk_count = kPages;
+  record.logical_size = bytes.size();
+  CHECK(file.recipe == record.id);
+  CHECK(repository->objects().read_all(recipe::object_name(record.id)) == recipe::encode_object(record));
+}
+
+TEST_CASE("a spool that cannot be written or read back fails the backup cleanly, and the next one succeeds") {
+  RepositoryFixture fixture;
+  const auto bytes = random_bytes(kSmallPage * kPages, 63);
+  const size_t spools_before = spool_files_left();
+  for (const auto& fault :
+       {Fault{FaultKind::kNoSpace, 1, {}, "certvault-recipe-"}, Fault{FaultKind::kNoSpace, 3, {}, "certvault-recipe-"},
+        Fault{FaultKind::kIoError, 2, {Call::kRead}, "certvault-recipe-"},
+        Fault{FaultKind::kShortRead, 8, {}, "certvault-recipe-"}}) {
+    INFO("fault " << static_cast<int>(fault.kind) << " at " << fault.at);
+    FaultInjectingFileSystem files;
+    files.add(fault);
+    {
+      certvault::os::ScopedFileSystem scope(files);
+      auto repository = fixture.open();
+      CHECK_THROWS_WITH(write_snapshot(*repository, bytes, std::nullopt), Catch::Contains("certvault-recipe-"));
+    }
+    CHECK(files.injected().size() == 1);
+    CHECK(spool_files_left() == spools_before);
+    auto repository = fixture.open(LockMode::kShared);
+    CHECK(repository->catalog().snapshots().empty());  // nothing committed
+  }
+  auto repository = fixture.open();
+  const auto id = write_snapshot(*repository, bytes, std::nullopt);
+  CHECK(read_back(*repository, id) == bytes);
+  CHECK(check_repository(*repository, {true, 0, {}}).ok());
 }
