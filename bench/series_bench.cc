@@ -110,7 +110,9 @@ double former_stats_seconds(const std::filesystem::path& dir) {
     catalog.begin_chunk_tally();
     for (const auto& use : catalog.recipe_uses()) {
       const int64_t owner = use.snapshots == 1 ? owner_of.at(use.only_snapshot) : -1;
-      catalog.tally_chunks(recipe::load_ids(catalog, repository->objects(), use.recipe, repository->config().chunk_id_secret), owner, true);
+      catalog.tally_chunks(
+          recipe::load_ids(catalog, repository->objects(), use.recipe, repository->config().chunk_id_secret), owner,
+          true);
     }
     (void)catalog.chunk_tally_focus_totals();
     (void)catalog.chunk_tally_unique_totals();

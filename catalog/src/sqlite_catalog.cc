@@ -314,7 +314,6 @@ int64_t Catalog::dictionary_number(uint32_t dictionary) {
   return sqlite3_last_insert_rowid(db_);
 }
 
-
 void Catalog::stage_pack(const PackRecord& pack, const std::vector<ChunkLocation>& chunks) try {
   if (rebuilding_) throw CatalogError(ErrorKind::kInternal, "catalog: stage a pack during a rebuild");
   if (!staging_) {

@@ -43,7 +43,7 @@ struct Segment {
 
 struct Node {
   Hash128 id{};
-  recipe::Decoded decoded;     // empty for a list kept in its object only (read as it is tallied)
+  recipe::Decoded decoded;  // empty for a list kept in its object only (read as it is tallied)
   bool in_object_only = false;
   std::optional<size_t> base;  // index into the nodes
   uint64_t length = 0;         // chunks in the effective list

@@ -47,7 +47,8 @@ std::map<ChunkId, Row> schema3_rows(const fs::path& path) {
 
 }  // namespace
 
-TEST_CASE("catalog migration: a schema-3 catalog migrates in place to the current schema and keeps every chunk location") {
+TEST_CASE(
+    "catalog migration: a schema-3 catalog migrates in place to the current schema and keeps every chunk location") {
   certvault_test::TempFolder folder("catalog-migration");
   const auto path = folder / "catalog.db";
   fs::copy_file(fs::path(CERTVAULT_SOURCE_DIR) / "tests/golden/v2/ca/repo/catalog.db", path);

@@ -41,8 +41,9 @@ certvault::RepositoryStats reference_stats(certvault::Repository& repository,
   for (const auto& use : catalog.recipe_uses()) {
     int64_t owner = -1;
     if (use.snapshots == 1) owner = owner_of.at(use.only_snapshot);
-    catalog.tally_chunks(certvault::recipe::load_ids(catalog, repository.objects(), use.recipe, repository.config().chunk_id_secret), owner,
-                         !focused || focus_recipes.count(use.recipe) > 0);
+    catalog.tally_chunks(
+        certvault::recipe::load_ids(catalog, repository.objects(), use.recipe, repository.config().chunk_id_secret),
+        owner, !focused || focus_recipes.count(use.recipe) > 0);
   }
   stats.referenced = catalog.chunk_tally_focus_totals();
   std::unordered_map<int64_t, certvault::catalog::Catalog::ChunkTotals> unique;
