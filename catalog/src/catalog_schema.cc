@@ -98,12 +98,14 @@ INSERT INTO chunks_v4(id, pack_id, offset, stored_size, raw_size, flags, diction
 DROP TABLE chunks;
 ALTER TABLE chunks_v4 RENAME TO chunks;
 )sql"},
-      // Issue 16: a full recipe of at least 65,536 chunks (recipe::kObjectOnlyFromIds) keeps its
-      // list in its recipe object only; its row's body is empty (docs/format.md, "Catalog"). The
-      // objects are the truth, and readers stream such a list from its object. The version also
-      // keeps an older build, which would take the empty body for damage, off this catalog.
+      // Issue 16: a full recipe of at least 65,536 chunks (recipe::kObjectOnlyFromIds) written from
+      // now on keeps its list in its recipe object only, and its row's body is empty
+      // (docs/format.md, "Catalog"). No row changes: a body already here may be the only intact
+      // copy of a damaged object, and readers accept either form (`repair catalog` gives the
+      // compact one). The version keeps an older build, which would take an empty body for
+      // damage, off a catalog that may hold one.
       {5, "large full recipes in their objects only", R"sql(
-UPDATE recipes SET body = X'' WHERE base IS NULL AND chunk_count >= 65536;
+SELECT 1;
 )sql"},
   };
   return all;
@@ -145,8 +147,7 @@ void migrate(sqlite3* db, const std::filesystem::path& path, int target_version)
   // the file would keep both tables' size until new rows fill them. VACUUM gives them back once. If
   // it cannot (too little space for its copy), the migrated catalog is complete as it is and later
   // rows reuse the pages; nothing else depends on it, so its failure is not the caller's.
-  // Migration 5 empties the rows of large full recipes (16 bytes a chunk): the same.
-  if (current >= 1 && current < 5 && target_version >= 4) {
+  if (current >= 1 && current < 4 && target_version >= 4) {
     if (sqlite3_exec(db, "VACUUM", nullptr, nullptr, nullptr) != SQLITE_OK) take_vfs_failure();
   }
 }

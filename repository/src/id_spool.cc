@@ -9,10 +9,10 @@
 
 namespace certvault::recipe {
 
-IdSpool::IdSpool() {
+IdSpool::IdSpool(const std::filesystem::path& folder) {
   std::array<uint8_t, 8> random{};
   fill_random(random);
-  path_ = std::filesystem::temp_directory_path() / ("certvault-recipe-" + to_hex(random) + ".tmp");
+  path_ = folder / (std::string(kNamePrefix) + to_hex(random));
   file_ = os::file_system().open(path_, os::OpenFor::kCreateNew, "create the spool of a recipe's chunk ids");
   buffer_.reserve(kBufferBytes);
 }
@@ -22,7 +22,7 @@ IdSpool::~IdSpool() {
   try {
     os::file_system().remove_file(path_, "remove the spool of a recipe's chunk ids", true);
   } catch (const Error&) {
-    // Scratch in the temporary folder: nothing reads it again, so its removal is not worth a failure.
+    // Scratch: nothing reads it again, and prune removes a leftover, so its removal is not worth a failure.
   }
 }
 
@@ -52,7 +52,7 @@ void IdSpool::for_each_block(const std::function<void(std::span<const uint8_t>)>
     if (got != wanted) {
       throw Error(ErrorKind::kFailure, fmt::format("read the spool of a recipe's chunk ids {}: {} bytes at offset {} "
                                                    "gave {} (the file was changed under us)",
-                                                   path_.string(), wanted, offset, got));
+                                                   path_.generic_string(), wanted, offset, got));
     }
     visit(std::span(block).first(got));
     offset += got;

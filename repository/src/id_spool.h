@@ -4,10 +4,11 @@
 // A file without a base recipe (a first full, a first folder backup) lists every chunk, 16 bytes a
 // page: 16 MiB for an 8 GiB database, 512 MiB for a 256 GiB one. Its recipe's name is the keyed
 // hash of the whole encoded list, known only at the end, so the object cannot be written as the
-// ids arrive; the spool holds them on disk until commit writes the object from it. The file is
-// the process's own scratch (in the system's temporary folder, created new through the
-// file-system seam, removed when the spool goes); a crash may leave it behind, and nothing reads
-// it again.
+// ids arrive; the spool holds them on disk until commit writes the object from it. The file lives
+// in the repository's local folder (a remote repository's cache folder), on the catalog's disk
+// rather than in a temporary folder that may be RAM (tmpfs), created new through the file-system
+// seam (0600), and is removed when the spool goes. Its name starts with ".tmp-", so a spool a crash
+// left in a local repository is a temporary object to `prune`, which removes it.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "certvault/base/file_system.h"
@@ -24,8 +26,10 @@ namespace certvault::recipe {
 class IdSpool {
  public:
   static constexpr size_t kBufferBytes = size_t{256} << 10;  // writes and reads in this size
+  // The local object store's temporary prefix (local_object_store_files.h), then what it is.
+  static constexpr std::string_view kNamePrefix = ".tmp-recipe-ids-";
 
-  IdSpool();  // creates the file; throws Error naming it
+  explicit IdSpool(const std::filesystem::path& folder);  // creates the file there; throws Error naming it
   ~IdSpool();
   IdSpool(const IdSpool&) = delete;
   IdSpool& operator=(const IdSpool&) = delete;

@@ -148,7 +148,8 @@ std::vector<uint8_t> full_list_head(uint64_t count) {
   return head;
 }
 
-Builder::Builder(IdSequence* base_ids) : base_(base_ids), base_size_(base_ids ? base_ids->size() : 0) {
+Builder::Builder(IdSequence* base_ids, std::filesystem::path spool_folder)
+    : base_(base_ids), base_size_(base_ids ? base_ids->size() : 0), spool_folder_(std::move(spool_folder)) {
   if (base_ == nullptr) new_ids_.resize(kFullHeaderRoom);
 }
 
@@ -187,7 +188,7 @@ void Builder::add(const Hash128& id, bool may_be_in_base) {
       spool_->append(id);
     } else if (count_ == kObjectOnlyFromIds) {
       // One id past what memory holds: the list goes to disk, ids only (the header comes at commit).
-      spool_ = std::make_unique<IdSpool>();
+      spool_ = std::make_unique<IdSpool>(spool_folder_);
       spool_->append(std::span(new_ids_).subspan(kFullHeaderRoom));
       spool_->append(id);
       new_ids_ = {};

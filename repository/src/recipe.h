@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -77,8 +78,9 @@ class Builder {
   static constexpr size_t kFullIndexIds = 1u << 16;
   static constexpr unsigned kIndexSampling = 32;
 
-  // `base_ids` (may be null: no base) must outlive the builder.
-  explicit Builder(IdSequence* base_ids);
+  // `base_ids` (may be null: no base) must outlive the builder. A list without a base that
+  // outgrows memory is spooled into `spool_folder` (see spooled()).
+  Builder(IdSequence* base_ids, std::filesystem::path spool_folder);
 
   // A hint before the first add(): about `ids` ids will come. A builder without a base reserves
   // the room of the list it holds in memory once, up to kObjectOnlyFromIds ids (beyond, the list
@@ -118,6 +120,7 @@ class Builder {
   std::vector<Op> ops_;
   std::vector<uint8_t> new_ids_;    // ids of new ops (with a base) or the full list (without), encoded
   std::unique_ptr<IdSpool> spool_;  // without a base, once the list outgrew kObjectOnlyFromIds ids
+  std::filesystem::path spool_folder_;
   bool index_built_ = false;
   std::unordered_map<Hash128, uint64_t, Hash128Hasher> first_position_;
 };

@@ -28,6 +28,12 @@ std::vector<uint8_t> encode_object(const catalog::RecipeRecord& record) {
 }
 
 void put_object(ObjectStore& objects, const catalog::RecipeRecord& record) {
+  // An empty body is a catalog row's "kept in its object only", never a recipe: writing it would
+  // replace the object holding the list.
+  if (record.body.empty()) {
+    throw Error(ErrorKind::kInternal,
+                fmt::format("recipe {}: put_object() without an encoded recipe", to_hex(record.id)));
+  }
   std::vector<uint8_t> sizes;
   le::append<uint64_t>(sizes, record.logical_size);
   le::append<uint64_t>(sizes, record.chunk_count);
@@ -88,7 +94,8 @@ SpooledRecipe digest_spooled(std::unique_ptr<IdSpool> ids, catalog::RecipeRecord
   return spooled;
 }
 
-void put_spooled_object(ObjectStore& objects, const catalog::RecipeRecord& record, const SpooledRecipe& spooled) {
+void put_spooled_object(ObjectStore& objects, const catalog::RecipeRecord& record, const SpooledRecipe& spooled,
+                        std::span<const uint8_t> secret) {
   const auto head = full_list_head(record.chunk_count);
   const auto sizes = object_sizes(record);
   auto frame = framed::wrap(framed::kRecipeMagic, kObjectVersion, std::span<const uint8_t>());
@@ -99,11 +106,38 @@ void put_spooled_object(ObjectStore& objects, const catalog::RecipeRecord& recor
   }
   le::store<uint32_t>(frame, framed::kBodyLengthAt, static_cast<uint32_t>(body_length));
   le::store<uint64_t>(frame, framed::kBodyXxh64At, spooled.body_xxh64);
+  // The spool is read again, maybe minutes after it was named: hashed again as it is copied, so
+  // that bytes changed on disk in between fail the backup instead of committing an object that
+  // does not match its name.
+  StreamingDigest digest(secret);
+  digest.update(head);
+  XXH64_state_t* checksum = XXH64_createState();
+  XXH64_reset(checksum, 0);
+  XXH64_update(checksum, sizes.data(), sizes.size());
+  XXH64_update(checksum, head.data(), head.size());
+  uint64_t copied_checksum = 0;
   auto writer = objects.create(object_name(record.id));
-  writer->append(frame);
-  writer->append(sizes);
-  writer->append(head);
-  spooled.ids->for_each_block([&](std::span<const uint8_t> block) { writer->append(block); });
+  try {
+    writer->append(frame);
+    writer->append(sizes);
+    writer->append(head);
+    spooled.ids->for_each_block([&](std::span<const uint8_t> block) {
+      XXH64_update(checksum, block.data(), block.size());
+      digest.update(block);
+      writer->append(block);
+    });
+    copied_checksum = XXH64_digest(checksum);
+  } catch (...) {
+    XXH64_freeState(checksum);
+    throw;
+  }
+  XXH64_freeState(checksum);
+  if (copied_checksum != spooled.body_xxh64 || digest.digest() != record.id) {
+    throw Error(ErrorKind::kIntegrity,
+                fmt::format("recipe {}: its chunk ids changed in the spool {} between naming the recipe and writing "
+                            "it; nothing was committed",
+                            to_hex(record.id), spooled.ids->path().generic_string()));
+  }
   writer->commit();
 }
 
@@ -334,6 +368,9 @@ bool StreamedIds::open_from_objects(const Hash128& id, std::span<const uint8_t> 
     bottom_name_ = name;
     bottom_ids_at_ = head.ids_at;
     bottom_count_ = head.chunk_count;
+    bottom_id_ = current;
+    reread_digest_.emplace(secret);
+    reread_digest_->update(full_list_head(bottom_count_));
     break;
   }
   // Bottom up: every copy run inside its base's list.
@@ -363,16 +400,33 @@ Hash128 StreamedIds::at(uint64_t index) {
     position = op.base_start + (position - op_start);
   }
   const uint64_t block = position / kBlockIds;
-  if (block != block_index_) {
-    const uint64_t first = block * kBlockIds;
-    const uint64_t n = std::min(kBlockIds, bottom_count_ - first);
-    const auto bytes = objects_.read(bottom_name_, bottom_ids_at_ + first * kIdSize, n * kIdSize);
-    block_.resize(n);
-    for (uint64_t i = 0; i < n; ++i)
-      std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(i * kIdSize), kIdSize, block_[i].begin());
-    block_index_ = block;
-  }
+  if (block != block_index_) load_block(block);
   return block_[position % kBlockIds];
+}
+
+void StreamedIds::load_block(uint64_t block) {
+  const uint64_t first = block * kBlockIds;
+  const uint64_t n = std::min(kBlockIds, bottom_count_ - first);
+  const auto bytes = objects_.read(bottom_name_, bottom_ids_at_ + first * kIdSize, n * kIdSize);
+  if (bytes.size() != n * kIdSize) {
+    throw Error(ErrorKind::kIntegrity,
+                fmt::format("recipe {}: {} bytes of ids at offset {} read as {}", to_hex(bottom_id_), n * kIdSize,
+                            bottom_ids_at_ + first * kIdSize, bytes.size()));
+  }
+  if (reread_digest_ && block == reread_blocks_) {
+    reread_digest_->update(bytes);
+    if (++reread_blocks_ * kBlockIds >= bottom_count_ && reread_digest_->digest() != bottom_id_) {
+      throw Error(ErrorKind::kIntegrity,
+                  fmt::format("recipe {}: its object's chunk ids changed since they were verified (read again, they "
+                              "no longer hash to its name)",
+                              to_hex(bottom_id_)));
+    }
+  }
+  block_.resize(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(i * kIdSize), kIdSize, block_[i].begin());
+  }
+  block_index_ = block;
 }
 
 void for_each_id_block(const catalog::Catalog& catalog, const ObjectStore& objects, const Hash128& id,

@@ -34,8 +34,11 @@ struct SpooledRecipe {
 // must be set, its body empty.
 SpooledRecipe digest_spooled(std::unique_ptr<IdSpool> ids, catalog::RecipeRecord& record,
                              std::span<const uint8_t> secret);
-// Writes the object of `record` from its spooled ids: the same bytes put_object() would write.
-void put_spooled_object(ObjectStore& objects, const catalog::RecipeRecord& record, const SpooledRecipe& spooled);
+// Writes the object of `record` from its spooled ids: the same bytes put_object() would write. The
+// ids are hashed again as they are copied; if they no longer give `record.id` and the checksum
+// (the spool changed on disk), throws Error(kIntegrity) and commits nothing.
+void put_spooled_object(ObjectStore& objects, const catalog::RecipeRecord& record, const SpooledRecipe& spooled,
+                        std::span<const uint8_t> secret);
 // Parses a recipe object (taken whole: its buffer becomes the record's body); `depth` is left 0
 // (the caller derives it from the chain).
 catalog::RecipeRecord decode_object(std::vector<uint8_t> object, const Hash128& expected_id, const std::string& what);
@@ -83,7 +86,8 @@ ChunkList load_ids(const catalog::Catalog& catalog, const ObjectStore& objects, 
 // object in blocks of kBlockIds ids as they are asked for, so memory does not grow with the file.
 // Every level is verified as load_ids() verifies the catalog's rows: the object's encoded recipe
 // must hash (keyed with `secret`) to its name — the bottom one streamed once when the list is
-// opened — and every copy run must lie inside its base. A smaller chain, or one whose objects
+// opened, and again as its blocks are read if they are read in order — and every copy run must
+// lie inside its base. A smaller chain, or one whose objects
 // cannot be read or do not verify, is load_ids()'s (held in memory); for a chain whose full recipe
 // is kept in its object only, that fails with load_ids()'s error naming the object. The objects
 // are the truth: a recipe's catalog row is compared with them by `check`, not here.
@@ -106,6 +110,7 @@ class StreamedIds : public IdSequence {
     std::vector<uint64_t> op_end;  // position just past each op in this level's list
   };
   bool open_from_objects(const Hash128& id, std::span<const uint8_t> secret);  // false: use the catalog
+  void load_block(uint64_t block);
 
   const ObjectStore& objects_;
   std::vector<Level> levels_;  // the deltas, top first
@@ -115,6 +120,12 @@ class StreamedIds : public IdSequence {
   uint64_t bottom_count_ = 0;
   uint64_t block_index_ = UINT64_MAX;
   std::vector<Hash128> block_;
+  // The bottom object was verified when opened, then its blocks are read again: blocks read in
+  // order from the first are hashed again, and when the last of them arrives the list must still
+  // hash to its name (a whole walk, as prune's live set makes, is then verified as it was used).
+  Hash128 bottom_id_{};
+  std::optional<StreamingDigest> reread_digest_;
+  uint64_t reread_blocks_ = 0;
   uint64_t size_ = 0;
   uint32_t depth_ = 0;
 };

@@ -223,7 +223,7 @@ void SnapshotWriter::begin_file(const FileHeader& header) {
       s.base_recipe = State::BaseRecipe{it->second.recipe, s.base_ids->depth()};
     }
   }
-  s.builder.emplace(s.base_ids ? &*s.base_ids : nullptr);
+  s.builder.emplace(s.base_ids ? &*s.base_ids : nullptr, s.repository.root());
   if (header.chunking.is_page_aligned() && header.size_hint > 0) {
     s.builder->expect(header.size_hint / page_size + 2);  // a growing database may add a page or two
   }
@@ -300,7 +300,7 @@ CommittedSnapshot SnapshotWriter::commit() {
   // (2) Recipe objects, (3) the manifest: same protocol, through the object store.
   for (auto& record : s.new_recipes) {
     if (const auto spooled = s.spooled_recipes.find(record.id); spooled != s.spooled_recipes.end()) {
-      recipe::put_spooled_object(s.repository.objects(), record, spooled->second);
+      recipe::put_spooled_object(s.repository.objects(), record, spooled->second, s.secret);
       continue;
     }
     recipe::put_object(s.repository.objects(), record);

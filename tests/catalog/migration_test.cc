@@ -166,7 +166,7 @@ TEST_CASE("catalog dangling_references names a chunk whose dictionary has no row
   CHECK(catalog->find_chunk(commit.new_chunks[0].id)->dictionary == 0x2468aceu);
 }
 
-TEST_CASE("catalog migration 5: a large full recipe's row gives up its body, smaller rows and deltas keep theirs") {
+TEST_CASE("catalog migration 5: every recipe row keeps its body; the version keeps older builds off") {
   certvault_test::TempFolder folder("catalog-migration-5");
   const auto path = folder / "catalog.db";
   std::vector<RecipeRecord> recipes;
@@ -196,9 +196,7 @@ TEST_CASE("catalog migration 5: a large full recipe's row gives up its body, sma
   }
   auto catalog = Catalog::open(path);
   CHECK(catalog->schema_version() == 5);
-  CHECK(catalog->recipe(recipes[0].id)->body.empty());
-  CHECK(catalog->recipe(recipes[0].id)->chunk_count == 65536);
-  CHECK(catalog->recipe(recipes[1].id)->body == recipes[1].body);
-  CHECK(catalog->recipe(recipes[2].id)->body == recipes[2].body);
+  // The large full row keeps its body: it may be the only intact copy of a damaged object.
+  for (const auto& recipe : recipes) CHECK(catalog->recipe(recipe.id)->body == recipe.body);
   CHECK(catalog->integrity_check() == std::vector<std::string>{"ok"});
 }

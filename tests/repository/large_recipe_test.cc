@@ -173,10 +173,10 @@ TEST_CASE("a full recipe of 65,536 chunks or more lives in its object only, and 
 
 namespace {
 
-size_t spool_files_left() {
+size_t spool_files_left(const RepositoryFixture& fixture) {
   size_t count = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
-    if (entry.path().filename().string().starts_with("certvault-recipe-")) ++count;
+  for (const auto& entry : std::filesystem::directory_iterator(fixture.repo_path())) {
+    if (entry.path().filename().string().starts_with(".tmp-recipe-ids-")) ++count;
   }
   return count;
 }
@@ -187,9 +187,8 @@ TEST_CASE("a spooled full recipe is the object an in-memory list gives: same nam
   RepositoryFixture fixture;
   auto repository = fixture.open();
   const auto bytes = random_bytes(kSmallPage * kPages, 62);
-  const size_t spools_before = spool_files_left();
   const auto id = write_snapshot(*repository, bytes, std::nullopt);
-  CHECK(spool_files_left() == spools_before);  // the spool went with the snapshot writer
+  CHECK(spool_files_left(fixture) == 0);  // the spool went with the snapshot writer
   const auto file = repository->catalog().files(id).at(0);
 
   // The same list encoded in memory, as recipe::encode_full() writes every smaller one.
@@ -209,21 +208,20 @@ TEST_CASE("a spooled full recipe is the object an in-memory list gives: same nam
 TEST_CASE("a spool that cannot be written or read back fails the backup cleanly, and the next one succeeds") {
   RepositoryFixture fixture;
   const auto bytes = random_bytes(kSmallPage * kPages, 63);
-  const size_t spools_before = spool_files_left();
   for (const auto& fault :
-       {Fault{FaultKind::kNoSpace, 1, {}, "certvault-recipe-"}, Fault{FaultKind::kNoSpace, 3, {}, "certvault-recipe-"},
-        Fault{FaultKind::kIoError, 2, {Call::kRead}, "certvault-recipe-"},
-        Fault{FaultKind::kShortRead, 8, {}, "certvault-recipe-"}}) {
+       {Fault{FaultKind::kNoSpace, 1, {}, ".tmp-recipe-ids-"}, Fault{FaultKind::kNoSpace, 3, {}, ".tmp-recipe-ids-"},
+        Fault{FaultKind::kIoError, 2, {Call::kRead}, ".tmp-recipe-ids-"},
+        Fault{FaultKind::kShortRead, 8, {}, ".tmp-recipe-ids-"}}) {
     INFO("fault " << static_cast<int>(fault.kind) << " at " << fault.at);
     FaultInjectingFileSystem files;
     files.add(fault);
     {
       certvault::os::ScopedFileSystem scope(files);
       auto repository = fixture.open();
-      CHECK_THROWS_WITH(write_snapshot(*repository, bytes, std::nullopt), Catch::Contains("certvault-recipe-"));
+      CHECK_THROWS_WITH(write_snapshot(*repository, bytes, std::nullopt), Catch::Contains(".tmp-recipe-ids-"));
     }
     CHECK(files.injected().size() == 1);
-    CHECK(spool_files_left() == spools_before);
+    CHECK(spool_files_left(fixture) == 0);
     auto repository = fixture.open(LockMode::kShared);
     CHECK(repository->catalog().snapshots().empty());  // nothing committed
   }
@@ -231,4 +229,37 @@ TEST_CASE("a spool that cannot be written or read back fails the backup cleanly,
   const auto id = write_snapshot(*repository, bytes, std::nullopt);
   CHECK(read_back(*repository, id) == bytes);
   CHECK(check_repository(*repository, {true, 0, {}}).ok());
+}
+
+TEST_CASE("at the threshold and just past it, and a full list written after a base, every form reads back") {
+  // 65,535 ids: a row with its body; 65,536: held in memory, kept in the object only; 65,537: the
+  // first spooled list; then a base followed by a file whose pages all changed (no delta pays off,
+  // so the full list is built in memory from the base's walk, and kept in the object only).
+  RepositoryFixture fixture;
+  auto repository = fixture.open();
+  for (const size_t pages : {size_t{65535}, size_t{65536}, size_t{65537}}) {
+    INFO(pages << " pages");
+    const auto bytes = random_bytes(kSmallPage * pages, 70 + pages);
+    const auto id = write_snapshot(*repository, bytes, std::nullopt);
+    const auto row = repository->catalog().recipe(repository->catalog().files(id).at(0).recipe);
+    REQUIRE(row);
+    CHECK(row->chunk_count == pages);
+    CHECK(row->body.empty() == (pages >= 65536));
+    CHECK(read_back(*repository, id) == bytes);
+  }
+  const auto base_bytes = random_bytes(kSmallPage * 66000, 80);
+  const auto base = write_snapshot(*repository, base_bytes, std::nullopt);
+  const auto changed_bytes = random_bytes(kSmallPage * 66000, 81);
+  const auto changed = write_snapshot(*repository, changed_bytes, base);
+  const auto row = repository->catalog().recipe(repository->catalog().files(changed).at(0).recipe);
+  REQUIRE(row);
+  CHECK_FALSE(row->base);  // a full list, not a delta
+  CHECK(row->body.empty());
+  CHECK(read_back(*repository, changed) == changed_bytes);
+  CHECK(read_back(*repository, base) == base_bytes);
+  CHECK(spool_files_left(fixture) == 0);
+  const auto report = check_repository(*repository, {true, 0, {}});
+  INFO(fmt::format("{}", fmt::join(report.problems, "\n")));
+  CHECK(report.ok());
+  CHECK(compute_stats(*repository).referenced.chunks == 65535 + 65536 + 65537 + 66000 + 66000);
 }
