@@ -263,3 +263,34 @@ TEST_CASE("at the threshold and just past it, and a full list written after a ba
   CHECK(report.ok());
   CHECK(compute_stats(*repository).referenced.chunks == 65535 + 65536 + 65537 + 66000 + 66000);
 }
+
+TEST_CASE("a list read again after its verification and found changed stops prune before it removes anything") {
+  // The recipe object verifies when opened; prune's walk then reads its blocks again. A byte flipped
+  // in one of those later reads (a failing disk, a file changed under us) would drop an id from the
+  // live set, and prune would remove a chunk the snapshot needs: the blocks read in order are hashed
+  // again, and the walk fails at its end instead.
+  LargeSeries series;
+  const auto object = recipe_object_path(series.fixture, series.full_recipe).filename().string();
+  uint64_t chunks_before = 0;
+  {
+    auto repository = series.fixture.open(LockMode::kShared);
+    chunks_before = repository->catalog().chunk_totals().chunks;
+  }
+  FaultInjectingFileSystem files;
+  files.add(Fault{FaultKind::kFlippedByte, 12, {}, object});  // past the opening reads, inside the walk
+  {
+    certvault::os::ScopedFileSystem scope(files);
+    auto repository = series.fixture.open();
+    forget_snapshots(*repository, {series.first});
+    CHECK_THROWS_WITH(
+        prune_repository(*repository, {0, false, {}}),
+        Catch::Contains(to_hex(series.full_recipe)) && Catch::Contains("changed since they were verified"));
+  }
+  CHECK(files.injected().size() == 1);
+  auto repository = series.fixture.open();
+  CHECK(repository->catalog().chunk_totals().chunks == chunks_before);  // nothing removed
+  CHECK(read_back(*repository, series.second) == series.second_bytes);
+  const auto pruned = prune_repository(*repository, {0, false, {}});  // without the fault: the forgotten pages go
+  CHECK(pruned.chunks_removed == kChangedPages);
+  CHECK(read_back(*repository, series.second) == series.second_bytes);
+}
