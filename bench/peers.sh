@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# certvault against restic, borg and zpaq on a simulated CA history, with the
-# page-level storage ideal (docs/benchmarks.md, "Against restic, borg and zpaq").
+# certvault against restic, borg, zpaq, bup and casync on a simulated CA history,
+# with the page-level storage ideal (docs/benchmarks.md, "Against restic, borg and zpaq").
 #
 #   bench/peers.sh                 # 1 GiB database, 12 generations, ~0.5% of pages per generation
 #   bench/peers.sh --tiny          # 16 MiB, 3 generations: a smoke run (results stay in the work folder)
@@ -8,8 +8,8 @@
 #
 # Each generation: casim issues enough certificates to touch the given share of
 # pages (about 3 pages per certificate) and publishes a CRL; certvault takes a full
-# backup through the Certadm API (simulated library); restic, borg and zpaq each
-# back up the folder certutil -backupDB would write (see copy_database).
+# backup through the Certadm API (simulated library); restic, borg, zpaq, bup and
+# casync each back up the folder certutil -backupDB would write (see copy_database).
 # Every step runs alone, under /usr/bin/time. Writes a CSV, a PNG plot (gnuplot)
 # and a markdown summary.
 set -euo pipefail
@@ -71,7 +71,7 @@ fail() { echo "peers.sh: $*" >&2; exit 1; }
 # ---- tools -----------------------------------------------------------------
 install_missing() {
   local missing=() p
-  for p in restic borgbackup zpaq gnuplot-nox time zstd; do
+  for p in restic borgbackup zpaq bup casync gnuplot-nox time zstd; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -133,6 +133,8 @@ export BORG_BASE_DIR=$work/home
 export BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes
 export BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
 export BORG_DELETE_I_KNOW_WHAT_I_AM_DOING=YES
+export BUP_DIR=$repos/bup                # bup's own index (a client-side cache) goes to $bup_index
+bup_index=$work/home/bupindex
 
 echo "tool,step,generation,wall_s,cpu_s,peak_rss_kib,repo_bytes,input_bytes,ok,note" >"$csv"
 
@@ -171,6 +173,11 @@ repo_size() {
     restic) du -sb "$repos/restic" | cut -f1 ;;
     borg) du -sb "$repos/borg" | cut -f1 ;;
     zpaq) if [ -e "$repos/zpaq.zpaq" ]; then du -sb "$repos/zpaq.zpaq" | cut -f1; else echo 0; fi ;;
+    bup) du -sb "$repos/bup" | cut -f1 ;;
+    # The chunk store and every .caidx index. Like restic's data/, the store keeps
+    # its chunks in folders (one per 4-hex-digit prefix, up to 65536), and du -sb
+    # counts each folder's 4 KiB as it does for every other tool.
+    casync) du -sb "$repos/casync" | cut -f1 ;;
   esac
 }
 
@@ -224,6 +231,8 @@ export CERTVAULT_PASSWORD=${CERTVAULT_PASSWORD:-bench passphrase}
 "$certvault" init --repo "$repos/certvault" >/dev/null
 restic -r "$repos/restic" init --repository-version 2 >/dev/null
 borg init --encryption none "$repos/borg" >/dev/null
+bup init >/dev/null 2>&1  # bup (git packs, zlib -1) and casync (zstd chunks) do not encrypt either
+mkdir -p "$repos/casync/index"  # casync: one shared chunk store ($repos/casync/store), one .caidx per generation
 ideal_total=0
 previous_high=0
 
@@ -262,6 +271,12 @@ for ((gen = 1; gen <= generations; gen++)); do
   measured restic backup "$gen" "" -- restic -r "$repos/restic" backup --host peers "$input"
   measured borg backup "$gen" "" -- borg create "$repos/borg::g$gen" input
   measured zpaq backup "$gen" "" -- zpaq add "$repos/zpaq.zpaq" input
+  # bup: index then save (content-defined chunks of about 8 KiB, bup's default), saved as /input.
+  # shellcheck disable=SC2016 # $1.. are expanded by sh
+  measured bup backup "$gen" "index + save" -- sh -c 'bup index -f "$1" "$2" && bup save -f "$1" -n peers --strip-path "$3" "$2"' \
+    sh "$bup_index" "$input" "$work"
+  measured casync backup "$gen" "" -- casync make --chunk-size=2048:8192:32768 --store="$repos/casync/store" \
+    "$repos/casync/index/g$gen.caidx" input
   cd "$repo_root"
 done
 
@@ -271,6 +286,8 @@ measured certvault list "$last" "" -- "$certvault" snapshots --repo "$repos/cert
 measured restic list "$last" "" -- restic -r "$repos/restic" snapshots
 measured borg list "$last" "" -- borg list "$repos/borg"
 measured zpaq list "$last" "versions and files (zpaq list -all)" -- zpaq list "$repos/zpaq.zpaq" -all
+measured bup list "$last" "saves (bup ls peers)" -- bup ls peers
+measured casync list "$last" "the .caidx index files (ls -l)" -- ls -l "$repos/casync/index"
 
 # Restores of the last snapshot, restore_runs times each (medians in the summary).
 # certvault export fsyncs every file it writes; the peers do not, so each restore
@@ -287,33 +304,42 @@ restore_once() {
     restic) measured restic restore "$last" "run $run" -- restic -r "$repos/restic" restore latest --target "$restores/restic" ;;
     borg) (cd "$restores/borg" && measured borg restore "$last" "run $run" -- borg extract "$repos/borg::g$last") ;;
     zpaq) (cd "$work" && measured zpaq restore "$last" "run $run" -- zpaq extract "$repos/zpaq.zpaq" input -to "$restores/zpaq/input") ;;
+    bup) measured bup restore "$last" "run $run" -- bup restore -C "$restores/bup" peers/latest/input ;;
+    casync)
+      measured casync restore "$last" "run $run" -- casync extract --store="$repos/casync/store" \
+        "$repos/casync/index/g$last.caidx" "$restores/casync/input" ;;
   esac
   # shellcheck disable=SC2016 # $1 is expanded by sh
   measured "$tool" restore_sync "$last" "run $run" -- sh -c 'find "$1" -type f -exec sync {} +' sh "$restores/$tool"
 }
 for ((run = 1; run <= restore_runs; run++)); do
-  for t in certvault restic borg zpaq; do restore_once "$t" "$run"; done
+  for t in certvault restic borg zpaq bup casync; do restore_once "$t" "$run"; done
 done
 
 # Byte comparison of every restored file with the input folder (certbkxp.dat
-# included: certvault export writes the restore map the API returned). The one
-# file allowed beyond the input is certvault's MANIFEST (chain and digests).
+# included: certvault export writes the restore map the API returned). The files
+# allowed beyond the input (an extended regex of paths, empty for none) are
+# certvault's MANIFEST (chain and digests) and its recovery set under Config/
+# (CA.reg, CA certificates, CAPolicy.inf), which certutil -backupDB does not write.
 compare_tree() {
   local restored=$1 allowed_extra=$2 f differences=0
   while IFS= read -r f; do
     cmp -s "$input/$f" "$restored/$f" || { log "differs or missing: $restored/$f"; differences=1; }
   done < <(cd "$input" && find . -type f | sort)
   while IFS= read -r f; do
-    [ -e "$input/$f" ] || [ "$f" = "$allowed_extra" ] || { log "extra file: $restored/$f"; differences=1; }
+    [ -e "$input/$f" ] || { [ -n "$allowed_extra" ] && [[ $f =~ $allowed_extra ]]; } ||
+      { log "extra file: $restored/$f"; differences=1; }
   done < <(cd "$restored" && find . -type f | sort)
   return $differences
 }
 declare -A identical
-compare_tree "$restores/certvault" "./MANIFEST" && identical[certvault]=1 || identical[certvault]=0
+compare_tree "$restores/certvault" '^\./(MANIFEST|Config/[^/]+)$' && identical[certvault]=1 || identical[certvault]=0
 compare_tree "$restores/restic$input" "" && identical[restic]=1 || identical[restic]=0
 compare_tree "$restores/borg/input" "" && identical[borg]=1 || identical[borg]=0
 compare_tree "$restores/zpaq/input" "" && identical[zpaq]=1 || identical[zpaq]=0
-for t in certvault restic borg zpaq; do
+compare_tree "$restores/bup/input" "" && identical[bup]=1 || identical[bup]=0
+compare_tree "$restores/casync/input" "" && identical[casync]=1 || identical[casync]=0
+for t in certvault restic borg zpaq bup casync; do
   echo "$t,compare,$last,,,,,,${identical[$t]},cmp of every restored file with the input" >>"$csv"
 done
 
@@ -328,6 +354,24 @@ measured restic prune "$last" "forget --keep-last 3 --prune" -- restic -r "$repo
 measured borg prune "$last" "prune --keep-last 3 then compact" -- \
   sh -c 'borg prune --keep-last 3 "$1" && borg compact "$1"' sh "$repos/borg"
 echo "zpaq,prune,$last,,,,,,0,zpaq has no prune (archives are append-only journals)" >>"$csv"
+# bup has no --keep-last: prune-older keeps every save within a period ending at
+# the newest save, here the span back to the third newest (commit times, 1 s
+# resolution), then collects the garbage (--gc, its default).
+mapfile -t bup_saves < <(git --git-dir="$BUP_DIR" log --format=%ct refs/heads/peers)
+bup_oldest_kept=$((${#bup_saves[@]} < 3 ? ${#bup_saves[@]} - 1 : 2))
+bup_span=$((bup_saves[0] - bup_saves[bup_oldest_kept]))
+measured bup prune "$last" "prune-older --keep-all-for ${bup_span}s (the last 3 saves) --gc" -- \
+  bup prune-older --unsafe --wrt "${bup_saves[0]}" --keep-all-for "${bup_span}s" peers
+bup_kept=$(git --git-dir="$BUP_DIR" rev-list --count refs/heads/peers)
+[ "$bup_kept" -eq $((bup_oldest_kept + 1)) ] ||
+  log "bup prune kept $bup_kept saves instead of $((bup_oldest_kept + 1)) (saves within the same second)"
+# casync: drop the older indexes, then gc deletes the chunks no remaining index names.
+casync_dropped=()
+for ((g = 1; g <= last - 3; g++)); do casync_dropped+=("$repos/casync/index/g$g.caidx"); done
+# shellcheck disable=SC2016 # $1.. are expanded by sh
+measured casync prune "$last" "rm the older .caidx then gc --store with the last 3" -- \
+  sh -c 'store=$1 index=$2; shift 2; rm -f -- "$@" && casync gc --store="$store" "$index"/*.caidx' \
+  sh "$repos/casync/store" "$repos/casync/index" "${casync_dropped[@]}"
 
 # ---- plot and summary ------------------------------------------------------
 gnuplot -e "csv='$csv'; out='$png'; title='$db_size database, $generations full backups, ${pages_percent}% of pages changed each'" \
@@ -335,7 +379,8 @@ gnuplot -e "csv='$csv'; out='$png'; title='$db_size database, $generations full 
 {
   echo "- database $db_size ($db_pages data pages), $generations generations, $certificates certificates per generation"
   echo "- versions: certvault $(git -C "$repo_root" rev-parse --short HEAD), $(restic version | cut -d' ' -f1-2)," \
-    "$(borg --version), zpaq $(zpaq 2>&1 | head -1 | awk '{print $2}'), zstd $(zstd --version | grep -o 'v[0-9.]*[0-9]' | head -1)"
+    "$(borg --version), zpaq $(zpaq 2>&1 | head -1 | awk '{print $2}'), bup $(bup --version), $(casync --version)," \
+    "zstd $(zstd --version | grep -o 'v[0-9.]*[0-9]' | head -1)"
   echo "- machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
   echo
   awk -f "$repo_root/bench/peers/summary.awk" "$csv"
@@ -344,5 +389,5 @@ cat "$summary"
 log "CSV $csv, plot $png, summary $summary"
 if [ $keep -eq 0 ]; then rm -rf "$ca" "$input" "$repos" "$restores" "${work:?}/home"; fi
 fail_count=0
-for t in certvault restic borg zpaq; do [ "${identical[$t]}" -eq 1 ] || fail_count=$((fail_count + 1)); done
+for t in certvault restic borg zpaq bup casync; do [ "${identical[$t]}" -eq 1 ] || fail_count=$((fail_count + 1)); done
 [ $fail_count -eq 0 ] || fail "$fail_count tool(s) did not restore the input byte for byte (see the log above)"

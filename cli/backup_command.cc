@@ -29,7 +29,7 @@ struct BackupOptions {
   std::string key_password_file;
   std::vector<std::string> tags;
   bool json = false;
-  uint32_t read_buffer_kib = 1024;
+  uint32_t read_buffer_kib = 4096;  // ApiBackupOptions::read_buffer_bytes
 };
 
 // --json's "key": null without --with-key; else whether Config/<CA>.p12 was stored, and why not.

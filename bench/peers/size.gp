@@ -18,6 +18,8 @@ set yrange [0:*]
 plot rows("restic") using 1:($2/1e6) with linespoints lw 2 pt 7 title "restic", \
      rows("borg") using 1:($2/1e6) with linespoints lw 2 pt 5 title "borg", \
      rows("zpaq") using 1:($2/1e6) with linespoints lw 2 pt 9 title "zpaq", \
+     rows("bup") using 1:($2/1e6) with linespoints lw 2 pt 11 title "bup", \
+     rows("casync") using 1:($2/1e6) with linespoints lw 2 pt 3 title "casync", \
      rows("certvault") using 1:($2/1e6) with linespoints lw 3 pt 13 title "certvault", \
      rows("ideal") using 1:($2/1e6) with lines lw 2 dt 2 lc rgb "black" title "ideal (changed pages + new logs, zstd -3)"
 
@@ -30,6 +32,8 @@ set key bottom right horizontal
 plot added("restic") using 1:($2/1e6) with linespoints lw 2 pt 7 title "restic", \
      added("borg") using 1:($2/1e6) with linespoints lw 2 pt 5 title "borg", \
      added("zpaq") using 1:($2/1e6) with linespoints lw 2 pt 9 title "zpaq", \
+     added("bup") using 1:($2/1e6) with linespoints lw 2 pt 11 title "bup", \
+     added("casync") using 1:($2/1e6) with linespoints lw 2 pt 3 title "casync", \
      added("certvault") using 1:($2/1e6) with linespoints lw 3 pt 13 title "certvault", \
      added("ideal") using 1:($2/1e6) with lines lw 2 dt 2 lc rgb "black" title "ideal"
 unset multiplot

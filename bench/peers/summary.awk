@@ -1,6 +1,6 @@
 # Markdown summary of bench/peers.sh's CSV (mawk-compatible: no asort).
 # Columns: tool,step,generation,wall_s,cpu_s,peak_rss_kib,repo_bytes,input_bytes,ok,note
-BEGIN { FS = ","; ntools = split("certvault restic borg zpaq", tools, " ") }
+BEGIN { FS = ","; ntools = split("certvault restic borg zpaq bup casync", tools, " ") }
 
 function median(list,    n, a, i, j, t) {
   n = split(list, a, " ")
@@ -73,7 +73,7 @@ END {
   worst_peer_growth = ""; best_peer_wall = ""; best_restore = ""; lowest_peer_rss = ""
   for (t = 2; t <= ntools; t++) {
     tool = tools[t]
-    if (tool != "zpaq") {
+    if (tool == "restic" || tool == "borg") {
       if (worst_peer_growth == "" || growth[tool] + 0 < worst_peer_growth + 0) worst_peer_growth = growth[tool]
       w = median(values["wall " tool]); if (best_peer_wall == "" || w + 0 < best_peer_wall + 0) best_peer_wall = w
     }
