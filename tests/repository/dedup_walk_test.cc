@@ -21,33 +21,12 @@ FileHeader database_header() {
 }
 
 std::vector<uint8_t> read_back(Repository& repository, const std::string& id) {
-  const auto files = repository.catalog().files(id);
-  REQUIRE(files.size() == 1);
-  std::vector<uint8_t> bytes;
-  read_file_contents(repository, id, files[0],
-                     [&](std::span<const uint8_t> part) { bytes.insert(bytes.end(), part.begin(), part.end()); });
-  return bytes;
+  return read_back_one_file(repository, id);
 }
 
-struct Written {
-  std::string id;
-  FileResult result;
-};
-
-Written write_snapshot(Repository& repository, const FileHeader& file, const std::vector<uint8_t>& bytes,
-                       const std::optional<std::string>& reference) {
-  SnapshotHeader header;
-  header.kind = "folder";
-  header.source = "walk";
-  header.parent = reference;
-  header.dedup_reference = reference;
-  auto writer = repository.begin_snapshot(header);
-  writer->begin_file(file);
-  for (size_t offset = 0; offset < bytes.size(); offset += 100000) {
-    writer->write(std::span(bytes).subspan(offset, std::min<size_t>(100000, bytes.size() - offset)));
-  }
-  const auto result = writer->end_file();
-  return {writer->commit().snapshot_id(), result};
+WrittenFile write_snapshot(Repository& repository, const FileHeader& file, const std::vector<uint8_t>& bytes,
+                           const std::optional<std::string>& reference) {
+  return write_one_file_snapshot(repository, file, bytes, reference, "walk", 100000);
 }
 
 }  // namespace

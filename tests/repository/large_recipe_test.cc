@@ -37,28 +37,12 @@ FileHeader small_pages() {
 }
 
 std::vector<uint8_t> read_back(Repository& repository, const std::string& id) {
-  const auto files = repository.catalog().files(id);
-  REQUIRE(files.size() == 1);
-  std::vector<uint8_t> bytes;
-  read_file_contents(repository, id, files[0],
-                     [&](std::span<const uint8_t> part) { bytes.insert(bytes.end(), part.begin(), part.end()); });
-  return bytes;
+  return read_back_one_file(repository, id);
 }
 
 std::string write_snapshot(Repository& repository, const std::vector<uint8_t>& bytes,
                            const std::optional<std::string>& reference) {
-  SnapshotHeader header;
-  header.kind = "folder";
-  header.source = "large";
-  header.parent = reference;
-  header.dedup_reference = reference;
-  auto writer = repository.begin_snapshot(header);
-  writer->begin_file(small_pages());
-  for (size_t offset = 0; offset < bytes.size(); offset += 1 << 20) {
-    writer->write(std::span(bytes).subspan(offset, std::min<size_t>(1 << 20, bytes.size() - offset)));
-  }
-  writer->end_file();
-  return writer->commit().snapshot_id();
+  return write_one_file_snapshot(repository, small_pages(), bytes, reference, "large", 1 << 20).id;
 }
 
 std::filesystem::path recipe_object_path(const RepositoryFixture& fixture, const catalog::Digest& id) {
