@@ -49,6 +49,18 @@ class StreamingDigest {
   XXH3_state_t state_;
 };
 
+// XXH64 (seed 0, not keyed) of bytes that arrive in pieces: a framed object's body checksum
+// (framed_format.h) computed as the body streams past.
+class StreamingChecksum {
+ public:
+  StreamingChecksum() { XXH64_reset(&state_, 0); }
+  void update(std::span<const uint8_t> data) { XXH64_update(&state_, data.data(), data.size()); }
+  uint64_t digest() const { return XXH64_digest(&state_); }
+
+ private:
+  XXH64_state_t state_;
+};
+
 struct Hash128Hasher {
   size_t operator()(const Hash128& id) const noexcept {
     uint64_t value;

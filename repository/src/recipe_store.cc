@@ -27,33 +27,6 @@ std::vector<uint8_t> encode_object(const catalog::RecipeRecord& record) {
   return framed::wrap(framed::kRecipeMagic, kObjectVersion, {sizes, record.body});
 }
 
-void put_object(ObjectStore& objects, const catalog::RecipeRecord& record) {
-  // An empty body is a catalog row's "kept in its object only", never a recipe: writing it would
-  // replace the object holding the list.
-  if (record.body.empty()) {
-    throw Error(ErrorKind::kInternal,
-                fmt::format("recipe {}: put_object() without an encoded recipe", to_hex(record.id)));
-  }
-  std::vector<uint8_t> sizes;
-  le::append<uint64_t>(sizes, record.logical_size);
-  le::append<uint64_t>(sizes, record.chunk_count);
-  // The frame's header for an empty body, then its length and checksum set for the real one.
-  auto header = framed::wrap(framed::kRecipeMagic, kObjectVersion, std::span<const uint8_t>());
-  le::store<uint32_t>(header, framed::kBodyLengthAt, static_cast<uint32_t>(sizes.size() + record.body.size()));
-  XXH64_state_t* state = XXH64_createState();
-  XXH64_reset(state, 0);
-  XXH64_update(state, sizes.data(), sizes.size());
-  XXH64_update(state, record.body.data(), record.body.size());
-  const uint64_t checksum = XXH64_digest(state);
-  XXH64_freeState(state);
-  le::store<uint64_t>(header, framed::kBodyXxh64At, checksum);
-  auto writer = objects.create(object_name(record.id));
-  writer->append(header);
-  writer->append(sizes);
-  writer->append(record.body);
-  writer->commit();
-}
-
 namespace {
 
 std::vector<uint8_t> object_sizes(const catalog::RecipeRecord& record) {
@@ -65,6 +38,28 @@ std::vector<uint8_t> object_sizes(const catalog::RecipeRecord& record) {
 
 }  // namespace
 
+void put_object(ObjectStore& objects, const catalog::RecipeRecord& record) {
+  // An empty body is a catalog row's "kept in its object only", never a recipe: writing it would
+  // replace the object holding the list.
+  if (record.body.empty()) {
+    throw Error(ErrorKind::kInternal,
+                fmt::format("recipe {}: put_object() without an encoded recipe", to_hex(record.id)));
+  }
+  const auto sizes = object_sizes(record);
+  // The frame's header for an empty body, then its length and checksum set for the real one.
+  auto header = framed::wrap(framed::kRecipeMagic, kObjectVersion, std::span<const uint8_t>());
+  le::store<uint32_t>(header, framed::kBodyLengthAt, static_cast<uint32_t>(sizes.size() + record.body.size()));
+  StreamingChecksum checksum;
+  checksum.update(sizes);
+  checksum.update(record.body);
+  le::store<uint64_t>(header, framed::kBodyXxh64At, checksum.digest());
+  auto writer = objects.create(object_name(record.id));
+  writer->append(header);
+  writer->append(sizes);
+  writer->append(record.body);
+  writer->commit();
+}
+
 SpooledRecipe digest_spooled(std::unique_ptr<IdSpool> ids, catalog::RecipeRecord& record,
                              std::span<const uint8_t> secret) {
   if (record.base || !record.body.empty() || ids->size() != record.chunk_count * kIdSize) {
@@ -74,24 +69,16 @@ SpooledRecipe digest_spooled(std::unique_ptr<IdSpool> ids, catalog::RecipeRecord
   const auto head = full_list_head(record.chunk_count);
   const auto sizes = object_sizes(record);
   StreamingDigest digest(secret);
-  XXH64_state_t* checksum = XXH64_createState();
-  XXH64_reset(checksum, 0);
-  XXH64_update(checksum, sizes.data(), sizes.size());
-  XXH64_update(checksum, head.data(), head.size());
+  StreamingChecksum checksum;
+  checksum.update(sizes);
+  checksum.update(head);
   digest.update(head);
-  try {
-    ids->for_each_block([&](std::span<const uint8_t> block) {
-      XXH64_update(checksum, block.data(), block.size());
-      digest.update(block);
-    });
-  } catch (...) {
-    XXH64_freeState(checksum);
-    throw;
-  }
-  SpooledRecipe spooled{std::move(ids), XXH64_digest(checksum)};
-  XXH64_freeState(checksum);
+  ids->for_each_block([&](std::span<const uint8_t> block) {
+    checksum.update(block);
+    digest.update(block);
+  });
   record.id = digest.digest();
-  return spooled;
+  return {std::move(ids), checksum.digest()};
 }
 
 void put_spooled_object(ObjectStore& objects, const catalog::RecipeRecord& record, const SpooledRecipe& spooled,
@@ -110,29 +97,20 @@ void put_spooled_object(ObjectStore& objects, const catalog::RecipeRecord& recor
   // that bytes changed on disk in between fail the backup instead of committing an object that
   // does not match its name.
   StreamingDigest digest(secret);
+  StreamingChecksum checksum;
+  checksum.update(sizes);
+  checksum.update(head);
   digest.update(head);
-  XXH64_state_t* checksum = XXH64_createState();
-  XXH64_reset(checksum, 0);
-  XXH64_update(checksum, sizes.data(), sizes.size());
-  XXH64_update(checksum, head.data(), head.size());
-  uint64_t copied_checksum = 0;
   auto writer = objects.create(object_name(record.id));
-  try {
-    writer->append(frame);
-    writer->append(sizes);
-    writer->append(head);
-    spooled.ids->for_each_block([&](std::span<const uint8_t> block) {
-      XXH64_update(checksum, block.data(), block.size());
-      digest.update(block);
-      writer->append(block);
-    });
-    copied_checksum = XXH64_digest(checksum);
-  } catch (...) {
-    XXH64_freeState(checksum);
-    throw;
-  }
-  XXH64_freeState(checksum);
-  if (copied_checksum != spooled.body_xxh64 || digest.digest() != record.id) {
+  writer->append(frame);
+  writer->append(sizes);
+  writer->append(head);
+  spooled.ids->for_each_block([&](std::span<const uint8_t> block) {
+    checksum.update(block);
+    digest.update(block);
+    writer->append(block);
+  });
+  if (checksum.digest() != spooled.body_xxh64 || digest.digest() != record.id) {
     throw Error(ErrorKind::kIntegrity,
                 fmt::format("recipe {}: its chunk ids changed in the spool {} between naming the recipe and writing "
                             "it; nothing was committed",
@@ -209,25 +187,17 @@ FullObjectHead read_full_head(const ObjectStore& objects, const std::string& nam
 void verify_full_object(const ObjectStore& objects, const std::string& name, const FullObjectHead& head,
                         const Hash128& id, std::span<const uint8_t> secret, const std::string& what) {
   const uint64_t size = head.ids_at + head.chunk_count * kIdSize;
-  XXH64_state_t* checksum = XXH64_createState();
-  XXH64_reset(checksum, 0);
+  StreamingChecksum checksum;
   StreamingDigest digest(secret);
-  try {
-    for (uint64_t offset = framed::kHeaderSize; offset < size; offset += kVerifyReadBytes) {
-      const auto bytes = objects.read(name, offset, std::min(kVerifyReadBytes, size - offset));
-      XXH64_update(checksum, bytes.data(), bytes.size());
-      // The keyed hash covers the encoded recipe, which starts after the two sizes.
-      const uint64_t recipe_at = framed::kHeaderSize + kEncodedRecipeAt;
-      const uint64_t skip = offset < recipe_at ? std::min<uint64_t>(recipe_at - offset, bytes.size()) : 0;
-      digest.update(std::span(bytes).subspan(skip));
-    }
-  } catch (...) {
-    XXH64_freeState(checksum);
-    throw;
+  for (uint64_t offset = framed::kHeaderSize; offset < size; offset += kVerifyReadBytes) {
+    const auto bytes = objects.read(name, offset, std::min(kVerifyReadBytes, size - offset));
+    checksum.update(bytes);
+    // The keyed hash covers the encoded recipe, which starts after the two sizes.
+    const uint64_t recipe_at = framed::kHeaderSize + kEncodedRecipeAt;
+    const uint64_t skip = offset < recipe_at ? std::min<uint64_t>(recipe_at - offset, bytes.size()) : 0;
+    digest.update(std::span(bytes).subspan(skip));
   }
-  const uint64_t body_checksum = XXH64_digest(checksum);
-  XXH64_freeState(checksum);
-  if (body_checksum != head.body_xxh64) {
+  if (checksum.digest() != head.body_xxh64) {
     throw Error(ErrorKind::kIntegrity, what + ": the body does not match its frame's checksum");
   }
   if (digest.digest() != id)
