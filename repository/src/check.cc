@@ -338,7 +338,7 @@ class Checker {
       }
       try {
         // A list kept in its object only was decoded as check_recipe_object() streamed it.
-        if (!recipe.body.empty() || !recipe::kept_in_object_only(recipe.base, recipe.chunk_count)) {
+        if (!recipe::row_in_object_only(recipe)) {
           (void)maintenance::chunk_ids_named_by(recipe);
         }
       } catch (const Error& e) {
@@ -382,7 +382,7 @@ class Checker {
     };
     const auto secret = std::span<const uint8_t>(repository_.config().chunk_id_secret);
     try {
-      if (row.body.empty() && recipe::kept_in_object_only(row.base, row.chunk_count)) {
+      if (recipe::row_in_object_only(row)) {
         // Kept in its object only: verified as it streams past, so memory does not grow with it.
         const auto head = recipe::read_full_head(objects_, name, what);
         recipe::verify_full_object(objects_, name, head, row.id, secret, what);

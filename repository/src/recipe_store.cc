@@ -143,13 +143,22 @@ bool kept_in_object_only(const std::optional<Hash128>& base, uint64_t chunk_coun
   return !base && chunk_count >= kObjectOnlyFromIds;
 }
 
+bool row_in_object_only(const catalog::RecipeRecord& row) {
+  return row.body.empty() && kept_in_object_only(row.base, row.chunk_count);
+}
+
 void drop_body_kept_in_object(catalog::RecipeRecord& record) {
   if (!kept_in_object_only(record.base, record.chunk_count)) return;
   record.body.clear();
   record.body.shrink_to_fit();
 }
 
-FullObjectHead read_full_head(const ObjectStore& objects, const std::string& name, const std::string& what) {
+namespace {
+
+// read_full_head(), but a well-framed delta gives nothing instead of an error: StreamedIds walks
+// a chain of deltas down to its full recipe with one head read per object.
+std::optional<FullObjectHead> read_head_if_full(const ObjectStore& objects, const std::string& name,
+                                                const std::string& what) {
   constexpr size_t kHeadBytes = framed::kHeaderSize + kEncodedRecipeAt + 1 + 10;  // + kind + varint count
   const uint64_t size = objects.size(name);
   if (size < framed::kHeaderSize + kEncodedRecipeAt + 1) throw Error(ErrorKind::kIntegrity, what + ": too short");
@@ -162,9 +171,7 @@ FullObjectHead read_full_head(const ObjectStore& objects, const std::string& nam
                                            ": not a recipe object of a known version, or of another length "
                                            "than its frame records");
   }
-  if (head[framed::kHeaderSize + kEncodedRecipeAt] != kKindFull) {
-    throw Error(ErrorKind::kIntegrity, what + ": not a full recipe");
-  }
+  if (head[framed::kHeaderSize + kEncodedRecipeAt] != kKindFull) return std::nullopt;
   FullObjectHead result;
   result.logical_size = le::load<uint64_t>(head, framed::kHeaderSize + kLogicalSizeAt);
   result.chunk_count = le::load<uint64_t>(head, framed::kHeaderSize + kChunkCountAt);
@@ -182,6 +189,14 @@ FullObjectHead read_full_head(const ObjectStore& objects, const std::string& nam
   }
   result.ids_at = at;
   return result;
+}
+
+}  // namespace
+
+FullObjectHead read_full_head(const ObjectStore& objects, const std::string& name, const std::string& what) {
+  auto head = read_head_if_full(objects, name, what);
+  if (!head) throw Error(ErrorKind::kIntegrity, what + ": not a full recipe");
+  return *head;
 }
 
 void verify_full_object(const ObjectStore& objects, const std::string& name, const FullObjectHead& head,
@@ -304,15 +319,13 @@ StreamedIds::StreamedIds(const catalog::Catalog& catalog, const ObjectStore& obj
 }
 
 bool StreamedIds::open_from_objects(const Hash128& id, std::span<const uint8_t> secret) {
-  constexpr size_t kKindAt = framed::kHeaderSize + kEncodedRecipeAt;
   std::vector<uint64_t> counts;  // each level's chunk count as its object records it, top first
   Hash128 current = id;
   while (true) {
     const std::string name = object_name(current);
     const std::string what = fmt::format("recipe {}", to_hex(current));
-    if (objects_.size(name) <= kKindAt) throw Error(ErrorKind::kIntegrity, what + ": too short");
-    const uint8_t kind = objects_.read(name, kKindAt, 1).at(0);
-    if (kind != kKindFull) {
+    const auto full_head = read_head_if_full(objects_, name, what);
+    if (!full_head) {
       const auto record = decode_object(objects_.read_all(name), current, what);
       if (keyed_hash128(record.body, secret) != current) throw Error(ErrorKind::kIntegrity, what + ": hash");
       Level level;
@@ -332,7 +345,7 @@ bool StreamedIds::open_from_objects(const Hash128& id, std::span<const uint8_t> 
     }
     // The full recipe at the bottom: frame, sizes and encoding checked from the head, then the
     // object verified as it streams past once.
-    const auto head = read_full_head(objects_, name, what);
+    const auto& head = *full_head;
     if (head.chunk_count < kStreamedFromIds) return false;  // small: held in memory (load_ids)
     verify_full_object(objects_, name, head, current, secret, what);
     bottom_name_ = name;

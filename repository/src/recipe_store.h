@@ -51,6 +51,9 @@ catalog::RecipeRecord decode_object(std::vector<uint8_t> object, const Hash128& 
 // for_each_id_block(), which read such a list from the object. An empty body is never a valid
 // encoded recipe (it has no kind byte), so the marker is unambiguous.
 bool kept_in_object_only(const std::optional<Hash128>& base, uint64_t chunk_count);
+// Whether a catalog row is in that form (an empty body where kept_in_object_only() allows one);
+// rows written before schema 5 may still carry the body of such a recipe.
+bool row_in_object_only(const catalog::RecipeRecord& row);
 // Drops `record`'s body when kept_in_object_only(): the form its catalog row takes.
 void drop_body_kept_in_object(catalog::RecipeRecord& record);
 

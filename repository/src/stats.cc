@@ -130,36 +130,31 @@ class OwnershipTally {
     const std::string what = fmt::format("recipe {}", to_hex(id));
     const auto record = catalog_.recipe(id);
     if (!record) throw Error(ErrorKind::kIntegrity, what + " is not in the catalog");
-    if (record->body.empty() && recipe::kept_in_object_only(record->base, record->chunk_count)) {
-      // A large full list: its length is the row's, its ids are streamed from the object by tally().
-      Node node;
-      node.id = id;
-      node.in_object_only = true;
-      node.length = record->chunk_count;
-      const size_t index = nodes_.size();
-      index_.emplace(id, index);
-      nodes_.push_back(std::move(node));
-      return index;
-    }
-    if (keyed_hash128(record->body, secret_) != id) {
-      throw Error(ErrorKind::kIntegrity,
-                  fmt::format("{}: the catalog's copy of the encoded recipe does not hash to its id (the catalog is "
-                              "damaged; `certvault repair catalog` rebuilds it from the recipe objects)",
-                              what));
-    }
     Node node;
     node.id = id;
-    node.decoded = recipe::decode(record->body, what);
-    if (node.decoded.base) {
-      for (const auto& op : node.decoded.ops) node.length += op.copy ? op.length : op.ids.size();
+    if (recipe::row_in_object_only(*record)) {
+      // A large full list: its length is the row's, its ids are streamed from the object by tally().
+      node.in_object_only = true;
+      node.length = record->chunk_count;
     } else {
-      node.length = node.decoded.ids.size();
-    }
-    if (node.length != record->chunk_count) {
-      throw Error(ErrorKind::kIntegrity,
-                  fmt::format("recipe {} lists {} chunk ids but the catalog records a chunk count of {} (the catalog "
-                              "is damaged; `certvault repair catalog` rebuilds it from the recipe objects)",
-                              to_hex(id), node.length, record->chunk_count));
+      if (keyed_hash128(record->body, secret_) != id) {
+        throw Error(ErrorKind::kIntegrity,
+                    fmt::format("{}: the catalog's copy of the encoded recipe does not hash to its id (the catalog "
+                                "is damaged; `certvault repair catalog` rebuilds it from the recipe objects)",
+                                what));
+      }
+      node.decoded = recipe::decode(record->body, what);
+      if (node.decoded.base) {
+        for (const auto& op : node.decoded.ops) node.length += op.copy ? op.length : op.ids.size();
+      } else {
+        node.length = node.decoded.ids.size();
+      }
+      if (node.length != record->chunk_count) {
+        throw Error(ErrorKind::kIntegrity,
+                    fmt::format("recipe {} lists {} chunk ids but the catalog records a chunk count of {} (the "
+                                "catalog is damaged; `certvault repair catalog` rebuilds it from the recipe objects)",
+                                to_hex(id), node.length, record->chunk_count));
+      }
     }
     const size_t index = nodes_.size();
     index_.emplace(id, index);
