@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <set>
+#include <optional>
 #include <thread>
 
 #include "certvault/base/error.h"
@@ -52,14 +52,6 @@ TEST_CASE("a failure at any file-system call of a backup, or a kill at any sync 
   }
   REQUIRE(total_calls > 50);
   REQUIRE(total_points > 10);
-  // Every early and late call (pack creation, commits, recipes, manifest, catalog), and a spread between.
-  // Pack names are random, so the count may differ by a folder: cover a margin, then every call until a
-  // backup gets through.
-  std::set<uint64_t> calls;
-  for (uint64_t c = 1; c <= 12; ++c) calls.insert(c);
-  for (uint64_t c = 0; c < 40; ++c) calls.insert(1 + c * total_calls / 40);
-  for (uint64_t c = total_calls - total_calls / 10; c <= 3 * total_calls; ++c) calls.insert(c);
-
   size_t committed = 1;
   const auto after_each_attempt = [&] {
     auto repository = fixture.open(LockMode::kShared);
@@ -68,24 +60,60 @@ TEST_CASE("a failure at any file-system call of a backup, or a kill at any sync 
     CHECK(snapshots[0].id == first);
   };
   SECTION("an I/O error") {
-    bool reached_success = false;
-    for (const uint64_t call : calls) {
+    // Every call in turn, each attempt from the same starting state, until the fault lies beyond a
+    // backup's last call. A sample of calls would not do: pack names are random, so which call is the
+    // catalog's commit moves by a folder or two between runs.
+    const auto starting_state = fixture.scratch("starting-state");
+    std::filesystem::copy(fixture.repo_path(), starting_state, std::filesystem::copy_options::recursive);
+    const auto back_to_starting_state = [&] {
+      std::filesystem::remove_all(fixture.repo_path());
+      std::filesystem::copy(starting_state, fixture.repo_path(), std::filesystem::copy_options::recursive);
+    };
+    const auto new_snapshot_is_complete = [&] {
+      const auto snapshots = fixture.open(LockMode::kShared)->catalog().snapshots();
+      REQUIRE(snapshots.size() == committed + 1);
+      for (const auto& snapshot : snapshots) {
+        if (snapshot.id != first) CHECK(fixture.exported(snapshot.id) == folder_contents(source));
+      }
+    };
+    bool fault_beyond_last_call = false;
+    size_t committed_despite_error = 0;
+    for (uint64_t call = 1; call <= 3 * total_calls && !fault_beyond_last_call; ++call) {
       INFO("I/O error at file-system call " << call << " of " << total_calls);
+      if (call > 1) back_to_starting_state();
       FaultInjectingFileSystem files;
       files.add(Fault{FaultKind::kIoError, call, {}, repository_path});
+      std::optional<std::string> error;
       {
         certvault::os::ScopedFileSystem scope(files);
         try {
           auto repository = fixture.open();
           back_up_folder(*repository, {source, {}, {}});
-          reached_success = true;          // the failing call lies beyond the last call of a backup
-        } catch (const std::exception&) {  // certvault::Error, catalog::CatalogError
+        } catch (const std::exception& failure) {  // certvault::Error, catalog::CatalogError
+          error = failure.what();
         }
       }
-      if (reached_success) break;
-      after_each_attempt();
+      const bool fired = !files.injected().empty();
+      if (!fired) {
+        CHECK_FALSE(error);
+        fault_beyond_last_call = true;
+      } else if (!error) {
+        // SQLite goes on after a failed unlock or close, as it may: the backup is complete.
+        new_snapshot_is_complete();
+      } else if (fixture.open(LockMode::kShared)->catalog().snapshots().size() > committed) {
+        // SQLite's commit point is the journal's truncation, and the sync after it can still fail. The
+        // backup reports the failure; the snapshot is visible and complete, since every object it names
+        // was committed and synced before the catalog's transaction began.
+        INFO(*error);
+        CHECK(error->find("commit (statement: COMMIT)") != std::string::npos);
+        new_snapshot_is_complete();
+        ++committed_despite_error;
+      } else {
+        after_each_attempt();
+      }
     }
-    CHECK(reached_success);
+    CHECK(fault_beyond_last_call);
+    CHECK(committed_despite_error <= 1);
   }
   SECTION("the process killed at a sync point (what it wrote stays on disk)") {
     bool reached_success = false;
