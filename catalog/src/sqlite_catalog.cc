@@ -108,6 +108,9 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path) {
   } catch (const CatalogError& error) {
     sqlite3_close(db);
     rethrow_within("cannot open " + path.string(), error);
+  } catch (...) {  // a file-system failure under SQLite, rethrown as the seam's own certvault::Error
+    sqlite3_close(db);
+    throw;
   }
   return std::unique_ptr<Catalog>(new Catalog(db, path));
 }
