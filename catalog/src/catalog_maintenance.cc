@@ -108,6 +108,12 @@ Catalog::LiveSetSize Catalog::compute_live_set(
   size.recipes = count(db_, "SELECT COUNT(*) FROM recipes WHERE id IN (SELECT id FROM temp.live_recipes)");
   size.dead_recipes = count(db_, "SELECT COUNT(*) FROM recipes WHERE id NOT IN (SELECT id FROM temp.live_recipes)");
   size.chunks = count(db_, "SELECT COUNT(*) FROM temp.live_chunks");
+  Statement unindexed(db_,
+                      "SELECT id FROM temp.live_chunks l WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = l.id)");
+  while (unindexed.step()) {
+    if (!size.first_unindexed) size.first_unindexed = blob_array<16>(unindexed, 0, "chunk id");
+    ++size.unindexed_chunks;
+  }
   return size;
 }
 

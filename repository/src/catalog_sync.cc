@@ -33,6 +33,19 @@ std::string snapshot_id_of(const std::string& name) {
   return name.size() > 15 ? name.substr(10, name.size() - 15) : name;
 }
 
+// A damaged object (an integrity error) is left out of the catalog and reported. Any other failure
+// (an I/O error, a network or permission failure) may pass, and a catalog built without an intact
+// object would hide its snapshot, or let prune delete its pack as a leftover: so the build stops,
+// and the caller's old catalog stays as it was.
+void leave_out_or_stop(const Error& e, const std::string& object, std::string problem, RepairReport& report) {
+  if (e.kind() != ErrorKind::kIntegrity) {
+    throw Error(e.kind(), fmt::format("reading {} failed, so the catalog was not rebuilt or brought up to date "
+                                      "(nothing was changed; rerun once the object reads): {}",
+                                      object, e.what()));
+  }
+  report.problems.push_back(std::move(problem));
+}
+
 // The names of one listing of the repository, in the reverse of the order writers commit them.
 struct Listing {
   std::vector<std::string> snapshots, recipes, dictionaries, packs;
@@ -69,7 +82,7 @@ void add_listed(const ObjectStore& objects, const RepositoryConfig& config, cata
       catalog.add_pack_with_chunks(std::move(pack), std::move(chunks));
       ++report.packs;
     } catch (const Error& e) {
-      report.problems.push_back(fmt::format("pack {} skipped: {}", name, e.what()));
+      leave_out_or_stop(e, "pack " + name, fmt::format("pack {} skipped: {}", name, e.what()), report);
     }
   }
 
@@ -86,7 +99,7 @@ void add_listed(const ObjectStore& objects, const RepositoryConfig& config, cata
       catalog.add_dictionary(dictionary::record_of(dictionary));
       ++report.dictionaries;
     } catch (const Error& e) {
-      report.problems.push_back(fmt::format("dictionary {} skipped: {}", name, e.what()));
+      leave_out_or_stop(e, "dictionary " + name, fmt::format("dictionary {} skipped: {}", name, e.what()), report);
     }
   }
 
@@ -105,7 +118,7 @@ void add_listed(const ObjectStore& objects, const RepositoryConfig& config, cata
       recipe::drop_body_kept_in_object(record);  // a large full list stays in its object only
       recipes.emplace(id, std::move(record));
     } catch (const Error& e) {
-      report.problems.push_back(fmt::format("recipe {} skipped: {}", name, e.what()));
+      leave_out_or_stop(e, "recipe " + name, fmt::format("recipe {} skipped: {}", name, e.what()), report);
     }
   }
   std::vector<catalog::RecipeRecord*> ordered;
@@ -159,10 +172,12 @@ void add_listed(const ObjectStore& objects, const RepositoryConfig& config, cata
       manifests.push_back(std::move(manifest));
     } catch (const Error& e) {
       const auto id = snapshot_id_of(name);
-      report.problems.push_back(
+      leave_out_or_stop(
+          e, "manifest " + name,
           fmt::format("snapshot {} skipped: {}; it cannot be restored, its data is kept (`check` reports it and "
                       "`prune` refuses to run until you run `certvault forget {}`)",
-                      name, e.what(), id));
+                      name, e.what(), id),
+          report);
     }
   }
   // Manifests without a commit sequence (before issue 14) are ordered by time, then by parent

@@ -5,8 +5,10 @@
 // Contract:
 // - add_objects() runs inside the caller's begin_rebuild() or begin_catch_up() and adds, in the
 //   order references need (packs and dictionaries, recipes base first, snapshots), every object
-//   the catalog lacks; the caller then calls finish_rebuild() and add_truncations(). Objects that
-//   cannot be read are skipped and listed in `report.problems` (repair.h says what follows).
+//   the catalog lacks; the caller then calls finish_rebuild() and add_truncations(). Damaged objects
+//   (integrity errors) are skipped and listed in `report.problems` (repair.h says what follows);
+//   any other failure to read one (I/O, network) throws, since a catalog without an intact object
+//   would hide its snapshot or let prune delete its pack as a leftover.
 // - catch_up() brings an existing catalog cache up to date in one transaction: new objects become
 //   rows; manifests that vanished (forgotten on another machine) lose their rows. It does not patch
 //   around packs, recipes or dictionaries that vanished (another machine's prune): it returns

@@ -67,9 +67,11 @@ class Pruner {
       gone_.insert(options_.assume_forgotten.begin(), options_.assume_forgotten.end());
       report_.snapshots -= std::min<uint64_t>(report_.snapshots, gone_.size());
     }
+    const LiveSetScope scope(catalog_);
+    compute_live_set();
+    refuse_unindexed_live_chunks();
     if (!dry_) report_.temporaries_removed = objects_.remove_temporaries();
     remove_orphan_manifests();
-    const LiveSetScope scope(catalog_);
     remove_dead_recipes();
     const auto usage = catalog_.pack_usage();
     remove_orphan_packs();
@@ -127,19 +129,38 @@ class Pruner {
     }
   }
 
-  // Rows first, objects second: a crash in between leaves recipe objects the
-  // catalog does not know, which check reports as leftovers and a rerun removes.
-  void remove_dead_recipes() {
+  void compute_live_set() {
     progress("computing the live set (snapshots -> files -> recipes -> chunks)");
-    const auto size = catalog_.compute_live_set(
+    live_ = catalog_.compute_live_set(
         [this](const catalog::Digest& recipe, const catalog::Catalog::ChunkIdSink& add) {
           recipe::for_each_id_block(catalog_, objects_, recipe, repository_.config().chunk_id_secret, add);
         },
         std::vector<std::string>(gone_.begin(), gone_.end()));
-    report_.live_recipes = size.recipes;
-    report_.live_chunks = size.chunks;
-    report_.recipes_removed = size.dead_recipes;
-    if (!dry_ && size.dead_recipes > 0) catalog_.delete_dead_recipes();
+    report_.live_recipes = live_.recipes;
+    report_.live_chunks = live_.chunks;
+    report_.recipes_removed = live_.dead_recipes;
+  }
+
+  // A chunk a snapshot uses with no row in the chunk index lives in a pack the catalog does not
+  // know: one a rebuild or a catch-up skipped (an I/O error, a damaged index) or a damaged one.
+  // Such a pack looks like a crashed backup's leftover, and deleting it would lose those snapshots.
+  void refuse_unindexed_live_chunks() {
+    if (live_.unindexed_chunks == 0) return;
+    throw Error(
+        ErrorKind::kIntegrity,
+        fmt::format("prune refused: {} chunk{} that snapshots still use {} in no pack the catalog knows "
+                    "(chunk {}{}); a pack that holds {} would look like a leftover and be deleted. Nothing "
+                    "was removed. Run `certvault check` to see which snapshots need them, and `certvault "
+                    "repair catalog` to index every readable pack again",
+                    live_.unindexed_chunks, live_.unindexed_chunks == 1 ? "" : "s",
+                    live_.unindexed_chunks == 1 ? "is" : "are", to_hex(*live_.first_unindexed),
+                    live_.unindexed_chunks == 1 ? "" : " and others", live_.unindexed_chunks == 1 ? "it" : "them"));
+  }
+
+  // Rows first, objects second: a crash in between leaves recipe objects the
+  // catalog does not know, which check reports as leftovers and a rerun removes.
+  void remove_dead_recipes() {
+    if (!dry_ && live_.dead_recipes > 0) catalog_.delete_dead_recipes();
     for (const auto& name : objects_.list("recipes/")) {
       const auto id = maintenance::recipe_id_of_object(name);
       if (!id || catalog_.has_recipe(*id)) continue;
@@ -393,6 +414,7 @@ class Pruner {
   const PruneOptions& options_;
   const bool dry_;
   PruneReport report_;
+  catalog::Catalog::LiveSetSize live_;
   std::unique_ptr<pack::PackWriter> writer_;
   std::vector<catalog::PackRecord> group_;  // old packs whose live chunks are in writer_
   std::vector<catalog::ChunkLocation> moved_;

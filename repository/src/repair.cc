@@ -4,8 +4,11 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "catalog_sync.h"
 #include "certvault/base/error.h"
@@ -26,15 +29,38 @@ namespace {
 // with its database), and the WAL files of catalogs from earlier builds.
 constexpr const char* kCatalogSuffixes[] = {"", "-journal", "-wal", "-shm"};
 
-void move_aside(const std::filesystem::path& catalog, const std::string& suffix, RepairReport& report) {
+// The old catalog's files moved aside, so that a failure before the rebuilt one is in place can put
+// them back: a repair that fails leaves the catalog it found, never none.
+struct MovedAside {
+  std::vector<std::pair<std::filesystem::path, std::filesystem::path>> files;  // from, to
+  void put_back() {
+    for (auto it = files.rbegin(); it != files.rend(); ++it) {
+      try {
+        os::replace_file(it->second, it->first, "repair catalog: put the old catalog back");
+      } catch (const Error&) {
+        // The first failure is the one reported; the old catalog stays under its new name.
+      }
+    }
+  }
+};
+
+void move_aside(const std::filesystem::path& catalog, const std::string& suffix, RepairReport& report,
+                MovedAside& moved) {
+  // Every file is looked for before any is moved: a failure there changes nothing.
+  std::vector<const char*> present;
   for (const char* extra : kCatalogSuffixes) {
     std::filesystem::path from = catalog;
     from += extra;
-    if (!os::file_system().status(from, false)) continue;
+    if (os::file_system().status(from, false)) present.push_back(extra);
+  }
+  for (const char* extra : present) {
+    std::filesystem::path from = catalog;
+    from += extra;
     std::filesystem::path to = catalog;
     to += suffix;
     to += extra;
     os::replace_file(from, to, "repair catalog: move the old catalog aside");
+    moved.files.emplace_back(from, to);
     if (*extra == '\0') report.old_catalog_moved_to = to.string();
   }
 }
@@ -75,16 +101,23 @@ void catalog_sync::rebuild_catalog_file(const ObjectStore& objects, const Reposi
   auto rebuilt_journal = rebuilding_path;
   rebuilt_journal += "-journal";
   os::remove_file(rebuilt_journal, "rebuild the catalog: remove the rebuilt catalog's empty journal", true);
-  if (keep_old) {
-    move_aside(catalog_path, fmt::format(".damaged-{}", now), report);
-  } else {
-    for (const char* extra : kCatalogSuffixes) {
-      auto old = catalog_path;
-      old += extra;
-      os::remove_file(old, "rebuild the catalog cache: remove the old cache", true);
+  MovedAside moved;
+  try {
+    if (keep_old) {
+      move_aside(catalog_path, fmt::format(".damaged-{}", now), report, moved);
+    } else {
+      for (const char* extra : kCatalogSuffixes) {
+        auto old = catalog_path;
+        old += extra;
+        os::remove_file(old, "rebuild the catalog cache: remove the old cache", true);
+      }
     }
+    os::replace_file(rebuilding_path, catalog_path, "rebuild the catalog: move the rebuilt catalog into place");
+  } catch (const Error&) {
+    moved.put_back();
+    report.old_catalog_moved_to.clear();
+    throw;
   }
-  os::replace_file(rebuilding_path, catalog_path, "rebuild the catalog: move the rebuilt catalog into place");
   os::sync_folder(catalog_path.parent_path().empty() ? "." : catalog_path.parent_path(), "rebuild the catalog");
 }
 
@@ -113,17 +146,25 @@ RepairReport repair_catalog(const RepositoryLocation& location, const std::optio
   // Truncation records of builds before issue 14 exist only in the catalog: keep those of
   // snapshots that have no truncation object, if the old catalog still reads.
   std::vector<catalog::TruncationRecord> truncations;
+  std::optional<std::string> unreadable_truncations;
   if (std::filesystem::exists(catalog_path)) {
     try {
       truncations = catalog::Catalog::open(catalog_path)->all_truncations();
     } catch (const std::exception& e) {
-      report.problems.push_back(
-          fmt::format("log-truncation records could not be read from the old catalog and are "
-                      "lost: {}",
-                      e.what()));
+      unreadable_truncations = e.what();
     }
   }
   catalog_sync::rebuild_catalog_file(*objects, config, catalog_path, true, truncations, report);
+  if (unreadable_truncations) {
+    // Not lost: the old catalog is kept where the rebuild moved it, and a rerun of repair reads it
+    // again only if it is put back; so say where it is.
+    report.problems.push_back(
+        fmt::format("log-truncation records written before truncation objects existed could not be read from the old "
+                    "catalog ({}); the new catalog lacks those of snapshots without a truncation object; the old "
+                    "catalog is kept at {}",
+                    *unreadable_truncations,
+                    report.old_catalog_moved_to.empty() ? os::display(catalog_path) : report.old_catalog_moved_to));
+  }
   return report;
 }
 

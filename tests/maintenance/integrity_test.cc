@@ -216,6 +216,34 @@ TEST_CASE("a damaged recipe after a catalog loss: the intact manifest that needs
   CHECK(r.cli("check --read-data").exit_code == 0);
 }
 
+TEST_CASE("a damaged pack index after a catalog loss: its pack is no leftover for prune") {
+  // Repair leaves out the pack whose index does not verify; the snapshots that use its chunks still
+  // name them. Without a refusal, prune would delete that pack as a crashed backup's leftover, and
+  // with it whatever of those snapshots a person might still recover.
+  TwoSnapshots r;
+  const auto pack = r.first_pack();
+  flip_byte(r.path(pack), std::filesystem::file_size(r.path(pack)) - 40);  // inside the index
+  std::filesystem::remove(r.catalog());
+  const auto repaired = r.cli("repair catalog");
+  INFO(repaired.output);
+  CHECK(repaired.exit_code == 4);
+  CHECK(contains(repaired.output, "pack " + pack + " skipped"));
+  const auto packs = r.repo.pack_files();
+  const auto pruned = r.cli("prune");
+  INFO(pruned.output);
+  CHECK(pruned.exit_code == 4);
+  CHECK(contains(pruned.output, "prune refused"));
+  CHECK(contains(pruned.output, "in no pack the catalog knows"));
+  CHECK(contains(pruned.output, "Nothing was removed"));
+  CHECK(r.repo.pack_files() == packs);
+  // Once the snapshots that need it are forgotten, prune goes on and removes it.
+  CHECK(r.cli("forget " + r.first + " " + r.second).exit_code == 0);
+  const auto pruned_after = r.cli("prune");
+  INFO(pruned_after.output);
+  CHECK(pruned_after.exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(r.path(pack)));
+}
+
 TEST_CASE("prune refuses while a catalog snapshot's manifest is damaged, and removes nothing") {
   TwoSnapshots r;
   const auto manifest = r.manifest(r.second);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "certvault/base/error.h"
 #include "certvault/operations/folder_backup.h"
 #include "certvault/operations/snapshot_export.h"
 #include "certvault/repository/prune.h"
@@ -266,4 +267,104 @@ TEST_CASE("power: export to a tar file, cut at each sync point and just after") 
       });
   WARN("export to a tar file: " << points << " sync points");
   CHECK(points >= 2);
+}
+
+// The same operations with an I/O error at each file-system call in turn: the process lives on and runs
+// its own error paths (cleanup, rollback), which a power cut never does.
+
+TEST_CASE("I/O error at each call: forget leaves every snapshot intact, and check clean") {
+  FolderStart start;
+  const auto s1 = start.back_up(version(1));
+  const auto s2 = start.back_up(version(2));
+  const uint64_t calls = fail_at_every_call(
+      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
+      [&](const fs::path& work) {
+        auto repository = Repository::open(FolderStart::repo(work), LockMode::kExclusive);
+        forget_snapshots(*repository, {s1});
+      },
+      [&](const fs::path& work, const Failure& failure) {
+        INFO(failure.describe());
+        // A forget that failed between the catalog and the manifest leaves a warning for the next
+        // one (snapshot_forget.h): check reports it, and nothing else.
+        const auto report = check_repository(*reopen(FolderStart::repo(work)), {true, 0, {}});
+        INFO("check problems: " << Catch::Detail::stringify(report.problems));
+        CHECK(report.ok());
+        const auto ids = start.catalog_ids(work);
+        CHECK(ids.contains(s2));
+        if (failure.returned) CHECK_FALSE(ids.contains(s1));
+        start.require_snapshots_intact(work);
+      });
+  CHECK(calls > 10);
+}
+
+TEST_CASE("I/O error at each call: repair catalog keeps the old catalog or builds the whole new one") {
+  FolderStart start;
+  const auto s1 = start.back_up(version(1));
+  const auto s2 = start.back_up(version(2));
+  {
+    auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kExclusive);
+    repository->catalog().record_truncation({s2, 1234, 0, "logs truncated", "truncated"});
+  }
+  RepairReport report;
+  int unread = 0;  // runs where the old catalog could not be read
+  const uint64_t calls = fail_at_every_call(
+      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
+      [&](const fs::path& work) { report = repair_catalog(FolderStart::repo(work)); },
+      [&](const fs::path& work, const Failure& failure) {
+        INFO(failure.describe());
+        // An object that fails to read for a reason other than damage stops the rebuild: a catalog
+        // without it would hide its snapshot, or let prune delete its pack as a leftover.
+        if (!failure.returned)
+          CHECK_THAT(failure.error, Catch::Contains("nothing was changed") || !Catch::Contains("reading "));
+        require_check_clean(FolderStart::repo(work));
+        CHECK(start.catalog_ids(work) == std::set<std::string>{s1, s2});
+        start.require_snapshots_intact(work);
+        // The record only the old catalog holds is carried over, or, when the old catalog could not be
+        // read, the report says so and where that catalog is kept.
+        if (reopen(FolderStart::repo(work))->catalog().truncations(s2).size() == 1) return;
+        REQUIRE(failure.returned);
+        INFO(Catch::Detail::stringify(report.problems));
+        REQUIRE(report.problems.size() == 1);
+        CHECK_THAT(report.problems[0],
+                   Catch::Contains("log-truncation records") &&
+                       Catch::Contains("the old catalog is kept at " + report.old_catalog_moved_to));
+        CHECK(catalog::Catalog::open(report.old_catalog_moved_to)->all_truncations().size() == 1);
+        ++unread;
+      });
+  CHECK(unread > 0);
+  CHECK(calls > 10);
+}
+
+TEST_CASE("I/O error at each call: an export replacing an earlier one leaves the earlier or the new one, whole") {
+  FolderStart start;
+  const auto s1 = start.back_up(version(1));
+  const auto s2 = start.back_up(version(2));
+  {
+    auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kShared);
+    export_snapshot(*repository, s1, {start.pristine() / "export", false});
+  }
+  const uint64_t calls = fail_at_every_call(
+      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
+      [&](const fs::path& work) {
+        auto repository = Repository::open(FolderStart::repo(work), LockMode::kShared);
+        export_snapshot(*repository, s2, {work / "export", true});
+      },
+      [&](const fs::path& work, const Failure& failure) {
+        INFO(failure.describe());
+        require_check_clean(FolderStart::repo(work));
+        const auto found = certvault_test::folder_contents(work / "export");
+        CHECK((found == start.snapshots()[0].second || found == start.snapshots()[1].second));
+        if (failure.returned) CHECK(found == start.snapshots()[1].second);
+        // No staging folder is left beside the target. The replaced export may be, when removing it
+        // failed after the new one was in place: then the error says so and names it.
+        for (const auto& entry : fs::directory_iterator(work)) {
+          const auto name = entry.path().filename().string();
+          if (name == "repo" || name == "export") continue;
+          INFO(name);
+          CHECK(name.starts_with(".export.certvault-old-"));
+          CHECK(found == start.snapshots()[1].second);
+          CHECK_THAT(failure.error, Catch::Contains("is complete and in place") && Catch::Contains(name));
+        }
+      });
+  CHECK(calls > 10);
 }

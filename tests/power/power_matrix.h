@@ -15,6 +15,7 @@
 #include "certvault/operations/snapshot_export.h"
 #include "certvault/repository/check.h"
 #include "certvault/repository/repository.h"
+#include "fault_injecting_file_system.h"
 #include "power_loss_file_system.h"
 #include "test_support.h"
 
@@ -112,6 +113,48 @@ inline uint64_t cut_at_every_sync_point(const fs::path& scratch, const std::func
       verify(work, cut);
       fs::remove_all(work);
     }
+  }
+}
+
+// One run of the I/O-error matrix: the `call`-th file-system call under the work folder failed.
+struct Failure {
+  uint64_t call = 0;
+  bool returned = false;  // the operation returned (it went on past the failure, or never made the call)
+  std::string error;      // what it threw, if it did
+  std::string describe() const {
+    return "I/O error at file-system call " + std::to_string(call) + (returned ? ", returned" : ", threw: " + error);
+  }
+};
+
+// The matrix with an I/O error instead of a power cut: for N = 1, 2, ... `prepare(work)` makes a
+// fresh copy of the starting state, `operation(work)` runs with its N-th file-system call under
+// `work` failing once (the process goes on through its own error paths, which a power cut never
+// runs), and `verify(work, failure)` checks what is left. Ends once N lies beyond the operation's
+// last call; returns how many calls it made.
+inline uint64_t fail_at_every_call(const fs::path& scratch, const std::function<void(const fs::path&)>& prepare,
+                                   const std::function<void(const fs::path&)>& operation,
+                                   const std::function<void(const fs::path&, const Failure&)>& verify) {
+  for (uint64_t call = 1;; ++call) {
+    const fs::path work = scratch / ("fail-" + std::to_string(call));
+    prepare(work);
+    Failure failure{call, false, {}};
+    certvault_test::FaultInjectingFileSystem files;
+    files.add({certvault_test::FaultKind::kIoError, call, {}, (work / "").string()});
+    {
+      certvault::os::ScopedFileSystem scope(files);
+      try {
+        operation(work);
+        failure.returned = true;
+      } catch (const std::exception& e) {
+        failure.error = e.what();
+      }
+    }
+    INFO(failure.describe());
+    const bool past_last_call = files.injected().empty();
+    if (past_last_call) REQUIRE(failure.returned);
+    verify(work, failure);
+    fs::remove_all(work);
+    if (past_last_call) return call - 1;
   }
 }
 

@@ -290,6 +290,10 @@ class Catalog {
   // names keeps its row but none of its chunks.
   struct LiveSetSize {
     uint64_t recipes = 0, dead_recipes = 0, chunks = 0;
+    // Live chunks with no row in the chunk index (their pack unknown to the catalog: skipped by a
+    // rebuild, or damaged); `first_unindexed` is one of them, for messages.
+    uint64_t unindexed_chunks = 0;
+    std::optional<ChunkId> first_unindexed;
   };
   using ChunkIdSink = std::function<void(std::span<const ChunkId>)>;
   // `without` lists snapshots to treat as already forgotten (a dry run of forget --prune).

@@ -8,6 +8,9 @@
 //   folder that is replaced as a whole. Everything is written into a hidden
 //   temporary folder beside the target (same file system), every file and
 //   folder fsynced, then renamed into place and the parent fsynced by finish().
+//   The replaced folder is moved aside first and removed last; if removing it
+//   fails, finish() throws saying the new export is in place and naming the
+//   folder left to delete.
 //   Destroyed without finish() (error, interruption), the temporary folder is
 //   removed; a crash leaves only a ".<name>.certvault-partial-*" folder, never
 //   something that looks like a complete export. Its name is recorded in
