@@ -35,7 +35,8 @@ entries() {
 # SECRET-FILE PACK OFFSET STORED OUT: the fuzz_pack_entry input (secret, then the entry).
 write_entry() { { cat "$1"; cut_bytes "$2" "$3" $((48 + $4)); } >"$5"; }
 
-mkdir -p "$corpus"/{pack_entry,pack_index,repository_objects,lock_record,ese_headers,multistring,manifest,config}
+mkdir -p "$corpus"/{pack_entry,pack_index,repository_objects,lock_record,ese_headers,multistring,manifest,config} \
+  "$corpus"/{key_slot,sealed_object,dictionary,recipe_object,s3_responses,repository_logs}
 find "$corpus" -type f -delete
 
 for name in ca folder; do
@@ -112,5 +113,14 @@ printf 'pid=1 started=1 mode=exclusive' >"$corpus/lock_record/edge-no-host"
 head -c 700 "$corpus/ese_headers/golden-ca-database-header" >"$corpus/ese_headers/edge-truncated-header"
 printf '\x3d\xd8\0\0\0\0' >"$corpus/multistring/edge-lone-surrogate"
 printf 'A\0B' >"$corpus/multistring/edge-odd-length"
+# Every target's seeds, the valid encodings its source builds (key slots and sealed objects under
+# fixed test keys, trained dictionaries, recipe objects, S3 documents, log records): seed-<n>.
+CERTVAULT_FUZZ_SEEDS_TO=$corpus "$build/tests/fuzz/fuzz_replay_tests" "[.write-seeds]" >/dev/null
+# S3 bodies that nest elements 65 levels deep (one past parse_xml's bound) and a million deep (as
+# a list page, a 7 MB body, kept out of the corpus: tests/s3/responses_test.cc has it).
+nest() { printf '<%s>' "$1"; for ((i = 1; i < $2; i++)); do printf '<a>'; done; for ((i = 1; i < $2; i++)); do printf '</a>'; done; printf '</%s>' "$1"; }
+nest ListBucketResult 65 >"$corpus/s3_responses/edge-nested-65-levels"
+nest ListBucketResult 64 >"$corpus/s3_responses/edge-nested-64-levels"
+printf '<Error><Code>\xff\xfe</Code>' >"$corpus/s3_responses/edge-unterminated-error"
 du -sh "$corpus"
 find "$corpus" -type f | sort | sed "s|^$corpus/||"
