@@ -122,5 +122,14 @@ nest() { printf '<%s>' "$1"; for ((i = 1; i < $2; i++)); do printf '<a>'; done; 
 nest ListBucketResult 65 >"$corpus/s3_responses/edge-nested-65-levels"
 nest ListBucketResult 64 >"$corpus/s3_responses/edge-nested-64-levels"
 printf '<Error><Code>\xff\xfe</Code>' >"$corpus/s3_responses/edge-unterminated-error"
+# Log records with numbers beyond their fields (the frame's checksum left 0: the target re-frames).
+# A number beyond 64 bits, held by nlohmann as a double, was once cast to an integer (UB).
+log_record() { printf '%s\1\0\0\0' "$1"; head -c 12 /dev/zero; printf '%s' "$2"; }
+log_record CVOUTCOM '{"command":"verify","time_us":176455555000000123456,"snapshots":[],"result":"ok","error":"","problems":0}' \
+  >"$corpus/repository_logs/edge-outcome-time-beyond-64-bits"
+log_record CVOUTCOM '{"command":"verify","time_us":1.5,"snapshots":[],"result":"ok","error":"","problems":-1}' \
+  >"$corpus/repository_logs/edge-outcome-fraction-and-negative-count"
+log_record CVTRUNCT '{"snapshot_id":"0123456789abcdef0123456789abcdef","time_unix":1e300,"hresult":4294967295,"message":"","outcome":"truncated"}' \
+  >"$corpus/repository_logs/edge-truncation-time-and-hresult-out-of-range"
 du -sh "$corpus"
 find "$corpus" -type f | sort | sed "s|^$corpus/||"
