@@ -113,6 +113,18 @@ printf 'pid=1 started=1 mode=exclusive' >"$corpus/lock_record/edge-no-host"
 head -c 700 "$corpus/ese_headers/golden-ca-database-header" >"$corpus/ese_headers/edge-truncated-header"
 printf '\x3d\xd8\0\0\0\0' >"$corpus/multistring/edge-lone-surrogate"
 printf 'A\0B' >"$corpus/multistring/edge-odd-length"
+# Objects of the later goldens: v2's dictionary and truncation records (plain), v3's key slots and
+# sealed objects (under v3's own key, which the target does not have: they reach its header and
+# layout checks; a first byte picks the name, 3 = a dictionary, 5 = an object of no kind).
+golden2=$(cd ../golden/v2/ca/repo && pwd)
+golden3=$(cd ../golden/v3/ca/repo && pwd)
+cp "$golden2"/dicts/*.dict "$corpus/dictionary/golden-v2-ca.dict"
+for stage in intent outcome; do
+  cp "$(ls "$golden2"/truncations/*."$stage" | head -n 1)" "$corpus/repository_logs/golden-v2-ca-truncation.$stage"
+done
+for slot in "$golden3"/keys/*; do cp "$slot" "$corpus/key_slot/golden-v3-ca-slot-$(basename "$slot")"; done
+{ printf '\3'; cat "$golden3"/dicts/*.dict; } >"$corpus/sealed_object/golden-v3-ca-dictionary"
+{ printf '\5'; cat "$(ls "$golden3"/outcomes/*.outcome | head -n 1)"; } >"$corpus/sealed_object/golden-v3-ca-outcome"
 # Every target's seeds, the valid encodings its source builds (key slots and sealed objects under
 # fixed test keys, trained dictionaries, recipe objects, S3 documents, log records): seed-<n>.
 CERTVAULT_FUZZ_SEEDS_TO=$corpus "$build/tests/fuzz/fuzz_replay_tests" "[.write-seeds]" >/dev/null
