@@ -26,9 +26,6 @@ using namespace crypto_format;
 // load of 6-8 on 2 cores (less when idle); at most 128 MiB.
 constexpr uint64_t kDefaultOpslimit = 2;
 constexpr uint64_t kDefaultMemlimit = 128ull << 20;
-// A slot's recorded cost is refused beyond these (a tampered slot must not exhaust the machine).
-constexpr uint64_t kMaxOpslimit = 64;
-constexpr uint64_t kMaxMemlimit = 4ull << 30;
 
 std::string slot_name(const std::string& id) { return std::string(kSlotPrefix) + id; }
 
@@ -134,12 +131,13 @@ Slot read_slot(const ObjectStore& objects, const std::string& name) {
   }
   if (slot.kind == kSlotKindPassphrase) {
     const auto ops = le::load<uint64_t>(b, kSlotOpslimitAt), mem = le::load<uint64_t>(b, kSlotMemlimitAt);
-    if (le::load<uint32_t>(b, kSlotAlgorithmAt) != crypto_pwhash_ALG_ARGON2ID13 || ops < crypto_pwhash_OPSLIMIT_MIN ||
-        ops > kMaxOpslimit || mem < crypto_pwhash_MEMLIMIT_MIN || mem > kMaxMemlimit) {
+    if (le::load<uint32_t>(b, kSlotAlgorithmAt) != crypto_pwhash_ALG_ARGON2ID13 ||
+        !key_slots::acceptable_kdf_cost(ops, mem)) {
       throw Error(ErrorKind::kIntegrity,
                   fmt::format("key slot {} records Argon2id parameters this build refuses (opslimit {}, memlimit {} "
-                              "bytes; at most {} and {})",
-                              name, ops, mem, kMaxOpslimit, kMaxMemlimit));
+                              "bytes; at most opslimit {}, memlimit {} bytes, and opslimit x memlimit {})",
+                              name, ops, mem, key_slots::kMaxOpslimit, key_slots::kMaxMemlimit,
+                              key_slots::kMaxOpslimitTimesMemlimit));
     }
   }
   return slot;
@@ -218,6 +216,11 @@ void create_key_file(const std::filesystem::path& path, bool protect_with_dpapi)
 
 namespace key_slots {
 
+bool acceptable_kdf_cost(uint64_t opslimit, uint64_t memlimit) {
+  return opslimit >= crypto_pwhash_OPSLIMIT_MIN && opslimit <= kMaxOpslimit && memlimit >= crypto_pwhash_MEMLIMIT_MIN &&
+         memlimit <= kMaxMemlimit && opslimit * memlimit <= kMaxOpslimitTimesMemlimit;  // no overflow: both bounded
+}
+
 std::string create(ObjectStore& objects, const crypto::MasterKey& key, const Credentials& credentials,
                    const KdfParams& params) {
   crypto::require_sodium();
@@ -227,6 +230,12 @@ std::string create(ObjectStore& objects, const crypto::MasterKey& key, const Cre
     throw Error(ErrorKind::kUsage, "a new key slot needs a passphrase or a key file");
   }
   if (passphrase && passphrase->empty()) throw Error(ErrorKind::kUsage, "the passphrase is empty");
+  if (passphrase && !acceptable_kdf_cost(params.opslimit, params.memlimit)) {
+    // A slot every reader would refuse (read_slot) is never written.
+    throw Error(ErrorKind::kUsage, fmt::format("Argon2id opslimit {} and memlimit {} bytes are beyond what a key slot "
+                                               "may record (docs/format.md §8.2)",
+                                               params.opslimit, params.memlimit));
+  }
   std::array<uint8_t, 32> file_key{};
   if (!passphrase) {
     if (!std::filesystem::exists(*credentials.key_file)) {

@@ -11,6 +11,21 @@
 
 namespace certvault::key_slots {
 
+// The Argon2id cost a passphrase slot may record (docs/format.md §8.2). Anyone who can write to
+// keys/ can also set a slot's opslimit and memlimit (its checksum is unkeyed), and opening tries
+// every slot: these bounds keep a tampered slot from making a command allocate gigabytes or run
+// for minutes before its passphrase is even tried. The ceiling is libsodium's costliest preset,
+// crypto_pwhash_*_SENSITIVE (4 passes over 1 GiB), 16 times the work of the default (2 passes
+// over 128 MiB, default_kdf_params()); time grows with passes times memory, so that product is
+// bounded too (64 passes are allowed only over 64 MiB). Slots are created only with the default
+// or the tests' minimum, both far inside.
+inline constexpr uint64_t kMaxOpslimit = 64;
+inline constexpr uint64_t kMaxMemlimit = uint64_t{1} << 30;
+inline constexpr uint64_t kMaxOpslimitTimesMemlimit = uint64_t{4} << 30;
+// Whether a slot may record (and create() may write) this cost: within libsodium's minimums and
+// the bounds above.
+bool acceptable_kdf_cost(uint64_t opslimit, uint64_t memlimit);
+
 struct Opened {
   std::shared_ptr<const crypto::MasterKey> key;
   std::string slot_id;

@@ -9,55 +9,18 @@
 #include "certvault/base/error.h"
 #include "certvault/base/hex.h"
 #include "framed_object.h"
+#include "json_fields.h"
 
 namespace certvault::manifest {
 namespace {
+
+using json_fields::field_of;
 
 using nlohmann::json;
 
 template <typename T>
 json optional_json(const std::optional<T>& value) {
   return value ? json(*value) : json(nullptr);
-}
-
-// nlohmann's get<T>() narrows silently (70000 as a u16, -1 as a u64, 1.5 as an int): every
-// number is checked to be an integer within its field's range instead.
-template <typename T>
-T value_of(const json& value) {
-  if constexpr (std::is_integral_v<T>) {
-    if (value.is_number_unsigned()) {
-      const auto number = value.get<uint64_t>();
-      if (number > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
-        throw Error(ErrorKind::kIntegrity, fmt::format("{} is out of range", number));
-      }
-      return static_cast<T>(number);
-    }
-    if (value.is_number_integer()) {
-      const auto number = value.get<int64_t>();
-      if constexpr (std::is_unsigned_v<T>) {
-        throw Error(ErrorKind::kIntegrity, fmt::format("{} is negative", number));
-      } else {
-        if (number < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
-            number > static_cast<int64_t>(std::numeric_limits<T>::max())) {
-          throw Error(ErrorKind::kIntegrity, fmt::format("{} is out of range", number));
-        }
-        return static_cast<T>(number);
-      }
-    }
-    throw Error(ErrorKind::kIntegrity, fmt::format("{} is not an integer", value.dump()));
-  } else {
-    return value.get<T>();  // strings and arrays of strings: get() checks the type
-  }
-}
-
-// The field `key` of `object`, read with value_of(); errors name the field.
-template <typename T>
-T field_of(const json& object, const char* key, const std::string& where) {
-  try {
-    return value_of<T>(object.at(key));
-  } catch (const Error& e) {
-    throw Error(ErrorKind::kIntegrity, fmt::format("{}: field '{}': {}", where, key, e.what()));
-  }
 }
 
 const json& array_of(const json& object, const char* key, const std::string& where) {

@@ -12,6 +12,7 @@
 #include "certvault/base/utc_time.h"
 #include "certvault/repository/repository.h"
 #include "framed_object.h"
+#include "json_fields.h"
 
 namespace certvault {
 namespace {
@@ -33,12 +34,13 @@ OutcomeRecord decode(std::span<const uint8_t> object, const std::string& name) {
   OutcomeRecord record;
   try {
     const auto document = nlohmann::json::parse(body.begin(), body.end());
-    record.command = document.at("command").get<std::string>();
-    record.time_us = document.at("time_us").get<int64_t>();
-    record.snapshots = document.at("snapshots").get<std::vector<std::string>>();
-    record.result = document.at("result").get<std::string>();
-    record.error = document.at("error").get<std::string>();
-    record.problems = document.at("problems").get<uint64_t>();
+    using json_fields::field_of;
+    record.command = field_of<std::string>(document, "command", what);
+    record.time_us = field_of<int64_t>(document, "time_us", what);
+    record.snapshots = field_of<std::vector<std::string>>(document, "snapshots", what);
+    record.result = field_of<std::string>(document, "result", what);
+    record.error = field_of<std::string>(document, "error", what);
+    record.problems = field_of<uint64_t>(document, "problems", what);
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorKind::kIntegrity, fmt::format("{}: malformed outcome record: {}", what, e.what()));
   }

@@ -9,6 +9,7 @@
 #include "certvault/base/error.h"
 #include "certvault/repository/repository.h"
 #include "framed_object.h"
+#include "json_fields.h"
 
 namespace certvault {
 namespace {
@@ -36,11 +37,12 @@ catalog::TruncationRecord decode(std::span<const uint8_t> object, const std::str
   try {
     const auto document = nlohmann::json::parse(body.begin(), body.end());
     catalog::TruncationRecord record;
-    record.snapshot_id = document.at("snapshot_id").get<std::string>();
-    record.time_unix = document.at("time_unix").get<int64_t>();
-    record.hresult = document.at("hresult").get<int32_t>();
-    record.message = document.at("message").get<std::string>();
-    record.outcome = document.at("outcome").get<std::string>();
+    using json_fields::field_of;
+    record.snapshot_id = field_of<std::string>(document, "snapshot_id", what);
+    record.time_unix = field_of<int64_t>(document, "time_unix", what);
+    record.hresult = field_of<int32_t>(document, "hresult", what);
+    record.message = field_of<std::string>(document, "message", what);
+    record.outcome = field_of<std::string>(document, "outcome", what);
     return record;
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorKind::kIntegrity, fmt::format("{}: malformed truncation record: {}", what, e.what()));

@@ -9,9 +9,17 @@
 namespace certvault::s3 {
 namespace {
 
+// S3's documents nest three or four elements deep. The tree is freed recursively (each element
+// owns its children), so a hostile or broken endpoint's body of "<a><a><a>..." (up to the client's
+// 64 MiB a document: millions of levels) would overflow the stack: deeper nesting is refused while
+// parsing, before the tree grows.
+constexpr size_t kMaxDepth = 64;
+
 struct Builder {
+  XML_Parser parser = nullptr;
   std::unique_ptr<XmlElement> root;
   std::vector<XmlElement*> open;  // the path from the root to the element being read
+  bool too_deep = false;
 };
 
 std::string local_name(const XML_Char* name) {
@@ -22,6 +30,11 @@ std::string local_name(const XML_Char* name) {
 
 void XMLCALL on_start(void* data, const XML_Char* name, const XML_Char** /*attributes*/) {
   auto& builder = *static_cast<Builder*>(data);
+  if (builder.open.size() >= kMaxDepth) {
+    builder.too_deep = true;
+    XML_StopParser(builder.parser, XML_FALSE);
+    return;
+  }
   auto element = std::make_unique<XmlElement>();
   element->name = local_name(name);
   XmlElement* raw = element.get();
@@ -35,6 +48,9 @@ void XMLCALL on_start(void* data, const XML_Char* name, const XML_Char** /*attri
 
 void XMLCALL on_end(void* data, const XML_Char* /*name*/) {
   auto& builder = *static_cast<Builder*>(data);
+  // Expat may still report the end of an empty element (<a/>) whose start stopped the parser:
+  // that element was never opened.
+  if (builder.too_deep) return;
   builder.open.pop_back();
 }
 
@@ -84,10 +100,17 @@ std::unique_ptr<XmlElement> parse_xml(std::string_view body, std::string& proble
     return nullptr;
   }
   Builder builder;
+  builder.parser = parser;
   XML_SetUserData(parser, &builder);
   XML_SetElementHandler(parser, on_start, on_end);
   XML_SetCharacterDataHandler(parser, on_text);
   const auto status = XML_Parse(parser, body.data(), static_cast<int>(body.size()), XML_TRUE);
+  if (builder.too_deep) {
+    problem = fmt::format("elements nest deeper than {} levels at line {}, column {}", kMaxDepth,
+                          XML_GetCurrentLineNumber(parser), XML_GetCurrentColumnNumber(parser));
+    XML_ParserFree(parser);
+    return nullptr;
+  }
   if (status != XML_STATUS_OK) {
     problem = fmt::format("{} at line {}, column {}", XML_ErrorString(XML_GetErrorCode(parser)),
                           XML_GetCurrentLineNumber(parser), XML_GetCurrentColumnNumber(parser));

@@ -20,8 +20,8 @@ struct XmlElement {
   std::optional<std::string> child_text(std::string_view child_name) const;
 };
 
-// The root element, or nothing when `body` is not well-formed XML; `problem` then says why
-// (expat's message, line and column).
+// The root element, or nothing when `body` is not well-formed XML or nests elements deeper than
+// 64 levels; `problem` then says why (expat's message, line and column).
 std::unique_ptr<XmlElement> parse_xml(std::string_view body, std::string& problem);
 
 }  // namespace certvault::s3

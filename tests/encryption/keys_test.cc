@@ -1,5 +1,7 @@
 // Issue 17: key slots through the real binary: wrong, missing and tampered keys, the last key,
 // and key add / remove / passwd round trips.
+#include <sodium.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -105,6 +107,38 @@ TEST_CASE("no passphrase, no key slot, a damaged or a forged key slot are refuse
     INFO(copied.output);
     CHECK(copied.exit_code == 9);
   }
+}
+
+TEST_CASE("a key slot rewritten to record an Argon2id cost beyond the bound is refused before Argon2id runs") {
+  // docs/format.md §8.2: the checksum is unkeyed, so whoever can write keys/ can set any cost and
+  // make it hold. Refused up front, such a slot cannot make a command allocate 4 GiB or run for
+  // minutes (the bound was once 4 GiB of memory and 64 passes, which a slot could record).
+  KeyedRepository setup;
+  const auto slot = setup.slots().at(0);
+  const auto original = certvault_test::read_bytes(slot);
+  // Offsets and checksum of docs/format.md §8.2: u64 opslimit at 24, u64 memlimit at 32, BLAKE2b-128
+  // of bytes 0..135 at 136.
+  auto with_cost = [&original](uint64_t opslimit, uint64_t memlimit) {
+    auto bytes = original;
+    for (size_t i = 0; i < 8; ++i) {
+      bytes[24 + i] = static_cast<uint8_t>(opslimit >> (8 * i));
+      bytes[32 + i] = static_cast<uint8_t>(memlimit >> (8 * i));
+    }
+    REQUIRE(crypto_generichash(bytes.data() + 136, 16, bytes.data(), 136, nullptr, 0) == 0);
+    return bytes;
+  };
+  const struct {
+    uint64_t opslimit, memlimit;
+  } refused[] = {{2, uint64_t{4} << 30}, {1, (uint64_t{1} << 30) + 1024}, {64, uint64_t{1} << 30}, {8, 768u << 20}};
+  for (const auto& cost : refused) {
+    certvault_test::write_bytes(slot, with_cost(cost.opslimit, cost.memlimit));
+    const auto result = certvault_test::certvault("snapshots" + setup.r());
+    INFO("opslimit " << cost.opslimit << ", memlimit " << cost.memlimit << ": " << result.output);
+    CHECK(result.exit_code == 4);
+    CHECK_THAT(result.output, Catch::Contains("Argon2id parameters this build refuses"));
+  }
+  certvault_test::write_bytes(slot, original);
+  CHECK(setup.opens_with("") == 0);
 }
 
 TEST_CASE("key add, remove and passwd round trip through the binary, and the last key stays") {

@@ -3,6 +3,7 @@
 // them (bit flips, truncations, extensions, random bytes). Any crash or
 // sanitizer report fails the run; exceptions are the parsers' way to say no.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -105,5 +106,23 @@ TEST_CASE("every fuzz target survives its seeds and 20000 mutations of them") {
     }
     run_guarded(target, {});
     SUCCEED("target " << target.name << " done");
+  }
+}
+
+// Not run by ctest (hidden tag): make-corpus.sh runs it to write each target's seeds, the valid
+// encodings its source builds, into the corpus as seed-<n>, where libFuzzer (which never calls the
+// seed functions) starts from them.
+TEST_CASE("write every fuzz target's seeds into CERTVAULT_FUZZ_SEEDS_TO/<target>/", "[.write-seeds]") {
+  const char* root = std::getenv("CERTVAULT_FUZZ_SEEDS_TO");
+  REQUIRE(root != nullptr);
+  for (const auto& target : certvault::fuzz::targets()) {
+    const auto folder = std::filesystem::path(root) / target.name;
+    std::filesystem::create_directories(folder);
+    const auto seeds = target.seeds();
+    for (size_t i = 0; i < seeds.size(); ++i) {
+      std::ofstream out(folder / ("seed-" + std::to_string(i)), std::ios::binary | std::ios::trunc);
+      out.write(reinterpret_cast<const char*>(seeds[i].data()), static_cast<std::streamsize>(seeds[i].size()));
+      REQUIRE(out.good());
+    }
   }
 }

@@ -35,7 +35,8 @@ entries() {
 # SECRET-FILE PACK OFFSET STORED OUT: the fuzz_pack_entry input (secret, then the entry).
 write_entry() { { cat "$1"; cut_bytes "$2" "$3" $((48 + $4)); } >"$5"; }
 
-mkdir -p "$corpus"/{pack_entry,pack_index,repository_objects,lock_record,ese_headers,multistring,manifest,config}
+mkdir -p "$corpus"/{pack_entry,pack_index,repository_objects,lock_record,ese_headers,multistring,manifest,config} \
+  "$corpus"/{key_slot,sealed_object,dictionary,recipe_object,s3_responses,repository_logs}
 find "$corpus" -type f -delete
 
 for name in ca folder; do
@@ -112,5 +113,35 @@ printf 'pid=1 started=1 mode=exclusive' >"$corpus/lock_record/edge-no-host"
 head -c 700 "$corpus/ese_headers/golden-ca-database-header" >"$corpus/ese_headers/edge-truncated-header"
 printf '\x3d\xd8\0\0\0\0' >"$corpus/multistring/edge-lone-surrogate"
 printf 'A\0B' >"$corpus/multistring/edge-odd-length"
+# Objects of the later goldens: v2's dictionary and truncation records (plain), v3's key slots and
+# sealed objects (under v3's own key, which the target does not have: they reach its header and
+# layout checks; a first byte picks the name, 3 = a dictionary, 5 = an object of no kind).
+golden2=$(cd ../golden/v2/ca/repo && pwd)
+golden3=$(cd ../golden/v3/ca/repo && pwd)
+cp "$golden2"/dicts/*.dict "$corpus/dictionary/golden-v2-ca.dict"
+for stage in intent outcome; do
+  cp "$(ls "$golden2"/truncations/*."$stage" | head -n 1)" "$corpus/repository_logs/golden-v2-ca-truncation.$stage"
+done
+for slot in "$golden3"/keys/*; do cp "$slot" "$corpus/key_slot/golden-v3-ca-slot-$(basename "$slot")"; done
+{ printf '\3'; cat "$golden3"/dicts/*.dict; } >"$corpus/sealed_object/golden-v3-ca-dictionary"
+{ printf '\5'; cat "$(ls "$golden3"/outcomes/*.outcome | head -n 1)"; } >"$corpus/sealed_object/golden-v3-ca-outcome"
+# Every target's seeds, the valid encodings its source builds (key slots and sealed objects under
+# fixed test keys, trained dictionaries, recipe objects, S3 documents, log records): seed-<n>.
+CERTVAULT_FUZZ_SEEDS_TO=$corpus "$build/tests/fuzz/fuzz_replay_tests" "[.write-seeds]" >/dev/null
+# S3 bodies that nest elements 65 levels deep (one past parse_xml's bound) and a million deep (as
+# a list page, a 7 MB body, kept out of the corpus: tests/s3/responses_test.cc has it).
+nest() { printf '<%s>' "$1"; for ((i = 1; i < $2; i++)); do printf '<a>'; done; for ((i = 1; i < $2; i++)); do printf '</a>'; done; printf '</%s>' "$1"; }
+nest ListBucketResult 65 >"$corpus/s3_responses/edge-nested-65-levels"
+nest ListBucketResult 64 >"$corpus/s3_responses/edge-nested-64-levels"
+printf '<Error><Code>\xff\xfe</Code>' >"$corpus/s3_responses/edge-unterminated-error"
+# Log records with numbers beyond their fields (the frame's checksum left 0: the target re-frames).
+# A number beyond 64 bits, held by nlohmann as a double, was once cast to an integer (UB).
+log_record() { printf '%s\1\0\0\0' "$1"; head -c 12 /dev/zero; printf '%s' "$2"; }
+log_record CVOUTCOM '{"command":"verify","time_us":176455555000000123456,"snapshots":[],"result":"ok","error":"","problems":0}' \
+  >"$corpus/repository_logs/edge-outcome-time-beyond-64-bits"
+log_record CVOUTCOM '{"command":"verify","time_us":1.5,"snapshots":[],"result":"ok","error":"","problems":-1}' \
+  >"$corpus/repository_logs/edge-outcome-fraction-and-negative-count"
+log_record CVTRUNCT '{"snapshot_id":"0123456789abcdef0123456789abcdef","time_unix":1e300,"hresult":4294967295,"message":"","outcome":"truncated"}' \
+  >"$corpus/repository_logs/edge-truncation-time-and-hresult-out-of-range"
 du -sh "$corpus"
 find "$corpus" -type f | sort | sed "s|^$corpus/||"

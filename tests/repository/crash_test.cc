@@ -10,8 +10,11 @@
 
 #include "certvault/base/error.h"
 #include "certvault/base/file_system.h"
+#include "certvault/repository/outcome_log.h"
 #include "certvault/repository/repair.h"
+#include "certvault/repository/truncation_log.h"
 #include "fault_injecting_file_system.h"
+#include "framed_object.h"
 #include "power_loss_file_system.h"
 #include "repository_fixture.h"
 
@@ -306,4 +309,43 @@ TEST_CASE("a file read in blocks: a full disk under the packs or a failing read 
   const auto contents = fixture.exported(id);
   REQUIRE(contents.size() == 1);
   CHECK(contents[0].second == big);
+}
+
+TEST_CASE("outcome and truncation records with numbers out of their fields' range are skipped, not narrowed") {
+  // A number beyond 64 bits is held by nlohmann as a double, which get<int64_t>() cast to an integer:
+  // undefined behaviour (UBSan in the fuzz target repository_logs); -1 became a huge problem count.
+  TempFolder temp("log-numbers");
+  const auto objects = open_local_object_store(temp.path());
+  auto put_json = [&](const std::string& name, std::string_view magic, const std::string& json) {
+    objects->put(name, framed::wrap(magic, 1, std::span(reinterpret_cast<const uint8_t*>(json.data()), json.size())));
+  };
+  const std::string outcome_rest = R"(,"snapshots":[],"result":"ok","error":"")";
+  put_json("outcomes/20261207T000000Z-0000000000000000.outcome", framed::kOutcomeMagic,
+           R"({"command":"verify","time_us":1764000000000000,"problems":0)" + outcome_rest + "}");
+  put_json("outcomes/20261207T000001Z-0000000000000001.outcome", framed::kOutcomeMagic,
+           R"({"command":"verify","time_us":176455555000000123456,"problems":0)" + outcome_rest + "}");
+  put_json("outcomes/20261207T000002Z-0000000000000002.outcome", framed::kOutcomeMagic,
+           R"({"command":"verify","time_us":1,"problems":-1)" + outcome_rest + "}");
+  put_json("outcomes/20261207T000003Z-0000000000000003.outcome", framed::kOutcomeMagic,
+           R"({"command":"verify","time_us":1.5,"problems":0)" + outcome_rest + "}");
+  std::vector<std::string> problems;
+  const auto outcomes = read_outcome_objects(*objects, problems);
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].time_us == 1764000000000000);
+  REQUIRE(problems.size() == 3);
+  CHECK_THAT(problems[0], Catch::Contains("0000000000000001.outcome") && Catch::Contains("field 'time_us'"));
+  CHECK_THAT(problems[1], Catch::Contains("0000000000000002.outcome") && Catch::Contains("field 'problems'"));
+  CHECK_THAT(problems[2], Catch::Contains("0000000000000003.outcome") && Catch::Contains("field 'time_us'"));
+
+  const std::string id = "0123456789abcdef0123456789abcdef";
+  const std::string truncation_rest = R"(,"message":"m","outcome":"truncated","snapshot_id":")" + id + R"("})";
+  put_json("truncations/" + id + ".intent", framed::kTruncationMagic,
+           R"({"hresult":0,"time_unix":1e300)" + truncation_rest);
+  put_json("truncations/" + id + ".outcome", framed::kTruncationMagic,
+           R"({"hresult":4294967295,"time_unix":1)" + truncation_rest);
+  problems.clear();
+  CHECK(read_truncation_objects(*objects, problems, {}).empty());
+  REQUIRE(problems.size() == 2);
+  CHECK_THAT(problems[0], Catch::Contains(".intent") && Catch::Contains("field 'time_unix'"));
+  CHECK_THAT(problems[1], Catch::Contains(".outcome") && Catch::Contains("field 'hresult'"));
 }
