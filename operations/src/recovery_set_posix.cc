@@ -6,6 +6,7 @@
 
 #include "certvault/base/child_process.h"
 #include "certvault/base/error.h"
+#include "certvault/base/hex.h"
 #include "certvault/base/os_file.h"
 #include "certvault/certadm/strings.h"
 #include "recovery_set_os.h"
@@ -52,19 +53,19 @@ std::vector<uint8_t> data_of(uint32_t type, const nlohmann::json& data) {
     }
     case kRegDword:
     case kRegQword: {
+      // Checked before converting: a float or negative number would not be a registry number.
+      if (!data.is_number_unsigned() || (type == kRegDword && data.get<uint64_t>() > 0xFFFFFFFFu)) {
+        throw Error(ErrorKind::kIntegrity, fmt::format("registry {} data {} is not an unsigned {}-bit number",
+                                                       type == kRegDword ? "REG_DWORD" : "REG_QWORD", data.dump(),
+                                                       type == kRegDword ? 32 : 64));
+      }
       const uint64_t number = data.get<uint64_t>();
       std::vector<uint8_t> bytes;
       for (int i = 0; i < (type == kRegDword ? 4 : 8); ++i) bytes.push_back(static_cast<uint8_t>(number >> (8 * i)));
       return bytes;
     }
-    default: {
-      const std::string hex = data.get<std::string>();
-      std::vector<uint8_t> bytes;
-      for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        bytes.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-      }
-      return bytes;
-    }
+    default:
+      return from_hex(data.get<std::string>(), "registry REG_BINARY data");
   }
 }
 
