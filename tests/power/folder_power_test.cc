@@ -83,6 +83,49 @@ class FolderStart {
   std::vector<std::pair<std::string, Files>> snapshots_;
 };
 
+// Two snapshots, and a truncation record only the catalog holds (builds before truncation objects),
+// for repair catalog to carry over.
+struct CatalogToRepair {
+  FolderStart start;
+  std::string s1, s2;
+  CatalogToRepair() : s1(start.back_up(version(1))), s2(start.back_up(version(2))) {
+    auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kExclusive);
+    repository->catalog().record_truncation({s2, 1234, 0, "logs truncated", "truncated"});
+  }
+  // Both snapshots in the catalog, intact, and check clean.
+  void require_whole(const fs::path& work) const {
+    require_check_clean(FolderStart::repo(work));
+    CHECK(start.catalog_ids(work) == std::set<std::string>{s1, s2});
+    start.require_snapshots_intact(work);
+  }
+  size_t truncations(const fs::path& work) const {
+    return reopen(FolderStart::repo(work))->catalog().truncations(s2).size();
+  }
+};
+
+// Two snapshots and an export of the first at `export`, which exporting the second replaces.
+struct ExportToReplace {
+  FolderStart start;
+  std::string s1, s2;
+  ExportToReplace() : s1(start.back_up(version(1))), s2(start.back_up(version(2))) {
+    auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kShared);
+    export_snapshot(*repository, s1, {start.pristine() / "export", false});
+  }
+  void replace(const fs::path& work) const {
+    auto repository = Repository::open(FolderStart::repo(work), LockMode::kShared);
+    export_snapshot(*repository, s2, {work / "export", true});
+  }
+  // The earlier export or the new one, whole (the new one once the export returned); never a mix,
+  // never nothing. Returns what is there.
+  Files require_earlier_or_new(const fs::path& work, bool returned) const {
+    require_check_clean(FolderStart::repo(work));
+    const auto found = certvault_test::folder_contents(work / "export");
+    CHECK((found == start.snapshots()[0].second || found == start.snapshots()[1].second));
+    if (returned) CHECK(found == start.snapshots()[1].second);
+    return found;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("power: folder backup, cut at each sync point and just after") {
@@ -195,49 +238,28 @@ TEST_CASE("power: prune, cut at each sync point and just after, then a rerun com
 }
 
 TEST_CASE("power: repair catalog, cut at each sync point and just after") {
-  FolderStart start;
-  const auto s1 = start.back_up(version(1));
-  const auto s2 = start.back_up(version(2));
-  {
-    auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kExclusive);
-    repository->catalog().record_truncation({s2, 1234, 0, "logs truncated", "truncated"});
-  }
+  const CatalogToRepair repair;
   const uint64_t points = cut_at_every_sync_point(
-      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
+      repair.start.scratch(), [&](const fs::path& work) { repair.start.prepare(work); },
       [&](const fs::path& work) { repair_catalog(FolderStart::repo(work)); },
       [&](const fs::path& work, const Cut& cut) {
         INFO(cut.describe());
-        require_check_clean(FolderStart::repo(work));
-        CHECK(start.catalog_ids(work) == std::set<std::string>{s1, s2});
-        start.require_snapshots_intact(work);
+        repair.require_whole(work);
         // The records only the catalog holds survive, in the old catalog or the rebuilt one.
-        CHECK(reopen(FolderStart::repo(work))->catalog().truncations(s2).size() == 1);
+        CHECK(repair.truncations(work) == 1);
       });
   WARN("repair catalog: " << points << " sync points");
   CHECK(points > 3);
 }
 
 TEST_CASE("power: export to a folder replacing an earlier export, cut at each sync point and just after") {
-  FolderStart start;
-  const auto s1 = start.back_up(version(1));
-  const auto s2 = start.back_up(version(2));
-  {
-    auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kShared);
-    export_snapshot(*repository, s1, {start.pristine() / "export", false});
-  }
+  const ExportToReplace exporting;
   const uint64_t points = cut_at_every_sync_point(
-      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
-      [&](const fs::path& work) {
-        auto repository = Repository::open(FolderStart::repo(work), LockMode::kShared);
-        export_snapshot(*repository, s2, {work / "export", true});
-      },
+      exporting.start.scratch(), [&](const fs::path& work) { exporting.start.prepare(work); },
+      [&](const fs::path& work) { exporting.replace(work); },
       [&](const fs::path& work, const Cut& cut) {
         INFO(cut.describe());
-        require_check_clean(FolderStart::repo(work));
-        // The earlier export or the new one, whole; never a mix, never nothing.
-        const auto found = certvault_test::folder_contents(work / "export");
-        CHECK((found == start.snapshots()[0].second || found == start.snapshots()[1].second));
-        if (cut.returned) CHECK(found == start.snapshots()[1].second);
+        exporting.require_earlier_or_new(work, cut.returned);
       });
   WARN("export to a folder: " << points << " sync points");
   CHECK(points > 3);
@@ -298,17 +320,11 @@ TEST_CASE("I/O error at each call: forget leaves every snapshot intact, and chec
 }
 
 TEST_CASE("I/O error at each call: repair catalog keeps the old catalog or builds the whole new one") {
-  FolderStart start;
-  const auto s1 = start.back_up(version(1));
-  const auto s2 = start.back_up(version(2));
-  {
-    auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kExclusive);
-    repository->catalog().record_truncation({s2, 1234, 0, "logs truncated", "truncated"});
-  }
+  const CatalogToRepair repair;
   RepairReport report;
   int unread = 0;  // runs where the old catalog could not be read
   const uint64_t calls = fail_at_every_call(
-      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
+      repair.start.scratch(), [&](const fs::path& work) { repair.start.prepare(work); },
       [&](const fs::path& work) { report = repair_catalog(FolderStart::repo(work)); },
       [&](const fs::path& work, const Failure& failure) {
         INFO(failure.describe());
@@ -316,12 +332,10 @@ TEST_CASE("I/O error at each call: repair catalog keeps the old catalog or build
         // without it would hide its snapshot, or let prune delete its pack as a leftover.
         if (!failure.returned)
           CHECK_THAT(failure.error, Catch::Contains("nothing was changed") || !Catch::Contains("reading "));
-        require_check_clean(FolderStart::repo(work));
-        CHECK(start.catalog_ids(work) == std::set<std::string>{s1, s2});
-        start.require_snapshots_intact(work);
+        repair.require_whole(work);
         // The record only the old catalog holds is carried over, or, when the old catalog could not be
         // read, the report says so and where that catalog is kept.
-        if (reopen(FolderStart::repo(work))->catalog().truncations(s2).size() == 1) return;
+        if (repair.truncations(work) == 1) return;
         REQUIRE(failure.returned);
         INFO(Catch::Detail::stringify(report.problems));
         REQUIRE(report.problems.size() == 1);
@@ -336,25 +350,13 @@ TEST_CASE("I/O error at each call: repair catalog keeps the old catalog or build
 }
 
 TEST_CASE("I/O error at each call: an export replacing an earlier one leaves the earlier or the new one, whole") {
-  FolderStart start;
-  const auto s1 = start.back_up(version(1));
-  const auto s2 = start.back_up(version(2));
-  {
-    auto repository = Repository::open(FolderStart::repo(start.pristine()), LockMode::kShared);
-    export_snapshot(*repository, s1, {start.pristine() / "export", false});
-  }
+  const ExportToReplace exporting;
   const uint64_t calls = fail_at_every_call(
-      start.scratch(), [&](const fs::path& work) { start.prepare(work); },
-      [&](const fs::path& work) {
-        auto repository = Repository::open(FolderStart::repo(work), LockMode::kShared);
-        export_snapshot(*repository, s2, {work / "export", true});
-      },
+      exporting.start.scratch(), [&](const fs::path& work) { exporting.start.prepare(work); },
+      [&](const fs::path& work) { exporting.replace(work); },
       [&](const fs::path& work, const Failure& failure) {
         INFO(failure.describe());
-        require_check_clean(FolderStart::repo(work));
-        const auto found = certvault_test::folder_contents(work / "export");
-        CHECK((found == start.snapshots()[0].second || found == start.snapshots()[1].second));
-        if (failure.returned) CHECK(found == start.snapshots()[1].second);
+        const auto found = exporting.require_earlier_or_new(work, failure.returned);
         // No staging folder is left beside the target. The replaced export may be, when removing it
         // failed after the new one was in place: then the error says so and names it.
         for (const auto& entry : fs::directory_iterator(work)) {
@@ -362,7 +364,7 @@ TEST_CASE("I/O error at each call: an export replacing an earlier one leaves the
           if (name == "repo" || name == "export") continue;
           INFO(name);
           CHECK(name.starts_with(".export.certvault-old-"));
-          CHECK(found == start.snapshots()[1].second);
+          CHECK(found == exporting.start.snapshots()[1].second);
           CHECK_THAT(failure.error, Catch::Contains("is complete and in place") && Catch::Contains(name));
         }
       });
