@@ -84,6 +84,10 @@ void register_key_command(CLI::App& app) {
     if (options->json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& slot : slots) {
+        if (!slot.damage.empty()) {
+          out.push_back({{"id", slot.id}, {"damaged", slot.damage}, {"current", false}});
+          continue;
+        }
         out.push_back({{"id", slot.id},
                        {"kind", slot.kind},
                        {"opslimit", slot.opslimit},
@@ -96,6 +100,10 @@ void register_key_command(CLI::App& app) {
     }
     std::string out = fmt::format(" {:<16}  {:<10}  {:<20}  {}\n", "id", "kind", "created (UTC)", "Argon2id cost");
     for (const auto& slot : slots) {
+      if (!slot.damage.empty()) {
+        out += fmt::format(" {:<16}  DAMAGED: {}\n", slot.id, slot.damage);
+        continue;
+      }
       out += fmt::format(
           "{}{:<16}  {:<10}  {:<20}  {}\n", slot.current ? '*' : ' ', slot.id, slot.kind, format_utc(slot.created_unix),
           slot.kind == "passphrase" ? fmt::format("opslimit {}, memlimit {} KiB", slot.opslimit, slot.memlimit >> 10)

@@ -13,6 +13,7 @@
 #include "certvault/base/hex.h"
 #include "certvault/base/os_file.h"
 #include "certvault/base/safe_path.h"
+#include "certvault/repository/keys.h"
 #include "certvault/repository/outcome_log.h"
 #include "certvault/repository/repository.h"
 #include "certvault/repository/snapshot_reader.h"
@@ -53,6 +54,7 @@ class Checker {
     phase("snapshots", [this] { check_snapshots(); });
     phase("outcome records", [this] { check_outcome_records(); });
     phase("truncation records", [this] { check_truncation_records(); });
+    if (repository_.encrypted()) phase("key slots", [this] { check_key_slots(); });
     if (options_.read_data || options_.read_data_subset_percent > 0) {
       phase("file contents", [this] { read_files(); });
     }
@@ -70,6 +72,18 @@ class Checker {
       problem(fmt::format("{} (checking {} stopped here)", e.what(), name));
     } catch (const std::exception& e) {  // e.g. a filesystem error: still a finding, and the other phases run
       problem(fmt::format("{} (checking {} stopped here)", e.what(), name));
+    }
+  }
+
+  // A damaged key slot is found now, not on the day its passphrase or key file is the one left.
+  // Only the structure can be checked (its checksum): opening a slot needs its own credential.
+  void check_key_slots() {
+    for (const auto& slot : list_key_slots(repository_)) {
+      if (slot.damage.empty()) continue;
+      problem(
+          fmt::format("{}; the passphrase or key file of that slot no longer opens the repository: remove it "
+                      "(`certvault key remove {}`) and add a new key (`certvault key add`)",
+                      slot.damage, slot.id));
     }
   }
 

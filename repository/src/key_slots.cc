@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -352,8 +353,19 @@ Opened open(const ObjectStore& objects, const std::string& repository_id, const 
 std::vector<KeySlotInfo> list(const ObjectStore& objects, const std::string& current) {
   std::vector<KeySlotInfo> out;
   for (const auto& name : objects.list(std::string(kSlotPrefix))) {
-    const auto slot = read_slot(objects, name);
     KeySlotInfo info;
+    Slot slot;
+    try {
+      slot = read_slot(objects, name);
+    } catch (const Error& e) {
+      // Listed, not thrown: the other slots still open the repository, and this one must be seen
+      // (and removable) rather than stop every listing.
+      if (e.kind() != ErrorKind::kIntegrity) throw;
+      info.id = name.substr(kSlotPrefix.size());
+      info.damage = e.what();
+      out.push_back(info);
+      continue;
+    }
     info.id = slot.id;
     info.kind = slot.kind == kSlotKindPassphrase ? "passphrase" : "key-file";
     info.opslimit = le::load<uint64_t>(slot.bytes, kSlotOpslimitAt);
@@ -425,10 +437,13 @@ void remove_key_slot(Repository& repository, const std::string& id) {
   if (matches.size() > 1) {
     throw Error(ErrorKind::kUsage, fmt::format("'{}' is ambiguous: key slots {} match", id, fmt::join(matches, ", ")));
   }
-  if (slots.size() == 1) {
+  const auto intact = std::count_if(slots.begin(), slots.end(), [](const auto& slot) { return slot.damage.empty(); });
+  const auto target =
+      std::find_if(slots.begin(), slots.end(), [&](const auto& slot) { return slot.id == matches.front(); });
+  if (target->damage.empty() && intact == 1) {
     throw Error(ErrorKind::kRefused,
-                fmt::format("key slot {} is the repository's last key: removing it would make the repository "
-                            "unreadable; add another key first (`certvault key add`)",
+                fmt::format("key slot {} is the repository's last key that is intact: removing it would make the "
+                            "repository unreadable; add another key first (`certvault key add`)",
                             matches.front()));
   }
   repository.objects().remove(std::string(kSlotPrefix) + matches.front());

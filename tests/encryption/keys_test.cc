@@ -266,3 +266,39 @@ TEST_CASE("forget, prune and repacking work on an encrypted repository and keep 
   REQUIRE(certvault_test::certvault("export latest --to " + quoted((temp / "out").string()) + r).exit_code == 0);
   CHECK(certvault_test::folder_contents(temp / "out") == certvault_test::folder_contents(data));
 }
+
+TEST_CASE("a damaged key slot is reported by check, listed, and removable, and the last intact key stays") {
+  KeyedRepository setup;
+  REQUIRE(certvault_with("CERTVAULT_NEW_PASSWORD=second", "key add" + setup.r()).exit_code == 0);
+  auto list = setup.key_list();
+  REQUIRE(list.size() == 2);
+  std::string opened, other;
+  for (const auto& slot : list) (slot["current"] == true ? opened : other) = slot["id"];
+  REQUIRE_FALSE(other.empty());
+  // Bit rot in the second passphrase's slot: found by check now, not on the day it is the one left.
+  auto bytes = certvault_test::read_bytes(setup.repo() / "keys" / other);
+  bytes[60] ^= 0x01;
+  certvault_test::write_bytes(setup.repo() / "keys" / other, bytes);
+
+  const auto checked = certvault_test::certvault("check" + setup.r());
+  INFO(checked.output);
+  CHECK(checked.exit_code == 4);
+  CHECK_THAT(checked.output, Catch::Contains("key slot keys/" + other + " is damaged") &&
+                                 Catch::Contains("certvault key remove " + other));
+  list = setup.key_list();
+  REQUIRE(list.size() == 2);
+  for (const auto& slot : list) {
+    if (slot["id"] == other) CHECK_THAT(slot["damaged"].get<std::string>(), Catch::Contains("checksum"));
+  }
+  // The intact slot is the last one that opens: it stays, though two slots exist.
+  const auto refused = certvault_test::certvault("key remove " + opened + setup.r());
+  INFO(refused.output);
+  CHECK(refused.exit_code == 6);
+  CHECK_THAT(refused.output, Catch::Contains("last key that is intact"));
+  // The damaged one goes, and check is clean again.
+  const auto removed = certvault_test::certvault("key remove " + other + setup.r());
+  INFO(removed.output);
+  CHECK(removed.exit_code == 0);
+  CHECK(setup.slots().size() == 1);
+  CHECK(setup.opens_with("") == 0);
+}

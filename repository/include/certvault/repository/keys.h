@@ -62,13 +62,14 @@ struct KeySlotInfo {
   uint64_t opslimit = 0, memlimit = 0;
   int64_t created_unix = 0;
   bool current = false;  // the slot this repository was opened with
+  std::string damage;    // why the slot cannot be used (its other fields then unknown); empty when intact
 };
 
 std::vector<KeySlotInfo> list_key_slots(const Repository& repository);
 // Adds a slot for `credentials` (its passphrase, else its key file, created when absent); returns
 // its id. Needs an encrypted repository opened with its key, for writing.
 std::string add_key_slot(Repository& repository, const Credentials& credentials, const KdfParams& params);
-// Removes slot `id` (a unique prefix will do); refuses the last one.
+// Removes slot `id` (a unique prefix will do), damaged or not; refuses to remove the last intact one.
 void remove_key_slot(Repository& repository, const std::string& id);
 
 }  // namespace certvault
