@@ -112,7 +112,12 @@ std::unique_ptr<Catalog> Catalog::open(const std::filesystem::path& path) {
     sqlite3_close(db);
     throw;
   }
-  return std::unique_ptr<Catalog>(new Catalog(db, path));
+  try {
+    return std::unique_ptr<Catalog>(new Catalog(db, path));
+  } catch (...) {  // preparing the statements failed: the connection is nobody's yet
+    sqlite3_close(db);
+    throw;
+  }
 }
 
 Catalog::Catalog(sqlite3* db, std::filesystem::path path)

@@ -119,13 +119,13 @@ void move_into_place(const fs::path& staged, const fs::path& target, bool target
   if (old) {
     try {
       os::remove_tree(*old, "remove it");
-      os::sync_folder(target.parent_path(), "export");
     } catch (const Error& e) {
       // The new export is complete and durable; what failed is the cleanup, and it needs a person.
       throw Error(e.kind(), fmt::format("export: {} is complete and in place, but the export it replaced, moved aside "
                                         "to {}, could not be removed ({}); delete that folder",
                                         os::display(target), os::display(*old), e.what()));
     }
+    os::sync_folder(target.parent_path(), "export");
   }
 }
 

@@ -33,12 +33,14 @@ std::string snapshot_id_of(const std::string& name) {
   return name.size() > 15 ? name.substr(10, name.size() - 15) : name;
 }
 
-// A damaged object (an integrity error) is left out of the catalog and reported. Any other failure
+// A damaged object (an integrity error) or a file with no valid object name is left out of the
+// catalog and reported. Any other failure
 // (an I/O error, a network or permission failure) may pass, and a catalog built without an intact
 // object would hide its snapshot, or let prune delete its pack as a leftover: so the build stops,
 // and the caller's old catalog stays as it was.
 void leave_out_or_stop(const Error& e, const std::string& object, std::string problem, RepairReport& report) {
-  if (e.kind() != ErrorKind::kIntegrity) {
+  // kRefused: a file whose name is no object name (a copy Explorer made, say), which no rerun reads.
+  if (e.kind() != ErrorKind::kIntegrity && e.kind() != ErrorKind::kRefused) {
     throw Error(e.kind(), fmt::format("reading {} failed, so the catalog was not rebuilt or brought up to date "
                                       "(nothing was changed; rerun once the object reads): {}",
                                       object, e.what()));

@@ -150,8 +150,9 @@ class Pruner {
         ErrorKind::kIntegrity,
         fmt::format("prune refused: {} chunk{} that snapshots still use {} in no pack the catalog knows "
                     "(chunk {}{}); a pack that holds {} would look like a leftover and be deleted. Nothing "
-                    "was removed. Run `certvault check` to see which snapshots need them, and `certvault "
-                    "repair catalog` to index every readable pack again",
+                    "was removed. Run `certvault check` to see which snapshots need them and `certvault "
+                    "repair catalog` to index every readable pack again; a pack that stays damaged is left "
+                    "out for good, so forget the snapshots that need it (`certvault forget ID`)",
                     live_.unindexed_chunks, live_.unindexed_chunks == 1 ? "" : "s",
                     live_.unindexed_chunks == 1 ? "is" : "are", to_hex(*live_.first_unindexed),
                     live_.unindexed_chunks == 1 ? "" : " and others", live_.unindexed_chunks == 1 ? "it" : "them"));

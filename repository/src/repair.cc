@@ -1,6 +1,7 @@
 #include "certvault/repository/repair.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <map>
@@ -33,14 +34,17 @@ constexpr const char* kCatalogSuffixes[] = {"", "-journal", "-wal", "-shm"};
 // them back: a repair that fails leaves the catalog it found, never none.
 struct MovedAside {
   std::vector<std::pair<std::filesystem::path, std::filesystem::path>> files;  // from, to
-  void put_back() {
+  // Returns the files it could not put back (they stay under their new names).
+  std::vector<std::filesystem::path> put_back() {
+    std::vector<std::filesystem::path> left;
     for (auto it = files.rbegin(); it != files.rend(); ++it) {
       try {
         os::replace_file(it->second, it->first, "repair catalog: put the old catalog back");
       } catch (const Error&) {
-        // The first failure is the one reported; the old catalog stays under its new name.
+        left.push_back(it->second);
       }
     }
+    return left;
   }
 };
 
@@ -113,10 +117,16 @@ void catalog_sync::rebuild_catalog_file(const ObjectStore& objects, const Reposi
       }
     }
     os::replace_file(rebuilding_path, catalog_path, "rebuild the catalog: move the rebuilt catalog into place");
-  } catch (const Error&) {
-    moved.put_back();
+  } catch (const Error& e) {
+    const auto left = moved.put_back();
     report.old_catalog_moved_to.clear();
-    throw;
+    if (left.empty()) throw;
+    std::vector<std::string> names;
+    for (const auto& path : left) names.push_back(os::display(path));
+    throw Error(e.kind(), fmt::format("{}; the old catalog could not be put back either and is at {} (rename it, "
+                                      "with its -journal if any, to {} before anything else, or rerun `certvault "
+                                      "repair catalog`)",
+                                      e.what(), fmt::join(names, ", "), os::display(catalog_path)));
   }
   os::sync_folder(catalog_path.parent_path().empty() ? "." : catalog_path.parent_path(), "rebuild the catalog");
 }

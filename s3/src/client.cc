@@ -349,7 +349,8 @@ class S3Client::Impl {
                                                          : ""));
     }
     if (response.status == 200 && offset != 0) {
-      throw Error(ErrorKind::kIntegrity, fmt::format("S3 GET {}: the service ignored the range", what));
+      // Not damage: the object may be intact, and a rebuild must not leave it out for that.
+      throw Error(ErrorKind::kFailure, fmt::format("S3 GET {}: the service ignored the range", what));
     }
     return bytes;
   }
