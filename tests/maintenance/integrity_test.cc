@@ -244,6 +244,22 @@ TEST_CASE("a damaged pack index after a catalog loss: its pack is no leftover fo
   CHECK_FALSE(std::filesystem::exists(r.path(pack)));
 }
 
+TEST_CASE("a copy of a pack under a name no object has is left out by repair catalog, which still completes") {
+  // A file manager's copy beside a pack: no rerun would ever read it, so it must not stop the repair.
+  TwoSnapshots r;
+  const auto pack = r.first_pack();
+  auto copy = r.path(pack);
+  copy.replace_filename(copy.stem().string() + " - Copy.pack");
+  std::filesystem::copy_file(r.path(pack), copy);
+  std::filesystem::remove(r.catalog());
+  const auto repaired = r.cli("repair catalog");
+  INFO(repaired.output);
+  CHECK(repaired.exit_code == 4);
+  CHECK(contains(repaired.output, " - Copy.pack skipped"));
+  CHECK(r.export_to(r.first, "out-first").exit_code == 0);
+  CHECK(r.export_to(r.second, "out-second").exit_code == 0);
+}
+
 TEST_CASE("prune refuses while a catalog snapshot's manifest is damaged, and removes nothing") {
   TwoSnapshots r;
   const auto manifest = r.manifest(r.second);
