@@ -51,21 +51,20 @@ struct MovedAside {
 void move_aside(const std::filesystem::path& catalog, const std::string& suffix, RepairReport& report,
                 MovedAside& moved) {
   // Every file is looked for before any is moved: a failure there changes nothing.
-  std::vector<const char*> present;
+  std::vector<std::pair<std::filesystem::path, std::filesystem::path>> present;  // from, to
   for (const char* extra : kCatalogSuffixes) {
     std::filesystem::path from = catalog;
     from += extra;
-    if (os::file_system().status(from, false)) present.push_back(extra);
-  }
-  for (const char* extra : present) {
-    std::filesystem::path from = catalog;
-    from += extra;
+    if (!os::file_system().status(from, false)) continue;
     std::filesystem::path to = catalog;
     to += suffix;
     to += extra;
+    present.emplace_back(std::move(from), std::move(to));
+  }
+  for (const auto& [from, to] : present) {
     os::replace_file(from, to, "repair catalog: move the old catalog aside");
     moved.files.emplace_back(from, to);
-    if (*extra == '\0') report.old_catalog_moved_to = to.string();
+    if (from == catalog) report.old_catalog_moved_to = to.string();
   }
 }
 
